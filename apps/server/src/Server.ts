@@ -1,0 +1,59 @@
+/**
+ * Composes the weft HTTP server: the HttpApi with every group's handlers, the error
+ * shaping, OpenAPI and docs routes, request logs and graceful shutdown, over the
+ * services of each kind and one SqlClient.
+ */
+import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { WeftApi } from "@weft/api"
+import { ResourceStore } from "@weft/resource"
+import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import * as Database from "./Database.js"
+import { SystemLive } from "./handlers/System.js"
+import * as HttpErrors from "./HttpErrors.js"
+import * as Lifecycle from "./Lifecycle.js"
+import * as RequestLog from "./RequestLog.js"
+import { ServerConfig } from "./ServerConfig.js"
+
+/** The services behind the handlers; they need a SqlClient. */
+export const ServicesLive = ResourceStore.layer
+
+/** Every group's handlers. */
+export const HandlersLive = Layer.mergeAll(SystemLive).pipe(Layer.provide(ServicesLive))
+
+export const ApiLive = HttpApiBuilder.api(WeftApi).pipe(Layer.provide(HandlersLive))
+
+/** The HTTP app over an `HttpServer` (real or test), and a SqlClient. */
+export const HttpLive = Layer.unwrapEffect(Effect.gen(function*() {
+  const config = yield* ServerConfig
+  return HttpApiBuilder.serve((app) =>
+    Lifecycle.middleware(config.logRequests ? RequestLog.middleware(app) : app).pipe(HttpMiddleware.withLoggerDisabled)
+  )
+})).pipe(
+  Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(HttpErrors.layer),
+  Layer.provide(ApiLive),
+  Layer.provideMerge(Lifecycle.layer)
+)
+
+/** The node:http server the app listens on, for shutdown to stop accepting. */
+export class NodeServer extends Effect.Tag("@weft/server/NodeServer")<NodeServer, import("node:http").Server>() {}
+
+const NodeServerLive = Layer.sync(NodeServer, () => createServer())
+
+const ListenLive = Layer.unwrapEffect(Effect.gen(function*() {
+  const config = yield* ServerConfig
+  const server = yield* NodeServer
+  return NodeHttpServer.layer(() => server, { port: config.port, host: config.host })
+}))
+
+/** The whole server as run by `pnpm start`: listening, over the configured database. */
+export const ServerLive = HttpLive.pipe(
+  Layer.provideMerge(ListenLive),
+  Layer.provide(Database.layer),
+  Layer.provideMerge(NodeServerLive)
+)
+
+export { HttpServer }

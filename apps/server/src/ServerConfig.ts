@@ -1,0 +1,42 @@
+/**
+ * The server's configuration, read from the environment.
+ */
+import { Config, Context, Effect, Layer } from "effect"
+
+export interface ServerConfigShape {
+  readonly host: string
+  readonly port: number
+  /** SQLite file, or `:memory:`. */
+  readonly database: string
+  /** Largest accepted request body, in bytes. */
+  readonly maxBodyBytes: number
+  /** How long shutdown waits for in-flight requests before closing anyway. */
+  readonly shutdownGraceMillis: number
+  /** One JSON log line per request. */
+  readonly logRequests: boolean
+}
+
+export class ServerConfig extends Context.Tag("@weft/server/ServerConfig")<ServerConfig, ServerConfigShape>() {}
+
+export const fromEnv = Config.all({
+  host: Config.string("WEFT_HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.integer("WEFT_PORT").pipe(Config.withDefault(8080)),
+  database: Config.string("WEFT_DB").pipe(Config.withDefault("./data/weft.db")),
+  maxBodyBytes: Config.integer("WEFT_MAX_BODY_BYTES").pipe(Config.withDefault(1024 * 1024)),
+  shutdownGraceMillis: Config.integer("WEFT_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000)),
+  logRequests: Config.boolean("WEFT_LOG_REQUESTS").pipe(Config.withDefault(true))
+})
+
+export const layer = (config: ServerConfigShape) => Layer.succeed(ServerConfig, config)
+
+export const layerEnv = Layer.effect(ServerConfig, Effect.orDie(fromEnv))
+
+/** Defaults for tests: in-memory database, ephemeral port. */
+export const defaults: ServerConfigShape = {
+  host: "127.0.0.1",
+  port: 0,
+  database: ":memory:",
+  maxBodyBytes: 1024 * 1024,
+  shutdownGraceMillis: 2_000,
+  logRequests: false
+}

@@ -1,0 +1,22 @@
+/**
+ * The whole HTTP surface of weft as one HttpApi: the server implements it, the client
+ * is derived from it, and `/openapi.json` is generated from it.
+ */
+import { HttpApi, OpenApi } from "@effect/platform"
+import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unauthenticated, Unavailable } from "@weft/resource"
+import { SystemApi } from "./SystemApi.js"
+
+export class WeftApi extends HttpApi.make("weft")
+  .add(SystemApi)
+  .addError(InvalidArgument)
+  .addError(Unauthenticated)
+  .addError(NotFound)
+  .addError(PayloadTooLarge)
+  .addError(Internal)
+  .addError(Unavailable)
+  .annotateContext(OpenApi.annotations({
+    title: "weft",
+    version: "1.0.0",
+    description: "Control plane for workflow runs: Workflows, WorkflowInstances and WorkflowExecutions."
+  }))
+{}

@@ -1,0 +1,2 @@
+export * from "./SystemApi.js"
+export * from "./WeftApi.js"

@@ -1,0 +1,91 @@
+/**
+ * A handler as a named pipeline of named steps.
+ *
+ * A step reads a typed context (the input and what earlier steps left) and returns the
+ * values it adds to it. The pipeline runs its steps in order, stops at the first
+ * failure, wraps every step in a span `<pipeline>/<step>` and logs each step's duration
+ * at debug level. `runInTransaction` runs a whole pipeline in one SQL transaction, so a
+ * failing step leaves nothing behind, whichever package its steps come from.
+ */
+import { SqlClient, SqlError } from "@effect/sql"
+import { Effect } from "effect"
+import type { Pipeable } from "effect/Pipeable"
+import { pipeArguments } from "effect/Pipeable"
+
+/** One named step: from the context it needs to the values it adds. */
+export interface Step<in C, out A, out E = never, out R = never> {
+  readonly name: string
+  readonly run: (context: C) => Effect.Effect<A, E, R>
+}
+
+/** A step whose result adds nothing to the context. */
+export type Check<C, E = never, R = never> = Step<C, {}, E, R>
+
+export const step = <C, A extends object = {}, E = never, R = never>(
+  name: string,
+  run: (context: C) => Effect.Effect<A, E, R>
+): Step<C, A, E, R> => ({ name, run })
+
+/** Merges what a step adds into the context; later values replace earlier ones. */
+export type Merge<C, A> = [keyof A] extends [never] ? C : Omit<C, keyof A> & A
+
+export interface Pipeline<in I, out C, out E = never, out R = never> extends Pipeable {
+  readonly name: string
+  readonly steps: ReadonlyArray<Step<any, any, any, any>>
+  /** Phantom: the context after the last step. */
+  readonly _C?: (_: never) => C
+  readonly _I?: (_: I) => void
+  readonly _E?: (_: never) => E
+  readonly _R?: (_: never) => R
+}
+
+const PipelineProto = {
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+}
+
+const makePipeline = <I, C, E, R>(name: string, steps: ReadonlyArray<Step<any, any, any, any>>): Pipeline<I, C, E, R> =>
+  Object.assign(Object.create(PipelineProto), { name, steps })
+
+/** A pipeline with no steps yet; its context starts as `{ input }`. */
+export const make = <I>(name: string): Pipeline<I, { readonly input: I }> => makePipeline(name, [])
+
+/** Appends a step. The pipeline's context must already hold what the step reads. */
+export const andThen = <C, A, E2, R2>(next: Step<C, A, E2, R2>) =>
+<I, C0 extends C, E, R>(self: Pipeline<I, C0, E, R>): Pipeline<I, Merge<C0, A>, E | E2, R | R2> =>
+  makePipeline(self.name, [...self.steps, next])
+
+/** Runs every step in order; the result is the final context. */
+export const run = <I, C, E, R>(self: Pipeline<I, C, E, R>, input: I): Effect.Effect<C, E, R> =>
+  Effect.suspend(() => {
+    let effect: Effect.Effect<any, any, any> = Effect.succeed({ input })
+    for (const s of self.steps) {
+      const spanName = `${self.name}/${s.name}`
+      effect = Effect.flatMap(effect, (context) =>
+        s.run(context).pipe(
+          Effect.timed,
+          Effect.flatMap(([duration, added]) =>
+            Effect.as(
+              Effect.logDebug("pipeline step").pipe(
+                Effect.annotateLogs({ step: spanName, durationMs: Number(duration.value) / 1_000_000 })
+              ),
+              added === undefined ? context : { ...context, ...added }
+            )
+          ),
+          Effect.withSpan(spanName)
+        ))
+    }
+    return effect
+  }).pipe(Effect.withSpan(self.name)) as Effect.Effect<C, E, R>
+
+/** Runs the pipeline inside one SQL transaction (a savepoint when one is open already). */
+export const runInTransaction = <I, C, E, R>(
+  self: Pipeline<I, C, E, R>,
+  input: I
+): Effect.Effect<C, E, R | SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.withTransaction(run(self, input)).pipe(
+      Effect.catchIf((e): e is SqlError.SqlError => e instanceof SqlError.SqlError, Effect.die)
+    ))

@@ -1,0 +1,247 @@
+/**
+ * The standard steps every kind's pipelines are made of. Each is a factory taking what
+ * differs between kinds (the table, the schema, how a new state is built).
+ *
+ * Context keys, by convention:
+ * - `input`: what the caller passed (`body`, `id`, `ifMatch`, `org`, `slug`);
+ * - `request`: the decoded, validated resource the client sent;
+ * - `slug`: the resolved slug;
+ * - `existing`: the stored resource a change starts from;
+ * - `state`: the resource being built, persisted by `Persist`;
+ * - `target`: a resource loaded for reading.
+ */
+import {
+  Aborted,
+  AlreadyExists,
+  type AnyResource,
+  InvalidArgument,
+  Metadata,
+  NotFound,
+  ResourceId,
+  ResourceStore,
+  type ResourceTable,
+  Slug
+} from "@weft/resource"
+import { Effect, Option, ParseResult, Schema } from "effect"
+import { step } from "./Pipeline.js"
+
+
+/** What a client sends for a resource: at least a metadata block. */
+export interface RequestShape {
+  readonly metadata: Metadata.MetadataInput
+}
+
+/** Decodes `input.body` with the kind's schema into `request`; 400 naming the field path. */
+export const ValidateSchema = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })
+  return step("ValidateSchema", (ctx: { readonly input: { readonly body: unknown } }) =>
+    decode(ctx.input.body).pipe(
+      Effect.map((request) => ({ request })),
+      Effect.mapError((error: ParseResult.ParseError) => InvalidArgument.fromParseError(error))
+    ))
+}
+
+/**
+ * Resolves the slug: the client's (already checked slug-shaped) or one derived from
+ * `metadata.name`. A missing name (when names are required) or one whose slug is empty
+ * is a 400.
+ */
+export const ResolveSlug = (options: { readonly nameRequired: boolean } = { nameRequired: true }) =>
+  step("ResolveSlug", (ctx: { readonly request: RequestShape }) => {
+    const { name, slug } = ctx.request.metadata
+    if (slug !== undefined) return Effect.succeed({ slug })
+    if (name === undefined || name.trim() === "") {
+      return options.nameRequired
+        ? Effect.fail(new InvalidArgument({ message: "metadata.name: is required" }))
+        : Effect.succeed({ slug: undefined as string | undefined })
+    }
+    const derived = Slug.fromName(name)
+    return derived === ""
+      ? Effect.fail(
+        new InvalidArgument({ message: `metadata.name: "${name}" has no letters or digits to make a slug from` })
+      )
+      : Effect.succeed({ slug: derived as string | undefined })
+  })
+
+/** Fails with ALREADY_EXISTS when (kind, org, slug) is taken. */
+export const CheckDuplicate = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step("CheckDuplicate", (ctx: { readonly request: RequestShape; readonly slug: string }) =>
+    Effect.flatMap(ResourceStore.ResourceStore, (store) =>
+      store.getBySlug(table, ctx.request.metadata.org, ctx.slug)).pipe(
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeed({}),
+          onSome: () => Effect.fail(AlreadyExists.of(table.kind.kind, ctx.request.metadata.org, ctx.slug))
+        }))
+      ))
+
+/** What `BuildNewState` hands a kind to assemble its resource from. */
+export interface NewStateParts {
+  readonly metadata: Metadata.Metadata
+  readonly audit: Metadata.Audit
+  readonly now: string
+}
+
+/**
+ * Builds the new resource: a fresh id (a client-supplied id is a 400), version 1, the
+ * `created` audit on both blocks; the kind builds its spec and status with `build`.
+ */
+export const BuildNewState = <A extends AnyResource, Req extends RequestShape>(
+  table: ResourceTable.ResourceTable<A>,
+  build: (request: Req, parts: NewStateParts) => A
+) =>
+  step("BuildNewState", (ctx: { readonly request: Req; readonly slug: string }) =>
+    Effect.gen(function*() {
+      const m = ctx.request.metadata
+      if (m.id !== undefined) {
+        return yield* new InvalidArgument({ message: "metadata.id: is assigned by the server and cannot be given" })
+      }
+      const id = yield* ResourceId.make(table.kind)
+      const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+      const metadata: Metadata.Metadata = compact({
+        id,
+        name: m.name ?? ctx.slug,
+        slug: ctx.slug,
+        org: m.org,
+        ownerScope: m.ownerScope === "api_resource_owner_scope_unspecified" ? undefined : m.ownerScope,
+        labels: m.labels,
+        annotations: m.annotations,
+        tags: m.tags,
+        version: 1
+      })
+      return { state: build(ctx.request, { metadata, audit: Metadata.auditCreated(now), now }) }
+    }))
+
+/** Stores `state`: an insert, or an update when the pipeline loaded an `existing` one. */
+export const Persist = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step("Persist", (ctx: { readonly state: A; readonly existing?: A | undefined }) =>
+    Effect.flatMap(ResourceStore.ResourceStore, (store) =>
+      ctx.existing === undefined ? store.insert(table, ctx.state) : store.update(table, ctx.state)).pipe(
+        Effect.map((state) => ({ state }))
+      ))
+
+/** An If-Match header against a version: `"7"`, `W/"7"`, `7` or `*`. */
+export const checkIfMatch = (
+  kind: string,
+  id: string,
+  ifMatch: string | undefined,
+  version: number
+): Effect.Effect<void, Aborted> => {
+  if (ifMatch === undefined || ifMatch.trim() === "*") return Effect.void
+  const accepted = ifMatch.split(",").map((tag) => tag.trim().replace(/^W\//, "").replace(/^"|"$/g, ""))
+  return accepted.includes(String(version))
+    ? Effect.void
+    : Effect.fail(Aborted.versionMismatch(kind, id, ifMatch, version))
+}
+
+/** Input of the steps that load one resource by id. */
+export interface ByIdInput {
+  readonly id: string
+  readonly ifMatch?: string | undefined
+}
+
+const loadById = <A extends AnyResource>(
+  table: ResourceTable.ResourceTable<A>,
+  input: ByIdInput
+): Effect.Effect<A, NotFound | Aborted, ResourceStore.ResourceStore> =>
+  Effect.gen(function*() {
+    const store = yield* ResourceStore.ResourceStore
+    const found = yield* store.get(table, input.id)
+    if (Option.isNone(found)) return yield* NotFound.of(table.kind.kind, input.id)
+    yield* checkIfMatch(table.kind.kind, input.id, input.ifMatch, found.value.metadata.version)
+    return found.value
+  })
+
+/** Loads the resource a change starts from (404, or 412 when If-Match differs). */
+export const LoadExisting = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step("LoadExisting", (ctx: { readonly input: ByIdInput }) =>
+    Effect.map(loadById(table, ctx.input), (existing) => ({ existing })))
+
+/** Loads the resource a delete removes (404, or 412 when If-Match differs). */
+export const LoadExistingForDelete = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step("LoadExistingForDelete", (ctx: { readonly input: ByIdInput }) =>
+    Effect.map(loadById(table, ctx.input), (existing) => ({ existing })))
+
+/** Loads a resource to return it (404). */
+export const LoadTarget = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step("LoadTarget", (ctx: { readonly input: { readonly id: string } }) =>
+    Effect.map(loadById(table, { id: ctx.input.id }), (target) => ({ target })))
+
+/** Loads a resource by (org, slug) (404 naming the slug). */
+export const LoadByReference = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step("LoadByReference", (ctx: { readonly input: { readonly slug: string; readonly org?: string | undefined } }) =>
+    Effect.flatMap(ResourceStore.ResourceStore, (store) =>
+      store.getBySlug(table, ctx.input.org, ctx.input.slug)).pipe(
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.fail(NotFound.of(table.kind.kind, ctx.input.slug)),
+          onSome: (target) => Effect.succeed({ target })
+        }))
+      ))
+
+/** For apply: loads the resource with the request's (org, slug), if there is one. */
+export const LoadForApply = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step("LoadForApply", (ctx: { readonly request: RequestShape; readonly slug: string }) =>
+    Effect.flatMap(ResourceStore.ResourceStore, (store) =>
+      store.getBySlug(table, ctx.request.metadata.org, ctx.slug)).pipe(
+        Effect.map((found) => ({ existing: Option.getOrUndefined(found) }))
+      ))
+
+/**
+ * Builds the updated resource from `existing` and the request: id, slug, org, owner
+ * scope, creation audit and status are kept; name, labels, annotations and tags come from
+ * the request; the kind merges its spec with `mergeSpec` (which may refuse a change of an
+ * immutable field). Version +1, audit event `updated`.
+ */
+export const BuildUpdateState = <A extends AnyResource, Req extends RequestShape, E = never>(
+  table: ResourceTable.ResourceTable<A>,
+  mergeSpec: (existing: A, request: Req) => Effect.Effect<A["spec"], E>
+) =>
+  step("BuildUpdateState", (ctx: { readonly request: Req; readonly existing: A; readonly input: unknown }) =>
+    Effect.gen(function*() {
+      const { existing, request } = ctx
+      const m = request.metadata
+      if (m.id !== undefined && m.id !== existing.metadata.id) {
+        return yield* new InvalidArgument({
+          message: `metadata.id: ${m.id} does not match the ${table.kind.kind} being updated (${existing.metadata.id})`
+        })
+      }
+      if (m.slug !== undefined && m.slug !== existing.metadata.slug) {
+        return yield* new InvalidArgument({ message: "metadata.slug: cannot be changed" })
+      }
+      if (m.org !== undefined && m.org !== existing.metadata.org) {
+        return yield* new InvalidArgument({ message: "metadata.org: cannot be changed" })
+      }
+      const spec = yield* mergeSpec(existing, request)
+      const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+      const metadata: Metadata.Metadata = compact({
+        ...existing.metadata,
+        name: m.name ?? existing.metadata.name,
+        labels: m.labels,
+        annotations: m.annotations,
+        tags: m.tags,
+        version: existing.metadata.version + 1
+      })
+      const state = {
+        ...existing,
+        metadata,
+        spec,
+        status: { ...existing.status, audit: Metadata.auditUpdated(existing.status.audit, now) }
+      } as A
+      return { state }
+    }))
+
+/** Deletes `existing`; leaves it in the context as `deleted`. */
+export const DeleteResource = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step("DeleteResource", (ctx: { readonly existing: A }) =>
+    Effect.flatMap(ResourceStore.ResourceStore, (store) => store.delete(table, ctx.existing.metadata.id)).pipe(
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.fail(NotFound.of(table.kind.kind, ctx.existing.metadata.id)),
+        onSome: (deleted) => Effect.succeed({ deleted })
+      }))
+    ))
+
+/** Drops keys whose value is undefined, so stored JSON has no `null` holes. */
+export const compact = <T extends object>(value: T): T => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v
+  return out as T
+}

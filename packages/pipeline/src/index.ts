@@ -1,0 +1,2 @@
+export * as Pipeline from "./Pipeline.js"
+export * as Steps from "./Steps.js"
