@@ -1,0 +1,41 @@
+/**
+ * An in-process weft server on an ephemeral port over a fresh in-memory database, for
+ * end-to-end tests. Provides `HttpServer` (for the address) and an `HttpClient` whose
+ * requests go to that server.
+ */
+import { HttpClient, HttpClientRequest, HttpClientResponse, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import * as Database from "../../src/Database.js"
+import { HttpLive } from "../../src/Server.js"
+import * as ServerConfig from "../../src/ServerConfig.js"
+
+export const make = (config: Partial<ServerConfig.ServerConfigShape> = {}) =>
+  HttpLive.pipe(
+    Layer.provide(Database.layerSqlite(":memory:")),
+    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(ServerConfig.layer({ ...ServerConfig.defaults, ...config }))
+  )
+
+/** `http://127.0.0.1:<port>` of the running test server. */
+export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => {
+  const address = server.address
+  return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : ""
+})
+
+/** Sends a JSON request; answers with the status, headers and parsed JSON body. */
+export const request = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    let req = HttpClientRequest.make(method)(path).pipe(HttpClientRequest.setHeaders(headers))
+    if (body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, body)
+    const response = yield* client.execute(req)
+    const text = yield* response.text
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text === "" ? undefined : JSON.parse(text) as any
+    }
+  }).pipe(Effect.scoped, Effect.orDie)
+
+export { HttpClientResponse }
