@@ -5,9 +5,11 @@
  * answered 500 INTERNAL without details.
  */
 import { HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
 import { Internal, InvalidArgument, NotFound, PayloadTooLarge, formatPath } from "@weft/resource"
 import { Cause, Effect, Option } from "effect"
+import { IncomingMessage } from "node:http"
 import { ServerConfig } from "./ServerConfig.js"
 
 interface DecodeIssue {
@@ -16,7 +18,9 @@ interface DecodeIssue {
 }
 
 const fromDecodeError = (error: { readonly issues: ReadonlyArray<DecodeIssue>; readonly message: string }) => {
-  const issues = error.issues.slice(0, 5).map((issue) => {
+  // An optional field that failed reports a second "Expected undefined" branch: noise.
+  const meaningful = error.issues.filter((issue) => !issue.message.startsWith("Expected undefined"))
+  const issues = (meaningful.length > 0 ? meaningful : error.issues).slice(0, 5).map((issue) => {
     const path = formatPath(issue.path)
     return path === "" ? issue.message : `${path}: ${issue.message}`
   })
@@ -26,6 +30,30 @@ const fromDecodeError = (error: { readonly issues: ReadonlyArray<DecodeIssue>; r
 const isBodyTooLarge = (error: unknown) => {
   const cause = (error as { readonly cause?: unknown }).cause
   return cause instanceof Error && cause.message === "maxBytes exceeded"
+}
+
+const isRequestError = (defect: unknown) =>
+  typeof defect === "object" && defect !== null && (defect as { readonly _tag?: unknown })._tag === "RequestError"
+
+/**
+ * A body without content-length (chunked) is only found to be over the limit while it is
+ * read, and the framework's reader then calls `destroy()` on the request stream, which
+ * destroys the socket before the 413 is written: the client saw a reset instead of the
+ * answer. For that call (no error argument; node's own aborts pass one), discard the rest
+ * of the body instead and close the connection once the answer is sent.
+ */
+const keepSocketOnOverflow = (request: HttpServerRequest.HttpServerRequest) => {
+  const source: unknown = NodeHttpServerRequest.toIncomingMessage(request)
+  if (!(source instanceof IncomingMessage)) return
+  const destroy = source.destroy
+  source.destroy = function(this: IncomingMessage, error?: Error) {
+    if (error !== undefined || this.complete) return destroy.call(this, error)
+    this.removeAllListeners("data")
+    this.on("error", () => {})
+    this.resume()
+    NodeHttpServerRequest.toServerResponse(request).shouldKeepAlive = false
+    return this
+  }
 }
 
 type Mapped = InvalidArgument | NotFound | PayloadTooLarge | Internal
@@ -55,12 +83,16 @@ export const layer = HttpApiBuilder.middleware(
     return (app: HttpApp.Default) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const length = Number(request.headers["content-length"] ?? "0")
-        if (length > config.maxBodyBytes) return yield* tooLarge()
+        const length = request.headers["content-length"]
+        if (Number(length ?? "0") > config.maxBodyBytes) return yield* tooLarge()
+        if (length === undefined) keepSocketOnOverflow(request)
         return yield* HttpIncomingMessage.withMaxBodySize(app, limit)
       }).pipe(
         Effect.catchAllCause((cause): Effect.Effect<never, any> => {
-          const failure = Cause.failureOption(cause)
+          // The framework reads the body with `orDie`: malformed JSON and bodies over the
+          // limit arrive as a defect carrying a RequestError, not as a failure.
+          const failure = Option.orElse(Cause.failureOption(cause), () =>
+            Option.filter(Cause.dieOption(cause), isRequestError))
           if (Option.isSome(failure)) {
             const mapped = translate(failure.value, tooLarge)
             return mapped === undefined ? Effect.failCause(cause) : Effect.fail(mapped)

@@ -7,20 +7,33 @@ import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@eff
 import { NodeHttpServer } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
 import { ResourceStore } from "@weft/resource"
+import { Workflows } from "@weft/workflow"
+import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import * as Database from "./Database.js"
 import { SystemLive } from "./handlers/System.js"
+import { WorkflowInstancesLive } from "./handlers/WorkflowInstances.js"
+import { WorkflowsLive } from "./handlers/Workflows.js"
 import * as HttpErrors from "./HttpErrors.js"
 import * as Lifecycle from "./Lifecycle.js"
 import * as RequestLog from "./RequestLog.js"
 import { ServerConfig } from "./ServerConfig.js"
 
-/** The services behind the handlers; they need a SqlClient. */
-export const ServicesLive = ResourceStore.layer
+/**
+ * The services of every kind over one ResourceStore; they need a SqlClient. The
+ * Workflow kind's DefaultInstanceProvisioner comes from the WorkflowInstance package.
+ */
+export const ServicesLive = WorkflowInstances.Default.pipe(
+  Layer.provideMerge(Workflows.Default),
+  Layer.provide(DefaultInstanceProvisionerLive),
+  Layer.provideMerge(ResourceStore.layer)
+)
 
 /** Every group's handlers. */
-export const HandlersLive = Layer.mergeAll(SystemLive).pipe(Layer.provide(ServicesLive))
+export const HandlersLive = Layer.mergeAll(SystemLive, WorkflowsLive, WorkflowInstancesLive).pipe(
+  Layer.provide(ServicesLive)
+)
 
 export const ApiLive = HttpApiBuilder.api(WeftApi).pipe(Layer.provide(HandlersLive))
 

@@ -4,10 +4,14 @@
  */
 import { HttpApi, OpenApi } from "@effect/platform"
 import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unauthenticated, Unavailable } from "@weft/resource"
+import { WorkflowApi } from "@weft/workflow"
+import { WorkflowInstanceApi } from "@weft/workflowinstance"
 import { SystemApi } from "./SystemApi.js"
 
 export class WeftApi extends HttpApi.make("weft")
   .add(SystemApi)
+  .add(WorkflowApi)
+  .add(WorkflowInstanceApi)
   .addError(InvalidArgument)
   .addError(Unauthenticated)
   .addError(NotFound)

@@ -32,6 +32,8 @@ export type Merge<C, A> = [keyof A] extends [never] ? C : Omit<C, keyof A> & A
 export interface Pipeline<in I, out C, out E = never, out R = never> extends Pipeable {
   readonly name: string
   readonly steps: ReadonlyArray<Step<any, any, any, any>>
+  /** The context the first step sees, made from the input. */
+  readonly seed: (input: any) => object
   /** Phantom: the context after the last step. */
   readonly _C?: (_: never) => C
   readonly _I?: (_: I) => void
@@ -46,21 +48,31 @@ const PipelineProto = {
   }
 }
 
-const makePipeline = <I, C, E, R>(name: string, steps: ReadonlyArray<Step<any, any, any, any>>): Pipeline<I, C, E, R> =>
-  Object.assign(Object.create(PipelineProto), { name, steps })
+const makePipeline = <I, C, E, R>(
+  name: string,
+  steps: ReadonlyArray<Step<any, any, any, any>>,
+  seed: (input: any) => object
+): Pipeline<I, C, E, R> => Object.assign(Object.create(PipelineProto), { name, steps, seed })
 
 /** A pipeline with no steps yet; its context starts as `{ input }`. */
-export const make = <I>(name: string): Pipeline<I, { readonly input: I }> => makePipeline(name, [])
+export const make = <I>(name: string): Pipeline<I, { readonly input: I }> =>
+  makePipeline(name, [], (input) => ({ input }))
+
+/**
+ * A pipeline that continues from a context another pipeline built (a branch, such as
+ * the create or update half of an apply): its input is that context.
+ */
+export const from = <C extends object>(name: string): Pipeline<C, C> => makePipeline(name, [], (context) => context)
 
 /** Appends a step. The pipeline's context must already hold what the step reads. */
 export const andThen = <C, A, E2, R2>(next: Step<C, A, E2, R2>) =>
 <I, C0 extends C, E, R>(self: Pipeline<I, C0, E, R>): Pipeline<I, Merge<C0, A>, E | E2, R | R2> =>
-  makePipeline(self.name, [...self.steps, next])
+  makePipeline(self.name, [...self.steps, next], self.seed)
 
 /** Runs every step in order; the result is the final context. */
 export const run = <I, C, E, R>(self: Pipeline<I, C, E, R>, input: I): Effect.Effect<C, E, R> =>
   Effect.suspend(() => {
-    let effect: Effect.Effect<any, any, any> = Effect.succeed({ input })
+    let effect: Effect.Effect<any, any, any> = Effect.succeed(self.seed(input))
     for (const s of self.steps) {
       const spanName = `${self.name}/${s.name}`
       effect = Effect.flatMap(effect, (context) =>

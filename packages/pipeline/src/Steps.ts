@@ -43,24 +43,22 @@ export const ValidateSchema = <A, I>(schema: Schema.Schema<A, I>) => {
 
 /**
  * Resolves the slug: the client's (already checked slug-shaped) or one derived from
- * `metadata.name`. A missing name (when names are required) or one whose slug is empty
- * is a 400.
+ * `metadata.name`. A missing name, or one whose slug is empty, is a 400. (Kinds whose
+ * name is optional resolve a name in an earlier step.)
  */
-export const ResolveSlug = (options: { readonly nameRequired: boolean } = { nameRequired: true }) =>
+export const ResolveSlug = () =>
   step("ResolveSlug", (ctx: { readonly request: RequestShape }) => {
     const { name, slug } = ctx.request.metadata
     if (slug !== undefined) return Effect.succeed({ slug })
     if (name === undefined || name.trim() === "") {
-      return options.nameRequired
-        ? Effect.fail(new InvalidArgument({ message: "metadata.name: is required" }))
-        : Effect.succeed({ slug: undefined as string | undefined })
+      return Effect.fail(new InvalidArgument({ message: "metadata.name: is required" }))
     }
     const derived = Slug.fromName(name)
     return derived === ""
       ? Effect.fail(
         new InvalidArgument({ message: `metadata.name: "${name}" has no letters or digits to make a slug from` })
       )
-      : Effect.succeed({ slug: derived as string | undefined })
+      : Effect.succeed({ slug: derived })
   })
 
 /** Fails with ALREADY_EXISTS when (kind, org, slug) is taken. */
@@ -111,13 +109,21 @@ export const BuildNewState = <A extends AnyResource, Req extends RequestShape>(
       return { state: build(ctx.request, { metadata, audit: Metadata.auditCreated(now), now }) }
     }))
 
-/** Stores `state`: an insert, or an update when the pipeline loaded an `existing` one. */
+/**
+ * Stores `state`: an insert, or an update when the pipeline loaded an `existing` one.
+ * An update that changes nothing (`unchanged`) writes nothing and keeps the version.
+ */
 export const Persist = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
-  step("Persist", (ctx: { readonly state: A; readonly existing?: A | undefined }) =>
-    Effect.flatMap(ResourceStore.ResourceStore, (store) =>
-      ctx.existing === undefined ? store.insert(table, ctx.state) : store.update(table, ctx.state)).pipe(
-        Effect.map((state) => ({ state }))
-      ))
+  step(
+    "Persist",
+    (ctx: { readonly state: A; readonly existing?: A | undefined; readonly unchanged?: boolean | undefined }) =>
+      ctx.unchanged === true
+        ? Effect.succeed({ state: ctx.state })
+        : Effect.flatMap(ResourceStore.ResourceStore, (store) =>
+          ctx.existing === undefined ? store.insert(table, ctx.state) : store.update(table, ctx.state)).pipe(
+            Effect.map((state) => ({ state }))
+          )
+  )
 
 /** An If-Match header against a version: `"7"`, `W/"7"`, `7` or `*`. */
 export const checkIfMatch = (
@@ -141,30 +147,33 @@ export interface ByIdInput {
 
 const loadById = <A extends AnyResource>(
   table: ResourceTable.ResourceTable<A>,
-  input: ByIdInput
-): Effect.Effect<A, NotFound | Aborted, ResourceStore.ResourceStore> =>
-  Effect.gen(function*() {
-    const store = yield* ResourceStore.ResourceStore
-    const found = yield* store.get(table, input.id)
-    if (Option.isNone(found)) return yield* NotFound.of(table.kind.kind, input.id)
-    yield* checkIfMatch(table.kind.kind, input.id, input.ifMatch, found.value.metadata.version)
-    return found.value
-  })
+  id: string
+): Effect.Effect<A, NotFound, ResourceStore.ResourceStore> =>
+  Effect.flatMap(ResourceStore.ResourceStore, (store) => store.get(table, id)).pipe(
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.fail(NotFound.of(table.kind.kind, id)),
+      onSome: Effect.succeed
+    }))
+  )
+
+const loadForChange = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>, input: ByIdInput) =>
+  Effect.tap(loadById(table, input.id), (resource) =>
+    checkIfMatch(table.kind.kind, input.id, input.ifMatch, resource.metadata.version))
 
 /** Loads the resource a change starts from (404, or 412 when If-Match differs). */
 export const LoadExisting = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
   step("LoadExisting", (ctx: { readonly input: ByIdInput }) =>
-    Effect.map(loadById(table, ctx.input), (existing) => ({ existing })))
+    Effect.map(loadForChange(table, ctx.input), (existing) => ({ existing })))
 
 /** Loads the resource a delete removes (404, or 412 when If-Match differs). */
 export const LoadExistingForDelete = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
   step("LoadExistingForDelete", (ctx: { readonly input: ByIdInput }) =>
-    Effect.map(loadById(table, ctx.input), (existing) => ({ existing })))
+    Effect.map(loadForChange(table, ctx.input), (existing) => ({ existing })))
 
 /** Loads a resource to return it (404). */
 export const LoadTarget = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
   step("LoadTarget", (ctx: { readonly input: { readonly id: string } }) =>
-    Effect.map(loadById(table, { id: ctx.input.id }), (target) => ({ target })))
+    Effect.map(loadById(table, ctx.input.id), (target) => ({ target })))
 
 /** Loads a resource by (org, slug) (404 naming the slug). */
 export const LoadByReference = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
@@ -210,7 +219,18 @@ export const BuildUpdateState = <A extends AnyResource, Req extends RequestShape
       if (m.org !== undefined && m.org !== existing.metadata.org) {
         return yield* new InvalidArgument({ message: "metadata.org: cannot be changed" })
       }
+      if (
+        m.ownerScope !== undefined && m.ownerScope !== "api_resource_owner_scope_unspecified" &&
+        m.ownerScope !== existing.metadata.ownerScope
+      ) {
+        return yield* new InvalidArgument({ message: "metadata.ownerScope: cannot be changed" })
+      }
       const spec = yield* mergeSpec(existing, request)
+      const unchanged = m.name === undefined || m.name === existing.metadata.name
+        ? deepEqual(spec, existing.spec) && deepEqual(m.labels, existing.metadata.labels) &&
+          deepEqual(m.annotations, existing.metadata.annotations) && deepEqual(m.tags, existing.metadata.tags)
+        : false
+      if (unchanged) return { state: existing, unchanged: true }
       const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
       const metadata: Metadata.Metadata = compact({
         ...existing.metadata,
@@ -226,7 +246,7 @@ export const BuildUpdateState = <A extends AnyResource, Req extends RequestShape
         spec,
         status: { ...existing.status, audit: Metadata.auditUpdated(existing.status.audit, now) }
       } as A
-      return { state }
+      return { state, unchanged: false }
     }))
 
 /** Deletes `existing`; leaves it in the context as `deleted`. */
@@ -238,6 +258,26 @@ export const DeleteResource = <A extends AnyResource>(table: ResourceTable.Resou
         onSome: (deleted) => Effect.succeed({ deleted })
       }))
     ))
+
+/** Structural equality of JSON values; an absent value equals an empty map or list. */
+export const deepEqual = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (isEmpty(a) && isEmpty(b)) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a)) {
+    const bs = b as ReadonlyArray<unknown>
+    return a.length === bs.length && a.every((x, i) => deepEqual(x, bs[i]))
+  }
+  const ak = Object.keys(a).filter((k) => (a as any)[k] !== undefined)
+  const bk = Object.keys(b).filter((k) => (b as any)[k] !== undefined)
+  return ak.length === bk.length && ak.every((k) => deepEqual((a as any)[k], (b as any)[k]))
+}
+
+const isEmpty = (value: unknown): boolean =>
+  value === undefined ||
+  (Array.isArray(value) && value.length === 0) ||
+  (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0)
 
 /** Drops keys whose value is undefined, so stored JSON has no `null` holes. */
 export const compact = <T extends object>(value: T): T => {

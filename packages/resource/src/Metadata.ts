@@ -68,17 +68,17 @@ export const SystemActor = { id: "system" } as const
 /** RFC 3339 UTC with milliseconds. */
 export const timestamp = (millis: number): string => new Date(millis).toISOString()
 
-export const auditCreated = (at: string, actor = SystemActor): Audit => {
+export const auditCreated = (at: string, actor: typeof Actor.Type = SystemActor): Audit => {
   const info: AuditInfo = { createdBy: actor, createdAt: at, updatedBy: actor, updatedAt: at, event: "created" }
   return { specAudit: info, statusAudit: info }
 }
 
-export const auditUpdated = (audit: Audit, at: string, actor = SystemActor): Audit => ({
+export const auditUpdated = (audit: Audit, at: string, actor: typeof Actor.Type = SystemActor): Audit => ({
   specAudit: { ...audit.specAudit, updatedBy: actor, updatedAt: at, event: "updated" },
   statusAudit: { ...audit.statusAudit, updatedBy: actor, updatedAt: at, event: "updated" }
 })
 
-export const auditStatusUpdated = (audit: Audit, at: string, actor = SystemActor): Audit => ({
+export const auditStatusUpdated = (audit: Audit, at: string, actor: typeof Actor.Type = SystemActor): Audit => ({
   specAudit: audit.specAudit,
   statusAudit: { ...audit.statusAudit, updatedBy: actor, updatedAt: at, event: "status_updated" }
 })

@@ -42,7 +42,10 @@ export interface ResourceStoreService {
   ) => Effect.Effect<A, Aborted | AlreadyExists>
   /** Deletes by id; returns what was deleted, or None when there was nothing. */
   readonly delete: <A extends AnyResource>(table: ResourceTable<A>, id: string) => Effect.Effect<Option.Option<A>>
-  /** Newest first (ids are ULIDs), keyset-paged. A malformed page token is INVALID_ARGUMENT. */
+  /**
+   * Newest first (ids are ULIDs), keyset-paged. A malformed page token, or a pageSize
+   * that is not a positive integer, is INVALID_ARGUMENT.
+   */
   readonly list: <A extends AnyResource>(
     table: ResourceTable<A>,
     query: ListQuery
@@ -171,6 +174,9 @@ export const make = Effect.gen(function*() {
 
   const list: ResourceStoreService["list"] = (table, query) =>
     Effect.gen(function*() {
+      if (!Number.isSafeInteger(query.pageSize) || query.pageSize < 1) {
+        return yield* new InvalidArgument({ message: `pageSize: must be a positive integer, got ${query.pageSize}` })
+      }
       const clauses = whereClauses(table, query.where)
       if (query.pageToken !== undefined) {
         const after = yield* decodePageToken(query.pageToken)

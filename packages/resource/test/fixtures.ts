@@ -1,0 +1,62 @@
+/**
+ * A small fake kind for store tests: a WorkflowExecution-shaped document with the two
+ * extra columns the execution list filters on.
+ */
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Layer } from "effect"
+import { Metadata, ResourceId, ResourceKind, ResourceStore, ResourceTable } from "../src/index.js"
+
+export interface FakeExecution {
+  readonly apiVersion: typeof ResourceKind.ApiVersion
+  readonly kind: "WorkflowExecution"
+  readonly metadata: Metadata.Metadata
+  readonly spec: { readonly workflowId: string; readonly note?: string }
+  readonly status: { readonly audit: Metadata.Audit; readonly phase: string }
+}
+
+export const table = ResourceTable.make<FakeExecution>(ResourceKind.WorkflowExecution, {
+  phase: (r) => r.status.phase,
+  workflow_id: (r) => r.spec.workflowId
+})
+
+let counter = 0
+
+export const fake = (options: {
+  readonly slug?: string
+  readonly org?: string
+  readonly workflowId?: string
+  readonly phase?: string
+  readonly id?: string
+  readonly at?: string
+} = {}): FakeExecution => {
+  const slug = options.slug ?? `exec-${++counter}`
+  const at = options.at ?? "2024-01-01T00:00:00.000Z"
+  return {
+    apiVersion: ResourceKind.ApiVersion,
+    kind: "WorkflowExecution",
+    metadata: {
+      id: options.id ?? ResourceId.makeSync(ResourceKind.WorkflowExecution),
+      name: slug,
+      slug,
+      ...(options.org !== undefined ? { org: options.org } : {}),
+      version: 1
+    },
+    spec: { workflowId: options.workflowId ?? "wfl-default" },
+    status: { audit: Metadata.auditCreated(at), phase: options.phase ?? "EXECUTION_PENDING" }
+  }
+}
+
+/** The next version of `resource`, as an update would write it. */
+export const bump = (resource: FakeExecution, change: Partial<FakeExecution["spec"]> = {}, phase?: string): FakeExecution => ({
+  ...resource,
+  metadata: { ...resource.metadata, version: resource.metadata.version + 1 },
+  spec: { ...resource.spec, ...change },
+  status: { ...resource.status, phase: phase ?? resource.status.phase }
+})
+
+export const SqliteLive = SqliteClient.layer({ filename: ":memory:" })
+
+/** A fresh in-memory database with the fake kind's table and the SQL store. */
+export const StoreLive = Layer.mergeAll(ResourceStore.layer, Layer.effectDiscard(ResourceTable.createTable(table))).pipe(
+  Layer.provideMerge(SqliteLive)
+)

@@ -1,0 +1,151 @@
+/**
+ * The Workflows service: every operation on the Workflow kind, each a named pipeline
+ * run in one transaction. HTTP handlers and in-process callers use the same methods.
+ */
+import { SqlClient } from "@effect/sql"
+import { Pipeline, Steps } from "@weft/pipeline"
+import { type Aborted, Metadata, Migrations, NotFound, ResourceStore, ResourceTable } from "@weft/resource"
+import { Effect, Option } from "effect"
+import { DefaultInstanceProvisioner } from "./DefaultInstanceProvisioner.js"
+import { ProvisionDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
+import { Kind, table, type Workflow, WorkflowInput } from "./Workflow.js"
+
+const build = (request: WorkflowInput, parts: Steps.NewStateParts): Workflow => ({
+  apiVersion: "agentic.stigmer.ai/v1",
+  kind: "Workflow",
+  metadata: parts.metadata,
+  spec: request.spec,
+  status: { audit: parts.audit }
+})
+
+const validated = <I>(name: string) =>
+  Pipeline.make<I & { readonly body: unknown }>(name).pipe(
+    Pipeline.andThen(Steps.ValidateSchema(WorkflowInput)),
+    Pipeline.andThen(ValidateOwnerScope),
+    Pipeline.andThen(Steps.ResolveSlug())
+  )
+
+export const createPipeline = validated<{}>("Workflows.create").pipe(
+  Pipeline.andThen(Steps.CheckDuplicate(table)),
+  Pipeline.andThen(Steps.BuildNewState(table, build)),
+  Pipeline.andThen(ProvisionDefaultInstance),
+  Pipeline.andThen(Steps.Persist(table))
+)
+
+export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>("Workflows.update").pipe(
+  Pipeline.andThen(Steps.ValidateSchema(WorkflowInput)),
+  Pipeline.andThen(Steps.LoadExisting(table)),
+  Pipeline.andThen(Steps.BuildUpdateState(table, (_: Workflow, request: WorkflowInput) => Effect.succeed(request.spec))),
+  Pipeline.andThen(Steps.Persist(table))
+)
+
+export const applyPipeline = validated<{}>("Workflows.apply").pipe(
+  Pipeline.andThen(Steps.LoadForApply(table))
+)
+
+export const getPipeline = Pipeline.make<{ readonly id: string }>("Workflows.get").pipe(
+  Pipeline.andThen(Steps.LoadTarget(table))
+)
+
+export const getBySlugPipeline = Pipeline.make<{ readonly slug: string; readonly org?: string | undefined }>(
+  "Workflows.getBySlug"
+).pipe(Pipeline.andThen(Steps.LoadByReference(table)))
+
+export const deletePipeline = Pipeline.make<Steps.ByIdInput>("Workflows.delete").pipe(
+  Pipeline.andThen(Steps.LoadExistingForDelete(table)),
+  Pipeline.andThen(ReleaseInstances),
+  Pipeline.andThen(Steps.DeleteResource(table))
+)
+
+export const migrations = {
+  "0001_create_workflows": ResourceTable.createTable(table)
+}
+
+export interface ListWorkflows {
+  readonly pageSize: number
+  readonly pageToken?: string | undefined
+  readonly org?: string | undefined
+}
+
+export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workflows", {
+  effect: Effect.gen(function*() {
+    yield* Migrations.run("workflow", migrations)
+    const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore | DefaultInstanceProvisioner>()
+    const store = yield* ResourceStore.ResourceStore
+    const sql = yield* SqlClient.SqlClient
+
+    const create = (body: unknown) =>
+      Pipeline.runInTransaction(createPipeline, { body }).pipe(
+        Effect.map((ctx) => ctx.state),
+        Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
+        Effect.provide(context)
+      )
+
+    const apply = (body: unknown) =>
+      Effect.gen(function*() {
+        const loaded = yield* Pipeline.run(applyPipeline, { body })
+        if (loaded.existing === undefined) {
+          const created = yield* Pipeline.run(createPipeline, { body })
+          return { resource: created.state, created: true }
+        }
+        const updated = yield* Pipeline.run(updatePipeline, { id: loaded.existing.metadata.id, body })
+        return { resource: updated.state, created: false }
+      }).pipe(
+        sql.withTransaction,
+        Effect.catchTag("SqlError", Effect.die),
+        Effect.withSpan("Workflows.apply"),
+        Effect.provide(context)
+      )
+
+    const get = (id: string) =>
+      Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), Effect.provide(context))
+
+    const getBySlug = (slug: string, org?: string) =>
+      Pipeline.run(getBySlugPipeline, { slug, org }).pipe(Effect.map((ctx) => ctx.target), Effect.provide(context))
+
+    const update = (id: string, body: unknown, ifMatch?: string) =>
+      Pipeline.runInTransaction(updatePipeline, { id, body, ifMatch }).pipe(
+        Effect.map((ctx) => ctx.state),
+        Effect.provide(context)
+      )
+
+    const delete_ = (id: string, ifMatch?: string) =>
+      Pipeline.runInTransaction(deletePipeline, { id, ifMatch }).pipe(
+        Effect.map((ctx) => ctx.deleted),
+        Effect.provide(context)
+      )
+
+    const list = (query: ListWorkflows) =>
+      store.list(table, { where: { org: query.org }, pageSize: query.pageSize, pageToken: query.pageToken }).pipe(
+        Effect.withSpan("Workflows.list")
+      )
+
+    /**
+     * Records (or, with `undefined`, clears) the workflow's default instance: a status
+     * change, so version +1 and the status audit is bumped. Runs in the caller's
+     * transaction when there is one.
+     */
+    const setDefaultInstance = (workflowId: string, instanceId: string | undefined) =>
+      Effect.gen(function*() {
+        const found = yield* store.get(table, workflowId)
+        if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, workflowId)
+        const workflow = found.value
+        const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+        const { defaultInstanceId: _, ...rest } = workflow.status
+        const next: Workflow = {
+          ...workflow,
+          metadata: { ...workflow.metadata, version: workflow.metadata.version + 1 },
+          status: {
+            ...rest,
+            audit: Metadata.auditStatusUpdated(workflow.status.audit, now),
+            ...(instanceId === undefined ? {} : { defaultInstanceId: instanceId })
+          }
+        }
+        return yield* store.update(table, next).pipe(
+          Effect.catchTag("AlreadyExists", Effect.die)
+        ) as Effect.Effect<Workflow, Aborted>
+      }).pipe(Effect.withSpan("Workflows.setDefaultInstance"))
+
+    return { create, apply, get, getBySlug, update, delete: delete_, list, setDefaultInstance } as const
+  })
+}) {}

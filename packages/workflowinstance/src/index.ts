@@ -1,0 +1,3 @@
+export * as WorkflowInstance from "./WorkflowInstance.js"
+export * from "./WorkflowInstanceApi.js"
+export * from "./WorkflowInstances.js"
