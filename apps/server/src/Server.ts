@@ -8,11 +8,13 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
 import { ResourceStore } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
+import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
 import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import * as Database from "./Database.js"
 import { SystemLive } from "./handlers/System.js"
+import { WorkflowExecutionsLive } from "./handlers/WorkflowExecutions.js"
 import { WorkflowInstancesLive } from "./handlers/WorkflowInstances.js"
 import { WorkflowsLive } from "./handlers/Workflows.js"
 import * as HttpErrors from "./HttpErrors.js"
@@ -24,14 +26,17 @@ import { ServerConfig } from "./ServerConfig.js"
  * The services of every kind over one ResourceStore; they need a SqlClient. The
  * Workflow kind's DefaultInstanceProvisioner comes from the WorkflowInstance package.
  */
-export const ServicesLive = WorkflowInstances.Default.pipe(
+export const ServicesLive = WorkflowExecutions.Default.pipe(
+  Layer.provideMerge(WorkflowInstances.Default),
   Layer.provideMerge(Workflows.Default),
-  Layer.provide(DefaultInstanceProvisionerLive),
+  Layer.provideMerge(DefaultInstanceProvisionerLive),
+  Layer.provideMerge(ExecutionEvents.layerInProcess),
+  Layer.provideMerge(ExecutionRunner.layerNoop),
   Layer.provideMerge(ResourceStore.layer)
 )
 
 /** Every group's handlers. */
-export const HandlersLive = Layer.mergeAll(SystemLive, WorkflowsLive, WorkflowInstancesLive).pipe(
+export const HandlersLive = Layer.mergeAll(SystemLive, WorkflowsLive, WorkflowInstancesLive, WorkflowExecutionsLive).pipe(
   Layer.provide(ServicesLive)
 )
 

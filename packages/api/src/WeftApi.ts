@@ -5,6 +5,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unauthenticated, Unavailable } from "@weft/resource"
 import { WorkflowApi } from "@weft/workflow"
+import { WorkflowExecutionApi } from "@weft/workflowexecution"
 import { WorkflowInstanceApi } from "@weft/workflowinstance"
 import { SystemApi } from "./SystemApi.js"
 
@@ -12,6 +13,7 @@ export class WeftApi extends HttpApi.make("weft")
   .add(SystemApi)
   .add(WorkflowApi)
   .add(WorkflowInstanceApi)
+  .add(WorkflowExecutionApi)
   .addError(InvalidArgument)
   .addError(Unauthenticated)
   .addError(NotFound)

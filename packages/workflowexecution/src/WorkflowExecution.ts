@@ -1,0 +1,127 @@
+/**
+ * The WorkflowExecution kind: one run of a workflow instance with its inputs, whose
+ * status a runner reports while it runs.
+ */
+import { ProtoEnum, Resource, ResourceKind, ResourceTable } from "@weft/resource"
+import { Schema } from "effect"
+
+export const Kind = ResourceKind.WorkflowExecution
+
+export const PhaseNames = [
+  "EXECUTION_PENDING",
+  "EXECUTION_IN_PROGRESS",
+  "EXECUTION_COMPLETED",
+  "EXECUTION_FAILED",
+  "EXECUTION_CANCELLED"
+] as const
+/** Execution phases; proto number 0 (unspecified) is refused. */
+export const ExecutionPhase = ProtoEnum.make(PhaseNames, { firstNumber: 1 })
+export type ExecutionPhase = typeof ExecutionPhase.Type
+
+export const terminalPhases: ReadonlySet<ExecutionPhase> = new Set([
+  "EXECUTION_COMPLETED",
+  "EXECUTION_FAILED",
+  "EXECUTION_CANCELLED"
+])
+export const isTerminal = (phase: ExecutionPhase | undefined): boolean =>
+  phase !== undefined && terminalPhases.has(phase)
+
+export const TaskStatusNames = [
+  "WORKFLOW_TASK_PENDING",
+  "WORKFLOW_TASK_IN_PROGRESS",
+  "WORKFLOW_TASK_COMPLETED",
+  "WORKFLOW_TASK_FAILED",
+  "WORKFLOW_TASK_SKIPPED"
+] as const
+export const TaskStatus = ProtoEnum.make(TaskStatusNames, { firstNumber: 1 })
+
+export const TaskTypeNames = [
+  "WORKFLOW_TASK_AGENT_INVOCATION",
+  "WORKFLOW_TASK_APPROVAL",
+  "WORKFLOW_TASK_API_CALL",
+  "WORKFLOW_TASK_CONDITIONAL",
+  "WORKFLOW_TASK_PARALLEL",
+  "WORKFLOW_TASK_TRANSFORM",
+  "WORKFLOW_TASK_CUSTOM"
+] as const
+export const TaskType = ProtoEnum.make(TaskTypeNames, { firstNumber: 1 })
+
+/** An RFC 3339 timestamp, e.g. `2026-01-11T14:30:22.000Z`. */
+export const Timestamp = Schema.String.pipe(
+  Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, {
+    message: () => "must be an RFC 3339 timestamp"
+  }),
+  Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "must be a valid date")
+)
+
+const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+
+export const TaskEntry = Schema.Struct({
+  taskId: Schema.optional(Schema.String),
+  taskName: Schema.optional(Schema.String),
+  taskType: Schema.optional(TaskType),
+  input: Schema.optional(Schema.Unknown),
+  output: Schema.optional(Schema.Unknown),
+  status: Schema.optional(TaskStatus),
+  startedAt: Schema.optional(Timestamp),
+  completedAt: Schema.optional(Timestamp),
+  error: Schema.optional(Schema.String),
+  metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+}).annotations({ identifier: "WorkflowTaskStatus" })
+export type TaskEntry = typeof TaskEntry.Type
+
+export const RuntimeEnvValue = Schema.Struct({
+  value: Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" })),
+  isSecret: Schema.optional(Schema.Boolean)
+})
+
+export const WorkflowExecutionSpec = Schema.Struct({
+  workflowInstanceId: Schema.optional(Schema.String),
+  workflowId: Schema.optional(Schema.String),
+  triggerMessage: Schema.optional(Schema.String),
+  triggerMetadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  runtimeEnv: Schema.optional(Schema.Record({ key: Schema.String, value: RuntimeEnvValue })),
+  callbackToken: Schema.optional(
+    Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9+/_-]*={0,2}$/, { message: () => "must be base64" }))
+  )
+}).annotations({ identifier: "WorkflowExecutionSpec" })
+export type WorkflowExecutionSpec = typeof WorkflowExecutionSpec.Type
+
+/** The status fields a runner reports; every one optional. */
+export const StatusFields = {
+  phase: Schema.optional(ExecutionPhase),
+  tasks: Schema.optional(Schema.Array(TaskEntry)),
+  output: Schema.optional(JsonObject),
+  error: Schema.optional(Schema.String),
+  startedAt: Schema.optional(Timestamp),
+  completedAt: Schema.optional(Timestamp),
+  temporalWorkflowId: Schema.optional(Schema.String)
+}
+
+export const WorkflowExecution = Resource.stored("WorkflowExecution", WorkflowExecutionSpec, StatusFields)
+  .annotations({ identifier: "WorkflowExecution" })
+export type WorkflowExecution = typeof WorkflowExecution.Type
+export type WorkflowExecutionStatus = WorkflowExecution["status"]
+
+export const WorkflowExecutionInput = Resource.input("WorkflowExecution", WorkflowExecutionSpec)
+  .annotations({ identifier: "WorkflowExecutionInput" })
+export type WorkflowExecutionInput = typeof WorkflowExecutionInput.Type
+
+/**
+ * The body of a status update: a partial status. `audit` is accepted and ignored;
+ * other keys (`spec`, `metadata`) are ignored, since nothing but status changes here.
+ */
+export const StatusUpdate = Schema.Struct({
+  ...StatusFields,
+  audit: Schema.optional(Schema.Unknown)
+}).annotations({ identifier: "WorkflowExecutionStatusUpdate" })
+export type StatusUpdate = typeof StatusUpdate.Type
+
+export const table = ResourceTable.make<WorkflowExecution>(Kind, {
+  workflow_instance_id: (e) => e.spec.workflowInstanceId,
+  workflow_id: (e) => e.spec.workflowId,
+  phase: (e) => e.status.phase
+})
+
+/** Owner scopes an execution may have. */
+export const allowedOwnerScopes = ["organization", "identity_account"] as const

@@ -1,0 +1,215 @@
+/**
+ * The WorkflowExecutions service: the execution controller. Create, update, get and
+ * delete are named pipelines run in one transaction; status updates take the direct
+ * path (one short transaction: load → merge → transition check → persist); every
+ * committed change is published to watchers after commit.
+ */
+import { SqlClient } from "@effect/sql"
+import { Pipeline, Steps } from "@weft/pipeline"
+import {
+  InvalidArgument,
+  Metadata,
+  Migrations,
+  NotFound,
+  ResourceStore,
+  ResourceTable
+} from "@weft/resource"
+import { DefaultInstanceProvisioner, Workflows } from "@weft/workflow"
+import { Effect, Option, Schedule, Schema, Stream } from "effect"
+import { type ExecutionEvent, ExecutionEvents } from "./ExecutionEvents.js"
+import { ExecutionRunner } from "./ExecutionRunner.js"
+import * as Status from "./internal/status.js"
+import {
+  CreateDefaultInstanceIfNeeded,
+  mergeSpec,
+  ResolveName,
+  SetInitialPhase,
+  StartRun,
+  ValidateOwnerScope,
+  ValidateWorkflowOrInstance
+} from "./internal/steps.js"
+import {
+  type ExecutionPhase,
+  isTerminal,
+  Kind,
+  StatusUpdate,
+  table,
+  type WorkflowExecution,
+  WorkflowExecutionInput
+} from "./WorkflowExecution.js"
+
+const build = (request: WorkflowExecutionInput, parts: Steps.NewStateParts): WorkflowExecution => ({
+  apiVersion: "agentic.stigmer.ai/v1",
+  kind: "WorkflowExecution",
+  metadata: parts.metadata,
+  spec: request.spec,
+  status: { audit: parts.audit }
+})
+
+export const createPipeline = Pipeline.make<{ readonly body: unknown }>("WorkflowExecutions.create").pipe(
+  Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
+  Pipeline.andThen(ValidateOwnerScope),
+  Pipeline.andThen(ValidateWorkflowOrInstance),
+  Pipeline.andThen(CreateDefaultInstanceIfNeeded),
+  Pipeline.andThen(ResolveName),
+  Pipeline.andThen(Steps.ResolveSlug()),
+  Pipeline.andThen(Steps.CheckDuplicate(table)),
+  Pipeline.andThen(Steps.BuildNewState(table, build)),
+  Pipeline.andThen(SetInitialPhase),
+  Pipeline.andThen(Steps.Persist(table)),
+  Pipeline.andThen(StartRun)
+)
+
+export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>(
+  "WorkflowExecutions.update"
+).pipe(
+  Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
+  Pipeline.andThen(Steps.LoadExisting(table)),
+  Pipeline.andThen(Steps.BuildUpdateState(table, mergeSpec)),
+  Pipeline.andThen(Steps.Persist(table))
+)
+
+export const getPipeline = Pipeline.make<{ readonly id: string }>("WorkflowExecutions.get").pipe(
+  Pipeline.andThen(Steps.LoadTarget(table))
+)
+
+export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowExecutions.delete").pipe(
+  Pipeline.andThen(Steps.LoadExistingForDelete(table)),
+  Pipeline.andThen(Steps.DeleteResource(table))
+)
+
+export const migrations = {
+  "0001_create_workflow_executions": ResourceTable.createTable(table)
+}
+
+export interface ListWorkflowExecutions {
+  readonly pageSize: number
+  readonly pageToken?: string | undefined
+  readonly workflowInstanceId?: string | undefined
+  readonly workflowId?: string | undefined
+  readonly phase?: ReadonlyArray<ExecutionPhase> | undefined
+  readonly org?: string | undefined
+}
+
+const StatusUpdateDecoder = Schema.decodeUnknown(StatusUpdate, { errors: "all" })
+
+/** A watch event as delivered to a watcher. */
+export type WatchEvent = ExecutionEvent
+
+export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
+  "@weft/workflowexecution/WorkflowExecutions",
+  {
+    effect: Effect.gen(function*() {
+      yield* Migrations.run("workflowexecution", migrations)
+      const context = yield* Effect.context<
+        | SqlClient.SqlClient
+        | ResourceStore.ResourceStore
+        | Workflows
+        | DefaultInstanceProvisioner
+        | ExecutionRunner
+      >()
+      const store = yield* ResourceStore.ResourceStore
+      const sql = yield* SqlClient.SqlClient
+      const events = yield* ExecutionEvents
+
+      const publishUpdated = (execution: WorkflowExecution) => events.publish({ _tag: "Updated", execution })
+
+      const create = (body: unknown) =>
+        Pipeline.runInTransaction(createPipeline, { body }).pipe(
+          Effect.map((ctx) => ctx.state),
+          Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
+          Effect.provide(context)
+        )
+
+      const get = (id: string) =>
+        Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), Effect.provide(context))
+
+      const update = (id: string, body: unknown, ifMatch?: string) =>
+        Pipeline.runInTransaction(updatePipeline, { id, body, ifMatch }).pipe(
+          Effect.tap((ctx) => ctx.unchanged ? Effect.void : publishUpdated(ctx.state)),
+          Effect.map((ctx) => ctx.state),
+          Effect.provide(context)
+        )
+
+      const delete_ = (id: string, ifMatch?: string) =>
+        Pipeline.runInTransaction(deletePipeline, { id, ifMatch }).pipe(
+          Effect.map((ctx) => ctx.deleted),
+          Effect.tap((execution) => events.publish({ _tag: "Deleted", execution })),
+          Effect.provide(context)
+        )
+
+      /** One attempt: load → merge → transition check → persist, in one transaction. */
+      const updateStatusOnce = (id: string, update: StatusUpdate, ifMatch: string | undefined) =>
+        Effect.gen(function*() {
+          const found = yield* store.get(table, id)
+          if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
+          yield* Steps.checkIfMatch(Kind.kind, id, ifMatch, found.value.metadata.version)
+          const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+          const next = yield* Status.merge(found.value, update, now)
+          return yield* store.update(table, next).pipe(Effect.catchTag("AlreadyExists", Effect.die))
+        }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+
+      /**
+       * The runner's status update (the direct path). Concurrent updates of one
+       * execution are serialised: a write that lost a race (possible with several
+       * writers on one database) is retried on the new state, unless the caller pinned
+       * a version with If-Match.
+       */
+      const updateStatus = (id: string, body: unknown, ifMatch?: string) =>
+        Effect.gen(function*() {
+          const update = yield* Effect.mapError(
+            StatusUpdateDecoder(body),
+            (error) => InvalidArgument.fromParseError(error)
+          )
+          const attempt = updateStatusOnce(id, update, ifMatch)
+          const updated = ifMatch === undefined
+            ? yield* Effect.retry(attempt, {
+              while: (error) => error._tag === "Aborted",
+              schedule: Schedule.recurs(20)
+            })
+            : yield* attempt
+          yield* publishUpdated(updated)
+          return updated
+        }).pipe(Effect.withSpan("WorkflowExecutions.updateStatus", { attributes: { id } }))
+
+      const list = (query: ListWorkflowExecutions) =>
+        store.list(table, {
+          where: {
+            workflow_instance_id: query.workflowInstanceId,
+            workflow_id: query.workflowId,
+            phase: query.phase,
+            org: query.org
+          },
+          pageSize: query.pageSize,
+          pageToken: query.pageToken
+        }).pipe(Effect.withSpan("WorkflowExecutions.list"))
+
+      /**
+       * The live feed of one execution: its current state, then every committed change
+       * in order (versions consecutive), ending after a terminal phase or with a
+       * `Deleted` event. Subscribes before it reads the snapshot, and drops events not
+       * newer than the snapshot, so nothing is missed or doubled. Fails with NOT_FOUND
+       * before any event when the execution does not exist.
+       */
+      const watch = (id: string): Effect.Effect<Stream.Stream<WatchEvent>, NotFound> =>
+        Effect.map(get(id), () =>
+          Stream.unwrapScoped(Effect.gen(function*() {
+            const queue = yield* events.subscribe(id)
+            const snapshot = yield* store.get(table, id)
+            if (Option.isNone(snapshot)) {
+              return Stream.empty
+            }
+            const first: WatchEvent = { _tag: "Updated", execution: snapshot.value }
+            if (isTerminal(snapshot.value.status.phase)) return Stream.make(first)
+            const after = snapshot.value.metadata.version
+            const live = Stream.fromQueue(queue).pipe(
+              Stream.filter((event) => event._tag === "Deleted" || event.execution.metadata.version > after),
+              Stream.takeUntil((event) => event._tag === "Deleted" || isTerminal(event.execution.status.phase))
+            )
+            return Stream.concat(Stream.make(first), live)
+          })))
+
+      return { create, get, update, updateStatus, delete: delete_, list, watch } as const
+    })
+  }
+) {}

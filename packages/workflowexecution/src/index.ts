@@ -1,0 +1,5 @@
+export * as ExecutionEvents from "./ExecutionEvents.js"
+export * as ExecutionRunner from "./ExecutionRunner.js"
+export * as WorkflowExecution from "./WorkflowExecution.js"
+export * from "./WorkflowExecutionApi.js"
+export * from "./WorkflowExecutions.js"

@@ -1,0 +1,72 @@
+/**
+ * The status update rules: the transition table and the merge of a partial status.
+ */
+import { FailedPrecondition, InvalidArgument, Metadata } from "@weft/resource"
+import { Effect } from "effect"
+import {
+  type ExecutionPhase,
+  isTerminal,
+  type StatusUpdate,
+  type WorkflowExecution,
+  type WorkflowExecutionStatus
+} from "../WorkflowExecution.js"
+
+const allowed: Record<ExecutionPhase, ReadonlyArray<ExecutionPhase>> = {
+  EXECUTION_PENDING: ["EXECUTION_IN_PROGRESS", "EXECUTION_COMPLETED", "EXECUTION_FAILED", "EXECUTION_CANCELLED"],
+  EXECUTION_IN_PROGRESS: ["EXECUTION_COMPLETED", "EXECUTION_FAILED", "EXECUTION_CANCELLED"],
+  EXECUTION_COMPLETED: [],
+  EXECUTION_FAILED: [],
+  EXECUTION_CANCELLED: []
+}
+
+/** Whether `from → to` is legal; the same phase again always is. */
+export const canTransition = (from: ExecutionPhase, to: ExecutionPhase): boolean =>
+  from === to || allowed[from].includes(to)
+
+const updatableKeys = ["phase", "tasks", "output", "error", "startedAt", "completedAt", "temporalWorkflowId"] as const
+
+/**
+ * Merges a partial status into the execution: absent fields keep their value, `tasks`
+ * replaces the array, the server sets `startedAt` when the phase first becomes
+ * IN_PROGRESS and `completedAt` when it becomes terminal (unless the body gives them),
+ * the status audit is bumped and the version grows by one.
+ */
+export const merge = (
+  execution: WorkflowExecution,
+  update: StatusUpdate,
+  now: string
+): Effect.Effect<WorkflowExecution, InvalidArgument | FailedPrecondition> => {
+  if (!updatableKeys.some((key) => update[key] !== undefined)) {
+    return Effect.fail(
+      new InvalidArgument({ message: `body: give at least one of ${updatableKeys.join(", ")}` })
+    )
+  }
+  const current = execution.status
+  const from = current.phase ?? "EXECUTION_PENDING"
+  const to = update.phase ?? from
+  if (!canTransition(from, to)) {
+    return Effect.fail(
+      new FailedPrecondition({
+        message: isTerminal(from)
+          ? `WorkflowExecution ${execution.metadata.id} is ${from}, a terminal phase: it cannot become ${to}`
+          : `WorkflowExecution ${execution.metadata.id} cannot go from ${from} to ${to}`
+      })
+    )
+  }
+  const status: Record<string, unknown> = { ...current }
+  for (const key of updatableKeys) {
+    if (update[key] !== undefined) status[key] = update[key]
+  }
+  if (to === "EXECUTION_IN_PROGRESS" && current.startedAt === undefined && update.startedAt === undefined) {
+    status.startedAt = now
+  }
+  if (isTerminal(to) && !isTerminal(from) && update.completedAt === undefined) {
+    status.completedAt = now
+  }
+  status.audit = Metadata.auditStatusUpdated(current.audit, now)
+  return Effect.succeed({
+    ...execution,
+    metadata: { ...execution.metadata, version: execution.metadata.version + 1 },
+    status: status as WorkflowExecutionStatus
+  })
+}

@@ -1,0 +1,156 @@
+/**
+ * The WorkflowExecution kind's own create steps, after the seed's controller.
+ */
+import { Pipeline } from "@weft/pipeline"
+import { InvalidArgument, type Metadata, NotFound, ResourceStore, Slug } from "@weft/resource"
+import { DefaultInstanceProvisioner, Workflow, Workflows } from "@weft/workflow"
+import { WorkflowInstance } from "@weft/workflowinstance"
+import { DateTime, Effect, Option } from "effect"
+import { ExecutionRunner } from "../ExecutionRunner.js"
+import {
+  allowedOwnerScopes,
+  table,
+  type WorkflowExecution,
+  type WorkflowExecutionInput
+} from "../WorkflowExecution.js"
+
+type Request = { readonly request: WorkflowExecutionInput }
+
+/** An execution is owned by an organization or an identity account; required. */
+export const ValidateOwnerScope = Pipeline.step("ValidateOwnerScope", (ctx: Request) => {
+  const scope = ctx.request.metadata.ownerScope
+  return scope !== undefined && (allowedOwnerScopes as ReadonlyArray<string>).includes(scope)
+    ? Effect.succeed({})
+    : Effect.fail(
+      new InvalidArgument({
+        message: `metadata.ownerScope: a WorkflowExecution must be owned by ${allowedOwnerScopes.join(" or ")}${
+          scope === undefined || scope === "api_resource_owner_scope_unspecified" ? " (it is missing)" : `, not ${scope}`
+        }`
+      })
+    )
+})
+
+/** Either `spec.workflowInstanceId` or `spec.workflowId` must be given. */
+export const ValidateWorkflowOrInstance = Pipeline.step("ValidateWorkflowOrInstance", (ctx: Request) => {
+  const { workflowId, workflowInstanceId } = ctx.request.spec
+  return nonEmpty(workflowId) || nonEmpty(workflowInstanceId)
+    ? Effect.succeed({})
+    : Effect.fail(
+      new InvalidArgument({ message: "spec: either workflowId or workflowInstanceId must be provided" })
+    )
+})
+
+const nonEmpty = (value: string | undefined): value is string => value !== undefined && value !== ""
+
+/**
+ * Resolves the instance the execution runs: the given one (which must exist); or the
+ * workflow's default; or, when the workflow has none, a new `<workflow slug>-default`
+ * created through the instance create pipeline and recorded on the workflow. The
+ * resolved ids are written into the request's spec.
+ */
+export const CreateDefaultInstanceIfNeeded = Pipeline.step(
+  "CreateDefaultInstanceIfNeeded",
+  (ctx: Request) =>
+    Effect.gen(function*() {
+      const store = yield* ResourceStore.ResourceStore
+      const { workflowId, workflowInstanceId } = ctx.request.spec
+      let instance: WorkflowInstance.WorkflowInstance
+      if (nonEmpty(workflowInstanceId)) {
+        const found = yield* store.get(WorkflowInstance.table, workflowInstanceId)
+        if (Option.isNone(found)) return yield* NotFound.of(WorkflowInstance.Kind.kind, workflowInstanceId)
+        instance = found.value
+        if (nonEmpty(workflowId) && instance.spec.workflowId !== workflowId) {
+          return yield* new InvalidArgument({
+            message:
+              `spec.workflowId: ${workflowId} is not the workflow of instance ${workflowInstanceId} (${instance.spec.workflowId})`
+          })
+        }
+      } else {
+        const id = workflowId as string
+        const workflow = yield* store.get(Workflow.table, id)
+        if (Option.isNone(workflow)) return yield* NotFound.of(Workflow.Kind.kind, id)
+        const defaultId = workflow.value.status.defaultInstanceId
+        const existing = defaultId === undefined ? Option.none() : yield* store.get(WorkflowInstance.table, defaultId)
+        if (Option.isSome(existing)) {
+          instance = existing.value
+        } else {
+          const provisioner = yield* DefaultInstanceProvisioner
+          const createdId = yield* provisioner.provision(workflow.value)
+          const workflows = yield* Workflows
+          yield* workflows.setDefaultInstance(id, createdId).pipe(Effect.catchTag("Aborted", Effect.die))
+          instance = Option.getOrThrow(yield* store.get(WorkflowInstance.table, createdId))
+        }
+      }
+      const request: WorkflowExecutionInput = {
+        ...ctx.request,
+        spec: { ...ctx.request.spec, workflowInstanceId: instance.metadata.id, workflowId: instance.spec.workflowId }
+      }
+      return { request, instance }
+    })
+)
+
+const pad = (n: number) => String(n).padStart(2, "0")
+
+/** `yyyyMMdd-HHmmss` in UTC. */
+export const formatRunStamp = (millis: number): string => {
+  const d = new Date(millis)
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}-${pad(d.getUTCHours())}${
+    pad(d.getUTCMinutes())
+  }${pad(d.getUTCSeconds())}`
+}
+
+/**
+ * When `metadata.name` is absent, names the run `<instance slug>-<UTC yyyyMMdd-HHmmss>`,
+ * adding `-2`, `-3`… while that slug is taken in the org.
+ */
+export const ResolveName = Pipeline.step(
+  "ResolveName",
+  (ctx: Request & { readonly instance: WorkflowInstance.WorkflowInstance }) =>
+    Effect.gen(function*() {
+      const metadata: Metadata.MetadataInput = ctx.request.metadata
+      if (metadata.name !== undefined && metadata.name.trim() !== "") return { request: ctx.request }
+      if (metadata.slug !== undefined) return { request: withName(ctx.request, metadata.slug) }
+      const store = yield* ResourceStore.ResourceStore
+      const now = yield* DateTime.now
+      const base = Slug.fromName(`${ctx.instance.metadata.slug}-${formatRunStamp(DateTime.toEpochMillis(now))}`)
+      let name = base
+      for (let n = 2; Option.isSome(yield* store.getBySlug(table, metadata.org, name)); n++) {
+        name = `${base}-${n}`
+      }
+      return { request: withName(ctx.request, name) }
+    })
+)
+
+const withName = (request: WorkflowExecutionInput, name: string): WorkflowExecutionInput => ({
+  ...request,
+  metadata: { ...request.metadata, name }
+})
+
+/** Every new execution starts PENDING; other status fields are kept. */
+export const SetInitialPhase = Pipeline.step(
+  "SetInitialPhase",
+  (ctx: { readonly state: WorkflowExecution }) =>
+    Effect.succeed({ state: { ...ctx.state, status: { ...ctx.state.status, phase: "EXECUTION_PENDING" as const } } })
+)
+
+/** Hands the persisted execution to the configured runner. */
+export const StartRun = Pipeline.step(
+  "StartRun",
+  (ctx: { readonly state: WorkflowExecution }) =>
+    Effect.flatMap(ExecutionRunner, (runner) => Effect.as(runner.start(ctx.state), {}))
+)
+
+/** `workflowInstanceId` and `workflowId` cannot change on update; absent means kept. */
+export const mergeSpec = (existing: WorkflowExecution, request: WorkflowExecutionInput) => {
+  for (const key of ["workflowInstanceId", "workflowId"] as const) {
+    const given = request.spec[key]
+    if (given !== undefined && given !== existing.spec[key]) {
+      return Effect.fail(new InvalidArgument({ message: `spec.${key}: cannot be changed (is ${existing.spec[key]})` }))
+    }
+  }
+  return Effect.succeed({
+    ...request.spec,
+    workflowInstanceId: existing.spec.workflowInstanceId,
+    workflowId: existing.spec.workflowId
+  })
+}
