@@ -8,7 +8,7 @@
  * failing step leaves nothing behind, whichever package its steps come from.
  */
 import { SqlClient, SqlError } from "@effect/sql"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 
@@ -81,7 +81,7 @@ export const run = <I, C, E, R>(self: Pipeline<I, C, E, R>, input: I): Effect.Ef
           Effect.flatMap(([duration, added]) =>
             Effect.as(
               Effect.logDebug("pipeline step").pipe(
-                Effect.annotateLogs({ step: spanName, durationMs: Number(duration.value) / 1_000_000 })
+                Effect.annotateLogs({ step: spanName, durationMs: Duration.toMillis(duration) })
               ),
               added === undefined ? context : { ...context, ...added }
             )
