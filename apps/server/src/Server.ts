@@ -12,6 +12,7 @@ import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/work
 import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
+import * as Auth from "./Auth.js"
 import * as Database from "./Database.js"
 import { SystemLive } from "./handlers/System.js"
 import { WorkflowExecutionsLive } from "./handlers/WorkflowExecutions.js"
@@ -52,6 +53,7 @@ export const HttpLive = Layer.unwrapEffect(Effect.gen(function*() {
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(HttpErrors.layer),
+  Layer.provide(Auth.layer),
   Layer.provide(ApiLive),
   Layer.provideMerge(Lifecycle.layer)
 )

@@ -5,11 +5,12 @@
 import { HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
+import * as Auth from "./Auth.js"
 import { Lifecycle } from "./Lifecycle.js"
 import { NodeServer, ServerLive } from "./Server.js"
 import * as ServerConfig from "./ServerConfig.js"
 
-const main = Effect.gen(function*() {
+const serve = Effect.gen(function*() {
   const address = yield* HttpServer.HttpServer.pipe(Effect.map((server) => server.address))
   const lifecycle = yield* Lifecycle
   const node = yield* NodeServer
@@ -21,9 +22,27 @@ const main = Effect.gen(function*() {
     process.stdout.write(`weft listening on http://${host}:${address.port}\n`)
   }
   return yield* Effect.never
+})
+
+const main = Effect.gen(function*() {
+  const config = yield* ServerConfig.fromEnv
+  const auth = yield* Auth.fromEnv
+  yield* Auth.checkExposure(auth, config.host)
+  return yield* serve.pipe(
+    Effect.scoped,
+    Effect.provide(ServerLive.pipe(Layer.provide(ServerConfig.layer(config)))),
+    Effect.provide(Layer.succeed(Auth.AuthConfig, auth))
+  )
 }).pipe(
-  Effect.scoped,
-  Effect.provide(ServerLive.pipe(Layer.provide(ServerConfig.layerEnv))),
+  // A server that cannot start says why in one line and exits 1.
+  Effect.catchAll((error) =>
+    Effect.sync(() => {
+      const cause = (error as { readonly cause?: unknown }).cause
+      const reason = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error)
+      process.stderr.write(`weft: cannot start: ${reason}\n`)
+      process.exit(1)
+    })
+  ),
   Effect.provide(Logger.json),
   Logger.withMinimumLogLevel(LogLevel.Info)
 )

@@ -3,7 +3,15 @@
  * is derived from it, and `/openapi.json` is generated from it.
  */
 import { HttpApi, OpenApi } from "@effect/platform"
-import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unauthenticated, Unavailable } from "@weft/resource"
+import {
+  Internal,
+  InvalidArgument,
+  NotFound,
+  PayloadTooLarge,
+  PermissionDenied,
+  Unauthenticated,
+  Unavailable
+} from "@weft/resource"
 import { WorkflowApi } from "@weft/workflow"
 import { WorkflowExecutionApi } from "@weft/workflowexecution"
 import { WorkflowInstanceApi } from "@weft/workflowinstance"
@@ -16,6 +24,7 @@ export class WeftApi extends HttpApi.make("weft")
   .add(WorkflowExecutionApi)
   .addError(InvalidArgument)
   .addError(Unauthenticated)
+  .addError(PermissionDenied)
   .addError(NotFound)
   .addError(PayloadTooLarge)
   .addError(Internal)
