@@ -2,30 +2,67 @@
  * The embedded SQLite database: WAL journal, synchronous FULL (a commit is on disk
  * before it is acknowledged), foreign keys on, a busy timeout. The file's directory is
  * created when missing.
+ *
+ * One server owns a database file: the connection takes SQLite's exclusive lock at
+ * start and holds it, so a second server started on the same file fails at once with a
+ * clear message instead of sharing it. (Several servers share a PostgreSQL database.)
  */
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Effect, Layer } from "effect"
+import { Cause, Data, Effect, Layer } from "effect"
+import Sqlite from "better-sqlite3"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { ServerConfig } from "./ServerConfig.js"
 
-const pragmas = Layer.effectDiscard(Effect.gen(function*() {
+export class DatabaseUnavailable extends Data.TaggedError("DatabaseUnavailable")<{
+  readonly message: string
+}> {}
+
+const pragmas = (filename: string) => Layer.effectDiscard(Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  if (filename !== ":memory:") {
+    yield* sql.unsafe("PRAGMA locking_mode = EXCLUSIVE")
+    yield* sql.unsafe("BEGIN IMMEDIATE")
+    yield* sql.unsafe("COMMIT")
+  }
   yield* sql.unsafe("PRAGMA synchronous = FULL")
   yield* sql.unsafe("PRAGMA foreign_keys = ON")
   yield* sql.unsafe("PRAGMA busy_timeout = 5000")
-}).pipe(Effect.orDie))
+}))
 
-export const layerSqlite = (filename: string): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient> =>
-  pragmas.pipe(
+/** Fails at once (no busy wait) when another process holds the file's lock. */
+const probeLock = (filename: string) => {
+  const probe = new Sqlite(filename, { timeout: 0 })
+  try {
+    probe.exec("BEGIN IMMEDIATE; COMMIT")
+  } finally {
+    probe.close()
+  }
+}
+
+const describe = (filename: string, cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause) as { readonly cause?: { readonly code?: string; readonly message?: string }; readonly code?: string; readonly message?: string }
+  const code = error.cause?.code ?? error.code
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED"
+    ? `database ${filename} is in use by another weft server (one server per SQLite file)`
+    : `cannot open database ${filename}: ${error.cause?.message ?? error.message ?? String(error)}`
+}
+
+export const layerSqlite = (
+  filename: string
+): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, DatabaseUnavailable> =>
+  pragmas(filename).pipe(
     Layer.provideMerge(
       Layer.unwrapEffect(Effect.sync(() => {
-        if (filename !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true })
+        if (filename !== ":memory:") {
+          fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true })
+          probeLock(filename)
+        }
         return SqliteClient.layer({ filename })
       }))
     ),
-    Layer.orDie
+    Layer.catchAllCause((cause) => Layer.fail(new DatabaseUnavailable({ message: describe(filename, cause) })))
   )
 
 /** The database named by the server's configuration. */
