@@ -61,7 +61,20 @@ export const HttpLive = Layer.unwrapEffect(Effect.gen(function*() {
 /** The node:http server the app listens on, for shutdown to stop accepting. */
 export class NodeServer extends Effect.Tag("@weft/server/NodeServer")<NodeServer, import("node:http").Server>() {}
 
-const NodeServerLive = Layer.sync(NodeServer, () => createServer())
+/**
+ * Node's own limits: a client must send its whole request within the request timeout
+ * (a slow body cannot hold a connection forever) and its headers within 10 s.
+ */
+const NodeServerLive = Layer.effect(
+  NodeServer,
+  Effect.map(ServerConfig, (config) =>
+    createServer({
+      requestTimeout: config.requestTimeoutMillis,
+      headersTimeout: Math.min(10_000, config.requestTimeoutMillis),
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMillis)
+    }))
+)
 
 const ListenLive = Layer.unwrapEffect(Effect.gen(function*() {
   const config = yield* ServerConfig

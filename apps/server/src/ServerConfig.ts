@@ -14,6 +14,10 @@ export interface ServerConfigShape {
   readonly shutdownGraceMillis: number
   /** One JSON log line per request. */
   readonly logRequests: boolean
+  /** How long a client may take to send a whole request (a slow body is cut off). */
+  readonly requestTimeoutMillis: number
+  /** Most concurrent watch streams; past it a watch is 503 UNAVAILABLE. */
+  readonly maxWatchers: number
 }
 
 export class ServerConfig extends Context.Tag("@weft/server/ServerConfig")<ServerConfig, ServerConfigShape>() {}
@@ -24,7 +28,9 @@ export const fromEnv = Config.all({
   database: Config.string("WEFT_DB").pipe(Config.withDefault("./data/weft.db")),
   maxBodyBytes: Config.integer("WEFT_MAX_BODY_BYTES").pipe(Config.withDefault(1024 * 1024)),
   shutdownGraceMillis: Config.integer("WEFT_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000)),
-  logRequests: Config.boolean("WEFT_LOG_REQUESTS").pipe(Config.withDefault(true))
+  logRequests: Config.boolean("WEFT_LOG_REQUESTS").pipe(Config.withDefault(true)),
+  requestTimeoutMillis: Config.integer("WEFT_REQUEST_TIMEOUT_MS").pipe(Config.withDefault(30_000)),
+  maxWatchers: Config.integer("WEFT_MAX_WATCHERS").pipe(Config.withDefault(10_000))
 })
 
 export const layer = (config: ServerConfigShape) => Layer.succeed(ServerConfig, config)
@@ -38,5 +44,7 @@ export const defaults: ServerConfigShape = {
   database: ":memory:",
   maxBodyBytes: 1024 * 1024,
   shutdownGraceMillis: 2_000,
-  logRequests: false
+  logRequests: false,
+  requestTimeoutMillis: 30_000,
+  maxWatchers: 10_000
 }
