@@ -99,7 +99,7 @@ export const BuildNewState = <A extends AnyResource, Req extends RequestShape>(
         id,
         name: m.name ?? ctx.slug,
         slug: ctx.slug,
-        org: m.org,
+        org: m.org === "" ? undefined : m.org,
         ownerScope: m.ownerScope === "api_resource_owner_scope_unspecified" ? undefined : m.ownerScope,
         labels: m.labels,
         annotations: m.annotations,

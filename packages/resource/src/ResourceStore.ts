@@ -70,9 +70,9 @@ const isUniqueViolation = (error: SqlError.SqlError): boolean => {
 
 export const encodePageToken = (lastId: string): string => Buffer.from(lastId, "utf8").toString("base64url")
 
-export const decodePageToken = (token: string): Effect.Effect<string, InvalidArgument> => {
+export const decodePageToken = (token: string, idPrefix?: string): Effect.Effect<string, InvalidArgument> => {
   const id = Buffer.from(token, "base64url").toString("utf8")
-  return /^[a-z]{3}-[0-9a-z]{26}$/.test(id)
+  return /^[a-z]{3}-[0-9a-z]{26}$/.test(id) && (idPrefix === undefined || id.startsWith(`${idPrefix}-`))
     ? Effect.succeed(id)
     : Effect.fail(new InvalidArgument({ message: "pageToken: not a token returned by a previous page" }))
 }
@@ -179,7 +179,7 @@ export const make = Effect.gen(function*() {
       }
       const clauses = whereClauses(table, query.where)
       if (query.pageToken !== undefined) {
-        const after = yield* decodePageToken(query.pageToken)
+        const after = yield* decodePageToken(query.pageToken, table.kind.idPrefix)
         clauses.push(sql`id < ${after}`)
       }
       const rows = yield* sql<{ id: string; doc: string }>`SELECT id, doc FROM ${sql(table.kind.table)}

@@ -338,6 +338,14 @@ describe("ResourceStore", () => {
         assert.isFalse("nextPageToken" in p3)
       }).pipe(Effect.provide(StoreLive)))
 
+    it.effect("a page token of another kind is refused", () =>
+      Effect.gen(function*() {
+        const store = yield* Store
+        const foreign = ResourceStore.encodePageToken(ResourceId.makeSync(ResourceKind.Workflow))
+        const result = yield* Effect.either(store.list(table, { pageSize: 3, pageToken: foreign }))
+        assert.isTrue(Either.isLeft(result) && result.left instanceof InvalidArgument)
+      }).pipe(Effect.provide(StoreLive)))
+
     it.effect("a page that exactly fills the rest has no nextPageToken", () =>
       Effect.gen(function*() {
         const store = yield* Store
