@@ -4,10 +4,27 @@
  * keeps ids made within one millisecond in order too.
  */
 import { Effect } from "effect"
+import { randomFillSync } from "node:crypto"
 import { monotonicFactory } from "ulid"
 import type { ResourceKind } from "./ResourceKind.js"
 
-const nextUlid = monotonicFactory()
+/**
+ * Cryptographic randomness drawn 4 KiB at a time: the library's default asks the OS for
+ * one byte per character, which dominated the cost of an id.
+ */
+const bufferedRandom = (() => {
+  const buffer = new Uint32Array(1024)
+  let next = buffer.length
+  return () => {
+    if (next === buffer.length) {
+      randomFillSync(buffer)
+      next = 0
+    }
+    return buffer[next++] / 0x1_0000_0000
+  }
+})()
+
+const nextUlid = monotonicFactory(bufferedRandom)
 
 export const pattern = /^[a-z]{3}-[0-9a-hjkmnp-tv-z]{26}$/
 

@@ -50,6 +50,12 @@ export interface ResourceStoreService {
     table: ResourceTable<A>,
     query: ListQuery
   ) => Effect.Effect<Page<A>, InvalidArgument>
+  /** The slugs in `org` that are `prefix` or start with `prefix-` (an index range scan). */
+  readonly slugsWithPrefix: (
+    table: ResourceTable<any>,
+    org: string | undefined,
+    prefix: string
+  ) => Effect.Effect<ReadonlyArray<string>>
   /** Whether any row matches; `exceptId` is left out of the match. */
   readonly exists: (
     table: ResourceTable<any>,
@@ -200,7 +206,17 @@ export const make = Effect.gen(function*() {
       return rows.length > 0
     })
 
-  return ResourceStore.of({ insert, get, getBySlug, update, delete: delete_, list, exists })
+  // `-` sorts just before `.`, so [prefix, prefix + ".") holds prefix and prefix-*.
+  const slugsWithPrefix: ResourceStoreService["slugsWithPrefix"] = (table, org, prefix) =>
+    sql<{ slug: string }>`SELECT slug FROM ${sql(table.kind.table)}
+      WHERE org = ${orgKey(org)} AND slug >= ${prefix} AND slug < ${prefix + "."}`.pipe(
+      Effect.map((rows) =>
+        rows.map((r) => r.slug).filter((slug) => slug === prefix || slug.startsWith(`${prefix}-`))
+      ),
+      Effect.orDie
+    )
+
+  return ResourceStore.of({ insert, get, getBySlug, update, delete: delete_, list, exists, slugsWithPrefix })
 })
 
 const latestUpdate = (resource: AnyResource): string => {

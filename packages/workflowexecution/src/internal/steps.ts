@@ -113,13 +113,20 @@ export const ResolveName = Pipeline.step(
       const store = yield* ResourceStore.ResourceStore
       const now = yield* DateTime.now
       const base = Slug.fromName(`${ctx.instance.metadata.slug}-${formatRunStamp(DateTime.toEpochMillis(now))}`)
-      let name = base
-      for (let n = 2; Option.isSome(yield* store.getBySlug(table, metadata.org, name)); n++) {
-        name = `${base}-${n}`
-      }
-      return { request: withName(ctx.request, name) }
+      return { request: withName(ctx.request, nextFree(base, yield* store.slugsWithPrefix(table, metadata.org, base))) }
     })
 )
+
+/** `base` when free, else `base-n` with n one past the highest taken suffix (from 2). */
+export const nextFree = (base: string, taken: ReadonlyArray<string>): string => {
+  if (!taken.includes(base)) return base
+  let highest = 1
+  for (const slug of taken) {
+    const suffix = slug.slice(base.length + 1)
+    if (/^[1-9]\d*$/.test(suffix)) highest = Math.max(highest, Number(suffix))
+  }
+  return `${base}-${highest + 1}`
+}
 
 const withName = (request: WorkflowExecutionInput, name: string): WorkflowExecutionInput => ({
   ...request,
