@@ -4,7 +4,7 @@
  * bodies over the limit) as well as defects, which are logged with their cause and
  * answered 500 INTERNAL without details.
  */
-import { HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
+import { Headers, HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
 import { Internal, InvalidArgument, NotFound, PayloadTooLarge, formatPath } from "@weft/resource"
@@ -86,7 +86,15 @@ export const layer = HttpApiBuilder.middleware(
         const length = request.headers["content-length"]
         if (Number(length ?? "0") > config.maxBodyBytes) return yield* tooLarge()
         if (length === undefined) keepSocketOnOverflow(request)
-        return yield* HttpIncomingMessage.withMaxBodySize(app, limit)
+        // Bodies are JSON whatever the client labelled them (curl sends form data by
+        // default): the framework would otherwise decode a form into a confusing 400.
+        const contentType = request.headers["content-type"]
+        const asJson = contentType !== undefined && contentType.includes("application/json")
+          ? request
+          : request.modify({ headers: Headers.set(request.headers, "content-type", "application/json") })
+        return yield* HttpIncomingMessage.withMaxBodySize(app, limit).pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, asJson)
+        )
       }).pipe(
         Effect.catchAllCause((cause): Effect.Effect<never, any> => {
           // The framework reads the body with `orDie`: malformed JSON and bodies over the

@@ -33,16 +33,42 @@ export const make = Effect.gen(function*() {
     Effect.flatMap(Deferred.isDone(closing), (isClosing) =>
       isClosing ? refused : Effect.acquireUseRelease(enter, () => effect, () => leave))
 
+  const grace = Duration.millis(config.shutdownGraceMillis)
+
+  /**
+   * Stops listening and waits until every connection has ended: node keeps a connection
+   * open while a request on it is arriving or being answered (an in-flight request is
+   * more than a running handler: its headers or body may still be on their way), and it
+   * goes idle after its response; idle ones are closed as they appear. Plain timers
+   * rather than a race: drain runs as a finalizer, uninterruptibly.
+   */
+  const connectionsClosed = (server: Http.Server, timeout: number) =>
+    Effect.async<void>((resume) => {
+      let done = false
+      const finish = () => {
+        if (done) return
+        done = true
+        clearInterval(poll)
+        clearTimeout(timer)
+        resume(Effect.void)
+      }
+      const poll = setInterval(() => server.closeIdleConnections(), 20)
+      const timer = setTimeout(finish, timeout)
+      server.close(finish)
+      server.closeIdleConnections()
+    })
+
   const drain: LifecycleShape["drain"] = (server) =>
     Effect.gen(function*() {
+      const deadline = Date.now() + Duration.toMillis(grace)
       yield* Deferred.succeed(closing, undefined)
-      if (server !== undefined) {
-        server.close()
-        server.closeIdleConnections()
-      }
+      if (server !== undefined) yield* connectionsClosed(server, Duration.toMillis(grace))
+      // Handlers may outlive their connection (a client that went away). A fresh
+      // deferred: the first one was completed when the first request finished.
+      yield* Ref.set(idle, yield* Deferred.make<void>())
       if ((yield* Ref.get(inFlight)) > 0) {
         const done = yield* Ref.get(idle)
-        yield* Deferred.await(done).pipe(Effect.timeout(Duration.millis(config.shutdownGraceMillis)), Effect.ignore)
+        yield* Deferred.await(done).pipe(Effect.timeout(Math.max(0, deadline - Date.now())), Effect.ignore)
       }
       server?.closeAllConnections()
     })

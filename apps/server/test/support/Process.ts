@@ -1,0 +1,269 @@
+/**
+ * Runs the real server as a child process (`node --import tsx src/main.ts`, or any
+ * command such as `pnpm start`), for tests of what only a process shows: the ready line,
+ * the environment configuration, JSON logs on stdout, exit codes, signals.
+ *
+ * Every process is started in its own process group and killed (the whole group, with
+ * SIGKILL) when the test's scope closes, unless it already exited.
+ */
+import { Deferred, Duration, Effect, Scope } from "effect"
+import { type ChildProcess, spawn as spawnChild } from "node:child_process"
+import * as fs from "node:fs"
+import { createRequire } from "node:module"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+/** `apps/server`. */
+export const serverDir = path.resolve(here, "../..")
+
+/** The repository root (where `pnpm start` runs). */
+export const repoRoot = path.resolve(serverDir, "../..")
+
+/** Absolute path of the server's entry point. */
+export const mainPath = path.join(serverDir, "src/main.ts")
+
+/** The tsx loader as a file URL, so `--import` works from any working directory. */
+export const tsxLoader = pathToFileURL(createRequire(path.join(serverDir, "package.json")).resolve("tsx")).href
+
+/** The ready line `main.ts` prints. */
+export const readyLine = /^weft listening on (http:\/\/\S+)$/
+
+export interface Exited {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+export interface ServerProcess {
+  readonly child: ChildProcess
+  readonly pid: number
+  /** Complete stdout lines so far. */
+  readonly lines: () => ReadonlyArray<string>
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** The first stdout line matching `predicate` (waits up to `timeout`). */
+  readonly waitForLine: (predicate: (line: string) => boolean, timeout?: Duration.DurationInput) => Effect.Effect<string, Error>
+  /** Completes when the process exits. */
+  readonly exited: Effect.Effect<Exited>
+  /** `exited`, failing when the process outlives `timeout`. */
+  readonly waitExit: (timeout?: Duration.DurationInput) => Effect.Effect<Exited, Error>
+  readonly kill: (signal: NodeJS.Signals) => Effect.Effect<void>
+}
+
+/** A port nothing listens on right now. */
+export const freePort = Effect.async<number, Error>((resume) => {
+  const server = net.createServer()
+  server.once("error", (error) => resume(Effect.fail(error)))
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+/** A fresh temporary directory, removed when the scope closes. */
+export const tempDir = Effect.acquireRelease(
+  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "weft-process-"))),
+  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+/** The parent's environment without any `WEFT_*` variable, plus `env` (undefined deletes). */
+const environment = (env: Record<string, string | undefined>) => {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith("WEFT_") && value !== undefined) out[key] = value
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete out[key]
+    else out[key] = value
+  }
+  return out
+}
+
+/** Starts `command args` in its own process group; killed with its group when the scope closes. */
+export const spawn = (options: {
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+  readonly cwd: string
+  readonly env?: Record<string, string | undefined>
+}): Effect.Effect<ServerProcess, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const exit = yield* Deferred.make<Exited>()
+    const child = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        spawnChild(options.command, [...options.args], {
+          cwd: options.cwd,
+          env: environment(options.env ?? {}),
+          stdio: ["ignore", "pipe", "pipe"],
+          detached: true
+        })
+      ),
+      (child) =>
+        Effect.gen(function*() {
+          if (yield* Deferred.isDone(exit)) return
+          // The group: with `pnpm start` the server is a grandchild.
+          yield* Effect.sync(() => {
+            try {
+              process.kill(-child.pid!, "SIGKILL")
+            } catch {
+              child.kill("SIGKILL")
+            }
+          })
+          yield* Deferred.await(exit).pipe(Effect.timeout("2 seconds"), Effect.ignore)
+        })
+    )
+    let stdout = ""
+    let stderr = ""
+    const waiters = new Set<() => void>()
+    const notify = () => waiters.forEach((f) => f())
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk
+      notify()
+    })
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk
+      notify()
+    })
+    let closed: Exited | undefined = undefined
+    // "close", not "exit": every stdout chunk has arrived by then, and with `pnpm start`
+    // the pipes close only once the server (a grandchild) is gone too.
+    child.on("close", (code, signal) => {
+      closed = { code, signal }
+      Deferred.unsafeDone(exit, Effect.succeed(closed))
+      notify()
+    })
+    child.on("error", (error) => {
+      stderr += `spawn error: ${error.message}\n`
+      closed = { code: -1, signal: null }
+      Deferred.unsafeDone(exit, Effect.succeed(closed))
+      notify()
+    })
+    const lines = () => {
+      const all = stdout.split("\n")
+      return all.slice(0, all.length - 1)
+    }
+    const describe = () => `\n--- stdout:\n${stdout}\n--- stderr:\n${stderr}`
+
+    const waitForLine: ServerProcess["waitForLine"] = (predicate, timeout = "20 seconds") =>
+      Effect.async<string, Error>((resume) => {
+        const check = () => {
+          const line = lines().find(predicate)
+          if (line !== undefined) {
+            waiters.delete(check)
+            resume(Effect.succeed(line))
+          } else if (closed !== undefined) {
+            waiters.delete(check)
+            resume(Effect.fail(new Error(`process exited (${closed.code ?? closed.signal}) before the line${describe()}`)))
+          }
+        }
+        waiters.add(check)
+        check()
+        return Effect.sync(() => waiters.delete(check))
+      }).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => new Error(`no such line within ${Duration.format(Duration.decode(timeout))}${describe()}`)
+        })
+      )
+
+    const exited = Deferred.await(exit)
+    return {
+      child,
+      pid: child.pid!,
+      lines,
+      stdout: () => stdout,
+      stderr: () => stderr,
+      waitForLine,
+      exited,
+      waitExit: (timeout = "20 seconds") =>
+        exited.pipe(
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () => new Error(`process still running after ${Duration.format(Duration.decode(timeout))}${describe()}`)
+          })
+        ),
+      kill: (signal) => Effect.sync(() => void child.kill(signal))
+    }
+  })
+
+/** `node --import tsx <abs>/src/main.ts` in `cwd` (default: `apps/server`). */
+export const spawnServer = (options: {
+  readonly cwd?: string
+  readonly env?: Record<string, string | undefined>
+} = {}) =>
+  spawn({
+    command: process.execPath,
+    args: ["--import", tsxLoader, mainPath],
+    cwd: options.cwd ?? serverDir,
+    env: options.env
+  })
+
+export interface RunningServer extends ServerProcess {
+  readonly url: string
+  readonly port: number
+}
+
+/** Waits for the ready line; answers with the URL it names. */
+export const ready = (proc: ServerProcess, timeout: Duration.DurationInput = "20 seconds") =>
+  Effect.map(proc.waitForLine((line) => readyLine.test(line), timeout), (line): RunningServer => {
+    const url = readyLine.exec(line)![1]
+    return { ...proc, url, port: Number(new URL(url).port) }
+  })
+
+/** Starts the server on a free port and waits until it is ready. */
+export const start = (options: {
+  readonly cwd?: string
+  readonly env?: Record<string, string | undefined>
+} = {}) =>
+  Effect.gen(function*() {
+    const port = yield* freePort
+    const proc = yield* spawnServer({ cwd: options.cwd, env: { WEFT_PORT: String(port), ...options.env } })
+    return yield* ready(proc)
+  })
+
+// --- raw HTTP against a process ---------------------------------------------------------
+
+export interface Reply {
+  readonly status: number
+  readonly headers: Record<string, string | Array<string> | undefined>
+  readonly body: string
+}
+
+/** One request on a fresh connection (no keep-alive reuse). */
+export const get = (url: string, init: RequestInit = {}) =>
+  Effect.tryPromise({
+    try: async (signal): Promise<Reply> => {
+      const res = await fetch(url, { ...init, signal, headers: { connection: "close", ...init.headers as any } })
+      return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() }
+    },
+    catch: (error) => {
+      const cause = (error as { readonly cause?: { readonly code?: string; readonly message?: string } }).cause
+      return new Error(`${init.method ?? "GET"} ${url}: ${(error as Error).message} (${cause?.code ?? cause?.message ?? "no cause"})`)
+    }
+  })
+
+/** Opens a TCP connection; fails with the socket error (e.g. ECONNREFUSED). */
+export const connect = (port: number) =>
+  Effect.acquireRelease(
+    Effect.async<net.Socket, NodeJS.ErrnoException>((resume) => {
+      const socket = net.connect(port, "127.0.0.1")
+      socket.once("connect", () => resume(Effect.succeed(socket)))
+      socket.once("error", (error) => resume(Effect.fail(error)))
+    }),
+    (socket) => Effect.sync(() => socket.destroy())
+  )
+
+/** Everything the peer sends until it closes the connection. */
+export const readUntilClose = (socket: net.Socket) =>
+  Effect.async<string>((resume) => {
+    let data = ""
+    socket.setEncoding("utf8")
+    socket.on("data", (chunk: string) => {
+      data += chunk
+    })
+    socket.on("error", () => {})
+    socket.once("close", () => resume(Effect.succeed(data)))
+  })
