@@ -99,6 +99,7 @@ export const apply = <R extends Schema.Schema.Any, In extends Schema.Schema.Any>
   HttpApiEndpoint.post("apply", `${path}/apply`)
     .setPayload(input)
     .addSuccess(resource)
+    .addSuccess(resource, Created)
     .addError(InvalidArgument)
     .addError(NotFound)
     .addError(AlreadyExists)

@@ -1,0 +1,209 @@
+/**
+ * The three kinds as the command line names them (`workflow`, `wf`, `instances`,
+ * `wex`, …) and the operations every command needs on them: find one by id or slug,
+ * list a page, delete.
+ */
+import { type CanonicalError, InvalidArgument, NotFound, Slug } from "@weft/resource"
+import { WeftClient } from "@weft/client"
+import type { Workflow } from "@weft/workflow"
+import type { WorkflowExecution } from "@weft/workflowexecution"
+import type { WorkflowInstance } from "@weft/workflowinstance"
+import { Effect, Predicate } from "effect"
+
+export type Kind = "Workflow" | "WorkflowInstance" | "WorkflowExecution"
+
+export type Resource = Workflow.Workflow | WorkflowInstance.WorkflowInstance | WorkflowExecution.WorkflowExecution
+
+const aliases: Record<string, Kind> = {
+  workflow: "Workflow",
+  workflows: "Workflow",
+  wf: "Workflow",
+  wfl: "Workflow",
+  workflowinstance: "WorkflowInstance",
+  workflowinstances: "WorkflowInstance",
+  instance: "WorkflowInstance",
+  instances: "WorkflowInstance",
+  win: "WorkflowInstance",
+  workflowexecution: "WorkflowExecution",
+  workflowexecutions: "WorkflowExecution",
+  execution: "WorkflowExecution",
+  executions: "WorkflowExecution",
+  wex: "WorkflowExecution"
+}
+
+/** The names `KIND` accepts, for help texts. */
+export const kindHelp =
+  "workflow(s) | wf, workflowinstance(s) | instance(s) | win, workflowexecution(s) | execution(s) | wex"
+
+/** `workflows`, `WF`, `workflow-instance`… → the kind. */
+export const parse = (input: string): Effect.Effect<Kind, InvalidArgument> => {
+  const kind = aliases[input.toLowerCase().replace(/[-_]/g, "")]
+  return kind === undefined
+    ? Effect.fail(new InvalidArgument({ message: `unknown kind "${input}"; expected one of ${kindHelp}` }))
+    : Effect.succeed(kind)
+}
+
+/** `KIND` or `KIND/NAME` (kubectl style) → the kind and the name, if any. */
+export const parseWithName = (
+  input: string,
+  name: string | undefined
+): Effect.Effect<{ readonly kind: Kind; readonly name: string | undefined }, InvalidArgument> => {
+  const slash = input.indexOf("/")
+  if (slash < 0) return Effect.map(parse(input), (kind) => ({ kind, name }))
+  if (name !== undefined) {
+    return Effect.fail(new InvalidArgument({ message: `give the name either as ${input} or as an argument, not both` }))
+  }
+  return Effect.map(parse(input.slice(0, slash)), (kind) => ({ kind, name: input.slice(slash + 1) }))
+}
+
+/** How resources of a kind are written in messages: `workflow/customer-onboarding`. */
+export const label = (resource: { readonly kind: string; readonly metadata: { readonly slug: string } }) =>
+  `${resource.kind.toLowerCase()}/${resource.metadata.slug}`
+
+const idPrefix: Record<Kind, string> = { Workflow: "wfl-", WorkflowInstance: "win-", WorkflowExecution: "wex-" }
+
+/** True for a server-generated id of `kind` (`wfl-` + 26-char ULID). */
+export const isId = (kind: Kind, ref: string) => new RegExp(`^${idPrefix[kind]}[0-9a-z]{26}$`).test(ref)
+
+type ClientError = WeftClient.ClientError
+
+const checkRef = (kind: Kind, ref: string): Effect.Effect<void, InvalidArgument> =>
+  isId(kind, ref) || Slug.isSlug(ref)
+    ? Effect.void
+    : Effect.fail(new InvalidArgument({ message: `"${ref}" is neither a ${kind} id nor a slug` }))
+
+const isNotFound = (error: unknown): error is NotFound => Predicate.isTagged(error, "NotFound")
+
+/** A workflow by id, or by slug in `org` (then among workflows without org, when `fallback`). */
+export const findWorkflow = (ref: string, org: string | undefined, options: { readonly fallback?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const weft = yield* WeftClient.WeftClient
+    yield* checkRef("Workflow", ref)
+    if (isId("Workflow", ref)) return yield* weft.workflows.get({ path: { id: ref } })
+    const bySlug = (org: string | undefined) => weft.workflows.getBySlug({ path: { slug: ref }, urlParams: { org } })
+    return yield* options.fallback === true && org !== undefined
+      ? Effect.catchIf(bySlug(org), isNotFound, () => bySlug(undefined))
+      : bySlug(org)
+  })
+
+/** An instance by id, or by slug in `org` (then among instances without org, when `fallback`). */
+export const findInstance = (ref: string, org: string | undefined, options: { readonly fallback?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const weft = yield* WeftClient.WeftClient
+    yield* checkRef("WorkflowInstance", ref)
+    if (isId("WorkflowInstance", ref)) return yield* weft.workflowInstances.get({ path: { id: ref } })
+    const bySlug = (org: string | undefined) => weft.workflowInstances.getBySlug({ path: { slug: ref }, urlParams: { org } })
+    return yield* options.fallback === true && org !== undefined
+      ? Effect.catchIf(bySlug(org), isNotFound, () => bySlug(undefined))
+      : bySlug(org)
+  })
+
+/**
+ * An execution by id, or by slug (executions have no by-slug route: the list is paged
+ * through, newest first, until the slug is found).
+ */
+export const findExecution = (ref: string, org: string | undefined) =>
+  Effect.gen(function*() {
+    const weft = yield* WeftClient.WeftClient
+    yield* checkRef("WorkflowExecution", ref)
+    if (isId("WorkflowExecution", ref)) return yield* weft.workflowExecutions.get({ path: { id: ref } })
+    let pageToken: string | undefined = undefined
+    do {
+      const page: { readonly entries: ReadonlyArray<WorkflowExecution.WorkflowExecution>; readonly nextPageToken?: string } =
+        yield* weft.workflowExecutions.list({ urlParams: { pageSize: 1000, pageToken, org } })
+      const found = page.entries.find((e) => e.metadata.slug === ref)
+      if (found !== undefined) return found
+      pageToken = page.nextPageToken
+    } while (pageToken !== undefined)
+    return yield* NotFound.of("WorkflowExecution", ref)
+  })
+
+export const find = (
+  kind: Kind,
+  ref: string,
+  org: string | undefined
+): Effect.Effect<Resource, ClientError | CanonicalError, WeftClient.WeftClient> => {
+  switch (kind) {
+    case "Workflow":
+      return findWorkflow(ref, org)
+    case "WorkflowInstance":
+      return findInstance(ref, org)
+    case "WorkflowExecution":
+      return findExecution(ref, org)
+  }
+}
+
+export interface ListFilters {
+  readonly org?: string | undefined
+  readonly workflow?: string | undefined
+  readonly instance?: string | undefined
+  readonly phases: ReadonlyArray<WorkflowExecution.ExecutionPhase>
+  readonly pageSize: number
+  readonly pageToken?: string | undefined
+}
+
+export interface Page {
+  readonly entries: ReadonlyArray<Resource>
+  readonly nextPageToken?: string | undefined
+}
+
+const refuse = (kind: Kind, filter: string) =>
+  Effect.fail(new InvalidArgument({ message: `${filter} does not apply to ${kind} lists` }))
+
+/** One page of `kind`, newest first; `--workflow` / `--instance` take slugs or ids. */
+export const list = (
+  kind: Kind,
+  filters: ListFilters
+): Effect.Effect<Page, ClientError | CanonicalError, WeftClient.WeftClient> =>
+  Effect.gen(function*() {
+    const weft = yield* WeftClient.WeftClient
+    const { org, pageSize, pageToken } = filters
+    const workflowId = filters.workflow === undefined
+      ? undefined
+      : (yield* findWorkflow(filters.workflow, org, { fallback: true })).metadata.id
+    const instanceId = filters.instance === undefined
+      ? undefined
+      : (yield* findInstance(filters.instance, org, { fallback: true })).metadata.id
+    switch (kind) {
+      case "Workflow": {
+        if (workflowId !== undefined) return yield* refuse(kind, "--workflow")
+        if (instanceId !== undefined) return yield* refuse(kind, "--instance")
+        if (filters.phases.length > 0) return yield* refuse(kind, "--phase")
+        return yield* weft.workflows.list({ urlParams: { pageSize, pageToken, org } })
+      }
+      case "WorkflowInstance": {
+        if (instanceId !== undefined) return yield* refuse(kind, "--instance")
+        if (filters.phases.length > 0) return yield* refuse(kind, "--phase")
+        return yield* weft.workflowInstances.list({ urlParams: { pageSize, pageToken, org, workflowId } })
+      }
+      case "WorkflowExecution":
+        return yield* weft.workflowExecutions.list({
+          urlParams: {
+            pageSize,
+            pageToken,
+            org,
+            workflowId,
+            workflowInstanceId: instanceId,
+            phase: filters.phases.length > 0 ? filters.phases : undefined
+          }
+        })
+    }
+  })
+
+/** DELETE the resource; answers what was deleted. */
+export const remove = (
+  kind: Kind,
+  resource: Resource
+): Effect.Effect<Resource, ClientError | CanonicalError, WeftClient.WeftClient> =>
+  Effect.gen(function*() {
+    const weft = yield* WeftClient.WeftClient
+    const request = { path: { id: resource.metadata.id }, headers: {} }
+    switch (kind) {
+      case "Workflow":
+        return yield* weft.workflows.delete(request)
+      case "WorkflowInstance":
+        return yield* weft.workflowInstances.delete(request)
+      case "WorkflowExecution":
+        return yield* weft.workflowExecutions.delete(request)
+    }
+  })

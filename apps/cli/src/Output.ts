@@ -1,0 +1,120 @@
+/**
+ * What the commands print: resources as JSON, YAML or a table, phases and task
+ * statuses by their short names, durations and ages.
+ */
+import type { WorkflowExecution } from "@weft/workflowexecution"
+import * as YAML from "yaml"
+import type { Kind, Resource } from "./Kind.js"
+
+export type Format = "table" | "json" | "yaml"
+export const formats = ["table", "json", "yaml"] as const
+
+export const json = (value: unknown) => JSON.stringify(value, null, 2)
+
+export const yaml = (value: unknown) => YAML.stringify(value, { aliasDuplicateObjects: false }).trimEnd()
+
+/** `EXECUTION_IN_PROGRESS` → `IN_PROGRESS`, `WORKFLOW_TASK_COMPLETED` → `COMPLETED`. */
+export const short = (name: string | undefined): string =>
+  name === undefined ? "-" : name.replace(/^EXECUTION_/, "").replace(/^WORKFLOW_TASK_/, "")
+
+/** `850ms`, `4.2s`, `3m05s`, `2h10m`. */
+export const duration = (millis: number): string => {
+  if (!Number.isFinite(millis) || millis < 0) return "-"
+  if (millis < 1000) return `${Math.round(millis)}ms`
+  const seconds = millis / 1000
+  if (seconds < 60) return `${seconds.toFixed(1)}s`
+  const s = Math.floor(seconds)
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+}
+
+/** Age of a timestamp, kubectl style: `12s`, `5m`, `3h`, `2d`. */
+export const age = (timestamp: string | undefined, now = Date.now()): string => {
+  if (timestamp === undefined) return "-"
+  const seconds = Math.max(0, Math.floor((now - Date.parse(timestamp)) / 1000))
+  if (!Number.isFinite(seconds)) return "-"
+  if (seconds < 60) return `${seconds}s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`
+  return `${Math.floor(seconds / 86400)}d`
+}
+
+/** Left-aligned columns separated by three spaces, kubectl style. */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("   ").trimEnd()
+  return [line(header), ...rows.map(line)].join("\n")
+}
+
+/** Elapsed time of an execution: from start (or creation) to completion (or now). */
+export const executionElapsed = (execution: WorkflowExecution.WorkflowExecution, now = Date.now()): number => {
+  const start = execution.status.startedAt ?? execution.status.audit.specAudit.createdAt
+  const end = execution.status.completedAt === undefined ? now : Date.parse(execution.status.completedAt)
+  return end - Date.parse(start)
+}
+
+const columns: Record<Kind, {
+  readonly header: ReadonlyArray<string>
+  readonly row: (resource: any, now: number) => ReadonlyArray<string>
+}> = {
+  Workflow: {
+    header: ["SLUG", "ID", "ORG", "TASKS", "VERSION", "AGE"],
+    row: (w: import("@weft/workflow").Workflow.Workflow, now) => [
+      w.metadata.slug,
+      w.metadata.id,
+      w.metadata.org ?? "-",
+      String(w.spec.tasks.length),
+      String(w.metadata.version),
+      age(w.status.audit.specAudit.createdAt, now)
+    ]
+  },
+  WorkflowInstance: {
+    header: ["SLUG", "ID", "WORKFLOW", "ORG", "VERSION", "AGE"],
+    row: (i: import("@weft/workflowinstance").WorkflowInstance.WorkflowInstance, now) => [
+      i.metadata.slug,
+      i.metadata.id,
+      i.spec.workflowId,
+      i.metadata.org ?? "-",
+      String(i.metadata.version),
+      age(i.status.audit.specAudit.createdAt, now)
+    ]
+  },
+  WorkflowExecution: {
+    header: ["SLUG", "ID", "PHASE", "TASKS", "INSTANCE", "ELAPSED", "AGE"],
+    row: (e: WorkflowExecution.WorkflowExecution, now) => {
+      const tasks = e.status.tasks ?? []
+      const done = tasks.filter((t) => t.status === "WORKFLOW_TASK_COMPLETED" || t.status === "WORKFLOW_TASK_SKIPPED")
+      return [
+        e.metadata.slug,
+        e.metadata.id,
+        short(e.status.phase),
+        tasks.length === 0 ? "-" : `${done.length}/${tasks.length}`,
+        e.spec.workflowInstanceId ?? "-",
+        duration(executionElapsed(e, now)),
+        age(e.status.audit.specAudit.createdAt, now)
+      ]
+    }
+  }
+}
+
+/** Resources of one kind as a table. */
+export const resourceTable = (kind: Kind, resources: ReadonlyArray<Resource>, now = Date.now()): string =>
+  table(columns[kind].header, resources.map((r) => columns[kind].row(r, now)))
+
+/** One resource or a page of them in `format`. */
+export const render = (
+  format: Format,
+  kind: Kind,
+  value: { readonly one: Resource } | { readonly entries: ReadonlyArray<Resource>; readonly nextPageToken?: string | undefined }
+): string => {
+  const data = "one" in value ? value.one : value
+  switch (format) {
+    case "json":
+      return json(data)
+    case "yaml":
+      return yaml(data)
+    case "table":
+      return "one" in value ? resourceTable(kind, [value.one]) : resourceTable(kind, value.entries)
+  }
+}

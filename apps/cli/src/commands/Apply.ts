@@ -1,0 +1,190 @@
+/**
+ * `weft apply -f FILE`: creates or updates every document of the files, in order, and
+ * prints `<kind>/<slug> created|updated|unchanged` for each.
+ *
+ * Workflows and instances go through `POST …/apply`; executions are created. An
+ * instance (or an execution) may name its workflow by slug instead of id, so that files
+ * stay portable between servers:
+ *
+ *     spec:
+ *       workflowSlug: customer-onboarding            # in the document's metadata.org
+ *       workflowRef: { slug: customer-onboarding, org: acme }
+ *
+ * and an execution its instance with `workflowInstanceSlug` / `workflowInstanceRef`.
+ * A slug without an explicit org is looked up in the document's org first, then among
+ * resources without org. A failing document is reported and the others still applied;
+ * the exit code is then 1.
+ */
+import { Command, Options } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
+import { WeftClient } from "@weft/client"
+import { InvalidArgument, Slug } from "@weft/resource"
+import { Workflow } from "@weft/workflow"
+import { WorkflowExecution } from "@weft/workflowexecution"
+import { WorkflowInstance } from "@weft/workflowinstance"
+import { Console, Effect, Schema } from "effect"
+import { describe, fileError, SilentExit } from "../CliError.js"
+import * as Documents from "../Documents.js"
+import * as Kind from "../Kind.js"
+import { connection, withClient } from "../Shared.js"
+
+const files = Options.text("filename").pipe(
+  Options.withAlias("f"),
+  Options.repeated,
+  Options.withDescription("A YAML or JSON file of one or more documents (`---` separated); `-` reads stdin. Repeatable.")
+)
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const readStdin = Effect.async<string, InvalidArgument>((resume) => {
+  let data = ""
+  process.stdin.setEncoding("utf8")
+  process.stdin.on("data", (chunk: string) => void (data += chunk))
+  process.stdin.once("end", () => resume(Effect.succeed(data)))
+  process.stdin.once("error", (error) =>
+    resume(Effect.fail(new InvalidArgument({ message: `cannot read stdin: ${error.message}` }))))
+})
+
+const read = (file: string) =>
+  file === "-"
+    ? readStdin
+    : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(file)).pipe(
+      Effect.mapError((error) => new InvalidArgument({ message: `cannot read ${file}: ${fileError(error)}` }))
+    )
+
+/** `workflow/<slug>` of a document before it is applied (the slug as the server will derive it). */
+const documentLabel = (doc: Documents.Document): string => {
+  const kind = typeof doc.value.kind === "string" ? doc.value.kind.toLowerCase() : "document"
+  const metadata = isRecord(doc.value.metadata) ? doc.value.metadata : {}
+  const name = typeof metadata.slug === "string"
+    ? metadata.slug
+    : typeof metadata.name === "string"
+    ? Slug.fromName(metadata.name)
+    : ""
+  return name === "" ? `${kind} (${doc.source})` : `${kind}/${name}`
+}
+
+const decode = <A, I>(schema: Schema.Schema<A, I>, value: unknown) =>
+  Schema.decodeUnknown(schema, { errors: "all" })(value).pipe(
+    Effect.mapError((error) => InvalidArgument.fromParseError(error))
+  )
+
+interface RefKeys {
+  readonly id: string
+  readonly slug: string
+  readonly ref: string
+}
+
+const workflowKeys: RefKeys = { id: "workflowId", slug: "workflowSlug", ref: "workflowRef" }
+const instanceKeys: RefKeys = { id: "workflowInstanceId", slug: "workflowInstanceSlug", ref: "workflowInstanceRef" }
+
+/**
+ * Replaces `spec.<slug>` / `spec.<ref>` with `spec.<id>`, looking the slug up on the
+ * server; answers the spec without the slug fields.
+ */
+const resolveRef = (
+  spec: Record<string, unknown>,
+  keys: RefKeys,
+  org: string | undefined,
+  find: (slug: string, org: string | undefined, options: { readonly fallback: boolean }) => Effect.Effect<
+    { readonly metadata: { readonly id: string } },
+    unknown,
+    WeftClient.WeftClient
+  >
+) =>
+  Effect.gen(function*() {
+    const { [keys.slug]: slug, [keys.ref]: ref, ...rest } = spec
+    if (slug === undefined && ref === undefined) return spec
+    const given = [keys.id, keys.slug, keys.ref].filter((key) => spec[key] !== undefined)
+    if (given.length > 1) {
+      return yield* new InvalidArgument({ message: `spec: give only one of ${given.join(", ")}` })
+    }
+    let target: { readonly slug: string; readonly org: string | undefined; readonly fallback: boolean }
+    if (slug !== undefined) {
+      if (typeof slug !== "string") return yield* new InvalidArgument({ message: `spec.${keys.slug}: must be a string` })
+      target = { slug, org, fallback: true }
+    } else {
+      if (!isRecord(ref) || typeof ref.slug !== "string") {
+        return yield* new InvalidArgument({ message: `spec.${keys.ref}: must be {slug, org?}` })
+      }
+      if (ref.org !== undefined && typeof ref.org !== "string") {
+        return yield* new InvalidArgument({ message: `spec.${keys.ref}.org: must be a string` })
+      }
+      target = ref.org === undefined
+        ? { slug: ref.slug, org, fallback: true }
+        : { slug: ref.slug, org: ref.org, fallback: false }
+    }
+    const found = yield* find(target.slug, target.org, { fallback: target.fallback })
+    return { ...rest, [keys.id]: found.metadata.id }
+  })
+
+const prepare = (doc: Documents.Document) =>
+  Effect.gen(function*() {
+    const value = doc.value
+    const metadata = isRecord(value.metadata) ? value.metadata : {}
+    const org = typeof metadata.org === "string" ? metadata.org : undefined
+    let spec = isRecord(value.spec) ? value.spec : undefined
+    if (spec !== undefined && (value.kind === "WorkflowInstance" || value.kind === "WorkflowExecution")) {
+      spec = yield* resolveRef(spec, workflowKeys, org, Kind.findWorkflow)
+      if (value.kind === "WorkflowExecution") spec = yield* resolveRef(spec, instanceKeys, org, Kind.findInstance)
+    }
+    return spec === undefined ? value : { ...value, spec }
+  })
+
+const applyOne = (doc: Documents.Document) =>
+  Effect.gen(function*() {
+    const weft = yield* WeftClient.WeftClient
+    const value = yield* prepare(doc)
+    switch (value.kind) {
+      case "Workflow": {
+        const input = yield* decode(Workflow.WorkflowInput, value)
+        const { outcome, resource } = yield* weft.applyWorkflow(input)
+        return `${Kind.label(resource)} ${outcome}`
+      }
+      case "WorkflowInstance": {
+        const input = yield* decode(WorkflowInstance.WorkflowInstanceInput, value)
+        const { outcome, resource } = yield* weft.applyWorkflowInstance(input)
+        return `${Kind.label(resource)} ${outcome}`
+      }
+      case "WorkflowExecution": {
+        const input = yield* decode(WorkflowExecution.WorkflowExecutionInput, value)
+        const resource = yield* weft.workflowExecutions.create({ payload: input })
+        return `${Kind.label(resource)} created`
+      }
+      case undefined:
+        return yield* new InvalidArgument({ message: "kind: is missing (Workflow, WorkflowInstance or WorkflowExecution)" })
+      default:
+        return yield* new InvalidArgument({
+          message: `kind: unknown kind ${JSON.stringify(value.kind)} (expected Workflow, WorkflowInstance or WorkflowExecution)`
+        })
+    }
+  })
+
+export const apply = Command.make("apply", { ...connection, files }, (options) =>
+  Effect.gen(function*() {
+    if (options.files.length === 0) {
+      return yield* new InvalidArgument({ message: "give at least one file with -f FILE (or -f - for stdin)" })
+    }
+    const documents: Array<Documents.Document> = []
+    for (const file of options.files) {
+      documents.push(...(yield* Effect.flatMap(read(file), (text) => Documents.parse(file === "-" ? "<stdin>" : file, text))))
+    }
+    if (documents.length === 0) return yield* new InvalidArgument({ message: "no documents to apply" })
+    let failures = 0
+    for (const doc of documents) {
+      yield* applyOne(doc).pipe(
+        Effect.flatMap(Console.log),
+        Effect.catchAll((error) =>
+          Effect.zipRight(
+            Effect.sync(() => void failures++),
+            Console.error(`error: ${documentLabel(doc)}: ${describe(error)}`)
+          )
+        )
+      )
+    }
+    if (failures > 0) return yield* new SilentExit({ exitCode: 1 })
+  }).pipe((effect) => withClient(options, effect))).pipe(
+    Command.withDescription(
+      "Create or update the resources of YAML/JSON files: prints <kind>/<slug> created, updated or unchanged for each document"
+    )
+  )

@@ -1,0 +1,104 @@
+/**
+ * `weft get KIND [NAME]` and `weft list KIND`: one resource (by id or slug) or a page
+ * of them, as a table, JSON or YAML.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { InvalidArgument } from "@weft/resource"
+import { Console, Effect, Option } from "effect"
+import * as Kind from "../Kind.js"
+import * as Output from "../Output.js"
+import { parsePhases } from "../Phase.js"
+import { connection, org, output, withClient } from "../Shared.js"
+
+const kindArg = Args.text({ name: "KIND" }).pipe(
+  Args.withDescription(`${Kind.kindHelp}; also KIND/NAME`)
+)
+
+const filters = {
+  workflow: Options.text("workflow").pipe(
+    Options.optional,
+    Options.withDescription("Only instances or executions of this workflow (slug or id)")
+  ),
+  instance: Options.text("instance").pipe(
+    Options.optional,
+    Options.withDescription("Only executions of this instance (slug or id)")
+  ),
+  phase: Options.text("phase").pipe(
+    Options.repeated,
+    Options.withDescription("Only executions in this phase (PENDING, IN_PROGRESS, COMPLETED, FAILED, CANCELLED); repeatable")
+  ),
+  pageSize: Options.integer("page-size").pipe(
+    Options.withDefault(50),
+    Options.withDescription("Entries per page (1..1000)")
+  ),
+  pageToken: Options.text("page-token").pipe(
+    Options.optional,
+    Options.withDescription("Continue a previous list from this token")
+  )
+}
+
+interface ListOptions {
+  readonly org: Option.Option<string>
+  readonly workflow: Option.Option<string>
+  readonly instance: Option.Option<string>
+  readonly phase: ReadonlyArray<string>
+  readonly pageSize: number
+  readonly pageToken: Option.Option<string>
+  readonly output: Output.Format
+}
+
+const listing = (kind: Kind.Kind, options: ListOptions) =>
+  Effect.gen(function*() {
+    const page = yield* Kind.list(kind, {
+      org: Option.getOrUndefined(options.org),
+      workflow: Option.getOrUndefined(options.workflow),
+      instance: Option.getOrUndefined(options.instance),
+      phases: yield* parsePhases(options.phase),
+      pageSize: options.pageSize,
+      pageToken: Option.getOrUndefined(options.pageToken)
+    })
+    if (options.output === "table" && page.entries.length === 0) {
+      return yield* Console.error(`No ${kind} resources found.`)
+    }
+    yield* Console.log(Output.render(options.output, kind, page))
+    if (options.output === "table" && page.nextPageToken !== undefined) {
+      yield* Console.error(`(more: --page-token ${page.nextPageToken})`)
+    }
+  })
+
+const hasFilters = (options: ListOptions) =>
+  Option.isSome(options.workflow) || Option.isSome(options.instance) || options.phase.length > 0 ||
+  Option.isSome(options.pageToken)
+
+export const get = Command.make(
+  "get",
+  {
+    ...connection,
+    kind: kindArg,
+    name: Args.text({ name: "NAME" }).pipe(Args.withDescription("Id or slug; lists the kind when absent"), Args.optional),
+    org,
+    output,
+    ...filters
+  },
+  (options) =>
+    Effect.gen(function*() {
+      const { kind, name } = yield* Kind.parseWithName(options.kind, Option.getOrUndefined(options.name))
+      if (name === undefined) return yield* listing(kind, options)
+      if (hasFilters(options)) {
+        return yield* new InvalidArgument({ message: "--workflow, --instance, --phase and --page-token apply to lists only" })
+      }
+      const resource = yield* Kind.find(kind, name, Option.getOrUndefined(options.org))
+      yield* Console.log(Output.render(options.output, kind, { one: resource }))
+    }).pipe((effect) => withClient(options, effect))
+).pipe(Command.withDescription("Show one resource by id or slug (or list the kind when no name is given)"))
+
+export const list = Command.make(
+  "list",
+  { ...connection, kind: kindArg, org, output, ...filters },
+  (options) =>
+    Effect.gen(function*() {
+      const { kind, name } = yield* Kind.parseWithName(options.kind, undefined)
+      if (name !== undefined) return yield* new InvalidArgument({ message: `list takes a kind, not ${options.kind}` })
+      yield* listing(kind, options)
+    }).pipe((effect) => withClient(options, effect))
+).pipe(Command.withDescription("List resources of a kind, newest first"))

@@ -1,0 +1,339 @@
+/**
+ * The `weft` command line as processes against a real server process on a temporary
+ * database: the README walkthrough (apply, run, status from a second process, watch),
+ * the other commands, and the errors.
+ */
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as ServerProcess from "./support/ServerProcess.js"
+import * as Weft from "./support/Weft.js"
+
+const example = path.join(ServerProcess.repoRoot, "examples/customer-onboarding.yaml")
+
+const weft = (...args: ReadonlyArray<string>) =>
+  Effect.flatMap(ServerProcess.Server, (server) => Weft.run(args, { server: server.url }))
+
+const weftIn = (stdin: string, ...args: ReadonlyArray<string>) =>
+  Effect.flatMap(ServerProcess.Server, (server) => Weft.run(args, { server: server.url, stdin }))
+
+const start = (...args: ReadonlyArray<string>) =>
+  Effect.flatMap(ServerProcess.Server, (server) => Weft.start(args, { server: server.url }))
+
+const ok = (result: Weft.Result, what: string) =>
+  assert.strictEqual(result.code, 0, `${what}\n--- stdout:\n${result.stdout}\n--- stderr:\n${result.stderr}`)
+
+const lines = (text: string) => text.split("\n").filter((line) => line !== "")
+
+/** Applies the example unless an earlier test did, for tests that need it (and may run alone). */
+const ensureExample = Effect.gen(function*() {
+  const server = yield* ServerProcess.Server
+  const applied = yield* Effect.promise(() =>
+    fetch(`${server.url}/v1/workflow-instances/by-slug/acme-onboarding?org=acme`).then((res) => res.ok)
+  )
+  if (!applied) ok(yield* weft("apply", "-f", example), "apply example")
+})
+
+const executionId = /\b(wex-[0-9a-z]{26})\b/
+
+const withTempFile = (content: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-cli-"))
+      const file = path.join(dir, "output.json")
+      fs.writeFileSync(file, content)
+      return file
+    }),
+    (file) => Effect.sync(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }))
+  )
+
+layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true })("weft", (it) => {
+  it.scoped("apply the example: created, then unchanged", () =>
+    Effect.gen(function*() {
+      const first = yield* weft("apply", "-f", example)
+      ok(first, "first apply")
+      assert.deepStrictEqual(lines(first.stdout), [
+        "workflow/customer-onboarding created",
+        "workflowinstance/acme-onboarding created"
+      ])
+      assert.strictEqual(first.stderr, "")
+
+      const second = yield* weft("apply", "-f", example)
+      ok(second, "second apply")
+      assert.deepStrictEqual(lines(second.stdout), [
+        "workflow/customer-onboarding unchanged",
+        "workflowinstance/acme-onboarding unchanged"
+      ])
+
+      // The instance's workflowSlug was resolved to the workflow's id.
+      const [workflow, instance] = yield* Effect.all([
+        weft("get", "workflow", "customer-onboarding", "--org", "acme", "-o", "json"),
+        weft("get", "instance", "acme-onboarding", "--org", "acme", "-o", "json")
+      ], { concurrency: 2 })
+      ok(workflow, "get workflow")
+      ok(instance, "get instance")
+      const wf = JSON.parse(workflow.stdout)
+      assert.strictEqual(wf.metadata.version, 1)
+      assert.deepStrictEqual(wf.spec.tasks.map((t: any) => t.name), ["validate_email", "create_account", "send_welcome"])
+      assert.strictEqual(JSON.parse(instance.stdout).spec.workflowId, wf.metadata.id)
+    }))
+
+  it.scoped("run, status from a second process, watch prints each change and exits 0 on COMPLETED", () =>
+    Effect.gen(function*() {
+      yield* ensureExample
+      const run = yield* weft(
+        "run",
+        "customer-onboarding",
+        "--org",
+        "acme",
+        "--instance",
+        "acme-onboarding",
+        "--input",
+        "email=jane@example.com",
+        "--input",
+        "plan=pro",
+        "--message",
+        "new signup",
+        "-q"
+      )
+      ok(run, "run")
+      const id = run.stdout.trim()
+      assert.match(id, /^wex-[0-9a-z]{26}$/)
+
+      const watcher = yield* start("watch", id)
+      yield* watcher.waitFor(/^\[v1\] PENDING/)
+
+      const s1 = yield* weft("status", id, "--phase", "IN_PROGRESS", "--task", "validate_email=IN_PROGRESS")
+      ok(s1, "status 1")
+      assert.match(s1.stdout, /^workflowexecution\/acme-onboarding-\d{8}-\d{6}(-\d+)? IN_PROGRESS \(version 2\)$/m)
+      yield* watcher.waitFor(/^\[v2\] IN_PROGRESS/)
+
+      // Two runner processes report different tasks at the same time: neither is lost.
+      const [s2a, s2b] = yield* Effect.all([
+        weft("status", id, "--task", "validate_email=COMPLETED"),
+        weft("status", id, "--task", "create_account=in_progress")
+      ], { concurrency: 2 })
+      ok(s2a, "status 2a")
+      ok(s2b, "status 2b")
+      const output = yield* withTempFile(JSON.stringify({ accountId: "acc-42" }))
+      const s3 = yield* weft(
+        "status",
+        id,
+        "--task",
+        "create_account=COMPLETED",
+        "--task",
+        "send_welcome=COMPLETED",
+        "--phase",
+        "COMPLETED",
+        "--output",
+        `@${output}`
+      )
+      ok(s3, "status 3")
+      assert.match(s3.stdout, /COMPLETED \(version 5\)$/m)
+
+      const watched = yield* watcher.result
+      ok(watched, "watch")
+      const out = watched.stdout
+      assert.match(out, new RegExp(`^watching workflowexecution/acme-onboarding-\\S+ \\(${id}\\)$`, "m"))
+      const heads = lines(out).filter((line) => line.startsWith("[v"))
+      assert.deepStrictEqual(heads.map((line) => line.split(/\s+/).slice(0, 2).join(" ")), [
+        "[v1] PENDING",
+        "[v2] IN_PROGRESS",
+        "[v3] IN_PROGRESS",
+        "[v4] IN_PROGRESS",
+        "[v5] COMPLETED"
+      ])
+      // Per-task status in each block.
+      assert.match(out, /^\s+validate_email\s+IN_PROGRESS\s/m)
+      assert.match(out, /^\s+create_account\s+IN_PROGRESS\s/m)
+      assert.match(out, /^\s+send_welcome\s+COMPLETED\b/m)
+      const last = lines(out).at(-1)!
+      assert.match(last, /^workflowexecution\/acme-onboarding-\S+ COMPLETED in \d/)
+
+      const got = yield* weft("get", "execution", id, "-o", "json")
+      ok(got, "get execution")
+      const execution = JSON.parse(got.stdout)
+      assert.deepStrictEqual(execution.spec.triggerMetadata, { email: "jane@example.com", plan: "pro" })
+      assert.strictEqual(execution.spec.triggerMessage, "new signup")
+      assert.strictEqual(execution.metadata.ownerScope, "organization")
+      assert.strictEqual(execution.status.phase, "EXECUTION_COMPLETED")
+      assert.deepStrictEqual(execution.status.output, { accountId: "acc-42" })
+      assert.deepStrictEqual(
+        execution.status.tasks.map((t: any) => [t.taskName, t.status]),
+        [
+          ["validate_email", "WORKFLOW_TASK_COMPLETED"],
+          ["create_account", "WORKFLOW_TASK_COMPLETED"],
+          ["send_welcome", "WORKFLOW_TASK_COMPLETED"]
+        ]
+      )
+      assert.isString(execution.status.tasks[0].startedAt)
+      assert.isString(execution.status.tasks[0].completedAt)
+    }))
+
+  it.scoped("run --watch exits non-zero when the execution FAILED", () =>
+    Effect.gen(function*() {
+      yield* ensureExample
+      const running = yield* start("run", "customer-onboarding", "--org", "acme", "--watch")
+      yield* running.waitFor(/^\[v1\] PENDING/)
+      const id = executionId.exec(running.stdout())![1]
+      const failed = yield* weft("status", id, "--phase", "FAILED", "--error", "SMTP timeout", "--task", "send_welcome=FAILED")
+      ok(failed, "status FAILED")
+      const result = yield* running.result
+      assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+      assert.match(result.stdout, /^\[v2\] FAILED/m)
+      assert.match(lines(result.stdout).at(-1)!, /^workflowexecution\/customer-onboarding-default-\S+ FAILED in \S+: SMTP timeout$/)
+      assert.strictEqual(result.stderr, "")
+    }))
+
+  it.scoped("watch exits non-zero when the execution is deleted; an already finished execution ends at once", () =>
+    Effect.gen(function*() {
+      yield* ensureExample
+      const run = yield* weft("run", "customer-onboarding", "--org", "acme", "-q")
+      ok(run, "run")
+      const id = run.stdout.trim()
+      const watcher = yield* start("watch", id)
+      yield* watcher.waitFor(/^\[v1\] PENDING/)
+      const deleted = yield* weft("delete", "wex", id)
+      ok(deleted, "delete")
+      assert.match(deleted.stdout, /^workflowexecution\/\S+ deleted$/m)
+      const result = yield* watcher.result
+      assert.strictEqual(result.code, 1)
+      assert.match(lines(result.stdout).at(-1)!, /^workflowexecution\/\S+ deleted$/)
+
+      const gone = yield* weft("watch", id)
+      assert.strictEqual(gone.code, 1)
+      assert.strictEqual(gone.stderr, `error: NOT_FOUND: WorkflowExecution not found: ${id}\n`)
+    }))
+
+  it.scoped("get and list: tables, JSON, YAML, filters", () =>
+    Effect.gen(function*() {
+      yield* ensureExample
+      const [table, json, yaml, instances, executions, byKindSlash] = yield* Effect.all([
+        weft("list", "workflows", "--org", "acme"),
+        weft("list", "wf", "--org", "acme", "-o", "json"),
+        weft("get", "wf", "customer-onboarding", "--org", "acme", "-o", "yaml"),
+        weft("list", "instances", "--workflow", "customer-onboarding", "--org", "acme"),
+        weft("list", "executions", "--org", "acme", "--phase", "COMPLETED", "--phase", "FAILED", "-o", "json"),
+        weft("get", "workflowinstance/acme-onboarding", "--org", "acme")
+      ], { concurrency: 2 })
+      for (const result of [table, json, yaml, instances, executions, byKindSlash]) ok(result, "get/list")
+      assert.match(lines(table.stdout)[0], /^SLUG\s+ID\s+ORG\s+TASKS\s+VERSION\s+AGE$/)
+      assert.match(table.stdout, /^customer-onboarding\s+wfl-[0-9a-z]{26}\s+acme\s+3\s+1\s+\S+$/m)
+      const page = JSON.parse(json.stdout)
+      assert.isTrue(page.entries.some((w: any) => w.metadata.slug === "customer-onboarding"))
+      assert.match(yaml.stdout, /^kind: Workflow$/m)
+      assert.match(yaml.stdout, /^ {2}slug: customer-onboarding$/m)
+      assert.match(instances.stdout, /^acme-onboarding\s/m)
+      assert.match(instances.stdout, /^customer-onboarding-default\s/m)
+      const phases = JSON.parse(executions.stdout).entries.map((e: any) => e.status.phase)
+      assert.isTrue(phases.every((p: string) => p === "EXECUTION_COMPLETED" || p === "EXECUTION_FAILED"), phases.join())
+      assert.match(byKindSlash.stdout, /^acme-onboarding\s+win-/m)
+    }))
+
+  it.scoped("apply from stdin: JSON documents, slug references, an execution; a bad document is reported, the rest applied", () =>
+    Effect.gen(function*() {
+      const task = { name: "only", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { x: 1 } }
+      const docs = [
+        {
+          kind: "Workflow",
+          metadata: { name: "Stdin Flow", ownerScope: "platform" },
+          spec: { document: { dsl: "1.0.0", namespace: "t", name: "stdin", version: "1" }, tasks: [task] }
+        },
+        {
+          kind: "WorkflowInstance",
+          metadata: { name: "stdin-inst", ownerScope: "platform" },
+          spec: { workflowRef: { slug: "stdin-flow" } }
+        },
+        {
+          kind: "WorkflowInstance",
+          metadata: { name: "broken", ownerScope: "platform" },
+          spec: { workflowSlug: "no-such-flow" }
+        },
+        {
+          kind: "Workflow",
+          metadata: { name: "Bad Kind", ownerScope: "platform" },
+          spec: {
+            document: { dsl: "1.0.0", namespace: "t", name: "bad", version: "1" },
+            tasks: [{ ...task, kind: "NOPE" }]
+          }
+        },
+        {
+          kind: "WorkflowExecution",
+          metadata: { ownerScope: "identity_account" },
+          spec: { workflowInstanceSlug: "stdin-inst", triggerMessage: "from stdin" }
+        }
+      ]
+      const result = yield* weftIn(docs.map((d) => JSON.stringify(d)).join("\n---\n"), "apply", "-f", "-")
+      assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+      const out = lines(result.stdout)
+      assert.deepStrictEqual(out.slice(0, 2), ["workflow/stdin-flow created", "workflowinstance/stdin-inst created"])
+      assert.match(out[2], /^workflowexecution\/stdin-inst-\d{8}-\d{6}(-\d+)? created$/)
+      const errors = lines(result.stderr)
+      assert.strictEqual(errors[0], "error: workflowinstance/broken: NOT_FOUND: Workflow not found: no-such-flow")
+      assert.match(errors[1], /^error: workflow\/bad-kind: INVALID_ARGUMENT: spec\.tasks\[0\]\.kind: /)
+      assert.strictEqual(errors.length, 2)
+
+      // delete: refused while the workflow has another instance, then in order.
+      const refused = yield* weft("delete", "workflow", "stdin-flow")
+      assert.strictEqual(refused.code, 1)
+      assert.match(refused.stderr, /^error: FAILED_PRECONDITION: /)
+      const [instance, missing] = yield* Effect.all([
+        weft("delete", "instance", "stdin-inst"),
+        weft("delete", "instance", "not-there")
+      ], { concurrency: 2 })
+      ok(instance, "delete instance")
+      assert.strictEqual(instance.stdout, "workflowinstance/stdin-inst deleted\n")
+      assert.strictEqual(missing.stderr, "error: NOT_FOUND: WorkflowInstance not found: not-there\n")
+    }))
+
+  it.scoped("errors: one line on stderr with the canonical code, non-zero exit", () =>
+    Effect.gen(function*() {
+      const [notFound, noExecution, badPhase, badInput, usage, unknownKind] = yield* Effect.all([
+        weft("get", "workflow", "missing-workflow"),
+        weft("status", "wex-01j0000000000000000000000z", "--phase", "COMPLETED"),
+        weft("status", "wex-01j0000000000000000000000z", "--phase", "DONE"),
+        weft("run", "customer-onboarding", "--org", "acme", "--input", "novalue"),
+        weft("get"),
+        weft("get", "gadgets")
+      ], { concurrency: 2 })
+      assert.strictEqual(notFound.code, 1)
+      assert.strictEqual(notFound.stderr, "error: NOT_FOUND: Workflow not found: missing-workflow\n")
+      assert.strictEqual(notFound.stdout, "")
+      assert.strictEqual(noExecution.code, 1)
+      assert.strictEqual(
+        noExecution.stderr,
+        "error: NOT_FOUND: WorkflowExecution not found: wex-01j0000000000000000000000z\n"
+      )
+      assert.strictEqual(badPhase.code, 1)
+      assert.match(badPhase.stderr, /^error: INVALID_ARGUMENT: unknown phase "DONE"; expected one of PENDING, IN_PROGRESS/)
+      assert.strictEqual(badInput.code, 1)
+      assert.strictEqual(badInput.stderr, "error: INVALID_ARGUMENT: --input: expected KEY=VALUE, got \"novalue\"\n")
+      assert.strictEqual(usage.code, 2)
+      assert.strictEqual(unknownKind.code, 1)
+      assert.match(unknownKind.stderr, /^error: INVALID_ARGUMENT: unknown kind "gadgets"/)
+
+      const unreachable = yield* Weft.run(["list", "wf"], { server: "http://127.0.0.1:9" })
+      assert.strictEqual(unreachable.code, 1)
+      assert.match(unreachable.stderr, /^error: UNAVAILABLE: cannot reach the weft server at http:\/\/127\.0\.0\.1:9 /)
+    }))
+
+  it.scoped("--help on every command, and shell completions", () =>
+    Effect.gen(function*() {
+      const [help, runHelp, completions] = yield* Effect.all([
+        weft("--help"),
+        weft("run", "--help"),
+        weft("--completions", "bash")
+      ], { concurrency: 2 })
+      ok(help, "--help")
+      for (const command of ["apply", "get", "list", "run", "watch", "status", "delete"]) {
+        assert.include(help.stdout, command)
+      }
+      ok(runHelp, "run --help")
+      assert.include(runHelp.stdout, "--instance")
+      assert.include(runHelp.stdout, "triggerMetadata")
+      ok(completions, "--completions")
+      assert.include(completions.stdout, "weft")
+    }))
+})
