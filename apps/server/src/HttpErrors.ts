@@ -89,7 +89,8 @@ export const layer = HttpApiBuilder.middleware(
         // Bodies are JSON whatever the client labelled them (curl sends form data by
         // default): the framework would otherwise decode a form into a confusing 400.
         const contentType = request.headers["content-type"]
-        const asJson = contentType !== undefined && contentType.includes("application/json")
+        const asJson = request.method === "GET" || request.method === "HEAD" ||
+            (contentType !== undefined && contentType.includes("application/json"))
           ? request
           : request.modify({ headers: Headers.set(request.headers, "content-type", "application/json") })
         return yield* HttpIncomingMessage.withMaxBodySize(app, limit).pipe(

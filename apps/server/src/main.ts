@@ -2,7 +2,7 @@
  * `pnpm start`: runs the server in the foreground until SIGTERM or SIGINT, then drains
  * in-flight requests and closes the database.
  */
-import { HttpServer } from "@effect/platform"
+import { HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 import * as Auth from "./Auth.js"
@@ -44,6 +44,9 @@ const main = Effect.gen(function*() {
     })
   ),
   Effect.provide(Logger.json),
+  // No span exporter is configured: spans would be built and dropped on every request.
+  Effect.withTracerEnabled(false),
+  Effect.locally(HttpMiddleware.currentTracerDisabledWhen, () => true),
   Logger.withMinimumLogLevel(LogLevel.Info)
 )
 

@@ -86,11 +86,11 @@ export const run = <I, C, E, R>(self: Pipeline<I, C, E, R>, input: I): Effect.Ef
               added === undefined ? context : { ...context, ...added }
             )
           ),
-          Effect.withSpan(spanName)
+          Effect.withSpan(spanName, { captureStackTrace: false })
         ))
     }
     return effect
-  }).pipe(Effect.withSpan(self.name)) as Effect.Effect<C, E, R>
+  }).pipe(Effect.withSpan(self.name, { captureStackTrace: false })) as Effect.Effect<C, E, R>
 
 /** Runs the pipeline inside one SQL transaction (a savepoint when one is open already). */
 export const runInTransaction = <I, C, E, R>(

@@ -12,7 +12,7 @@ export const run = (
   Migrator.make({})({
     loader: Migrator.fromRecord(migrations),
     table: `weft_migrations_${name}`
-  }).pipe(Effect.orDie, Effect.withSpan("Migrations.run", { attributes: { name } }))
+  }).pipe(Effect.orDie, Effect.withSpan("Migrations.run", { attributes: { name }, captureStackTrace: false }))
 
 /** A Layer that runs the migrations when it is built. */
 export const layer = (

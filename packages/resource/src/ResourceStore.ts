@@ -128,14 +128,14 @@ export const make = Effect.gen(function*() {
         isUniqueViolation(error)
           ? Effect.fail(AlreadyExists.of(table.kind.kind, resource.metadata.org, resource.metadata.slug))
           : Effect.die(error)),
-      Effect.withSpan("ResourceStore.insert", { attributes: { kind: table.kind.kind } })
+      Effect.withSpan("ResourceStore.insert", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
 
   const get = <A extends AnyResource>(table: ResourceTable<A>, id: string): Effect.Effect<Option.Option<A>> =>
     sql<{ doc: string }>`SELECT doc FROM ${sql(table.kind.table)} WHERE id = ${id}`.pipe(
       Effect.map((rows) => first<A>(rows)),
       Effect.orDie,
-      Effect.withSpan("ResourceStore.get", { attributes: { kind: table.kind.kind } })
+      Effect.withSpan("ResourceStore.get", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
 
   const getBySlug = <A extends AnyResource>(
@@ -146,7 +146,7 @@ export const make = Effect.gen(function*() {
     sql<{ doc: string }>`SELECT doc FROM ${sql(table.kind.table)} WHERE org = ${orgKey(org)} AND slug = ${slug}`.pipe(
       Effect.map((rows) => first<A>(rows)),
       Effect.orDie,
-      Effect.withSpan("ResourceStore.getBySlug", { attributes: { kind: table.kind.kind } })
+      Effect.withSpan("ResourceStore.getBySlug", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
 
   const update: ResourceStoreService["update"] = (table, next) => {
@@ -167,7 +167,7 @@ export const make = Effect.gen(function*() {
             new Aborted({ message: `${table.kind.kind} ${id} changed concurrently; expected version ${version - 1}` })
           )
       ),
-      Effect.withSpan("ResourceStore.update", { attributes: { kind: table.kind.kind } })
+      Effect.withSpan("ResourceStore.update", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
   }
 
@@ -175,7 +175,7 @@ export const make = Effect.gen(function*() {
     sql<{ doc: string }>`DELETE FROM ${sql(table.kind.table)} WHERE id = ${id} RETURNING doc`.pipe(
       Effect.map((rows) => first<A>(rows)),
       Effect.orDie,
-      Effect.withSpan("ResourceStore.delete", { attributes: { kind: table.kind.kind } })
+      Effect.withSpan("ResourceStore.delete", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
 
   const list: ResourceStoreService["list"] = (table, query) =>
@@ -195,7 +195,7 @@ export const make = Effect.gen(function*() {
       const page = hasMore ? rows.slice(0, query.pageSize) : rows
       const entries = page.map((r) => parse<any>(r))
       return hasMore ? { entries, nextPageToken: encodePageToken(page[page.length - 1].id) } : { entries }
-    }).pipe(Effect.withSpan("ResourceStore.list", { attributes: { kind: table.kind.kind } }))
+    }).pipe(Effect.withSpan("ResourceStore.list", { attributes: { kind: table.kind.kind }, captureStackTrace: false }))
 
   const exists: ResourceStoreService["exists"] = (table, where, exceptId) =>
     Effect.gen(function*() {

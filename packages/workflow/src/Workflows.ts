@@ -93,7 +93,7 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
       }).pipe(
         sql.withTransaction,
         Effect.catchTag("SqlError", Effect.die),
-        Effect.withSpan("Workflows.apply"),
+        Effect.withSpan("Workflows.apply", { captureStackTrace: false }),
         Effect.provide(context)
       )
 
@@ -117,7 +117,7 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
 
     const list = (query: ListWorkflows) =>
       store.list(table, { where: { org: query.org }, pageSize: query.pageSize, pageToken: query.pageToken }).pipe(
-        Effect.withSpan("Workflows.list")
+        Effect.withSpan("Workflows.list", { captureStackTrace: false })
       )
 
     /**
@@ -144,7 +144,7 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
         return yield* store.update(table, next).pipe(
           Effect.catchTag("AlreadyExists", Effect.die)
         ) as Effect.Effect<Workflow, Aborted>
-      }).pipe(Effect.withSpan("Workflows.setDefaultInstance"))
+      }).pipe(Effect.withSpan("Workflows.setDefaultInstance", { captureStackTrace: false }))
 
     return { create, apply, get, getBySlug, update, delete: delete_, list, setDefaultInstance } as const
   })

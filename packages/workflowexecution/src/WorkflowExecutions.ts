@@ -170,7 +170,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             : yield* attempt
           yield* publishUpdated(updated)
           return updated
-        }).pipe(Effect.withSpan("WorkflowExecutions.updateStatus", { attributes: { id } }))
+        }).pipe(Effect.withSpan("WorkflowExecutions.updateStatus", { attributes: { id }, captureStackTrace: false }))
 
       const list = (query: ListWorkflowExecutions) =>
         store.list(table, {
@@ -182,7 +182,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           },
           pageSize: query.pageSize,
           pageToken: query.pageToken
-        }).pipe(Effect.withSpan("WorkflowExecutions.list"))
+        }).pipe(Effect.withSpan("WorkflowExecutions.list", { captureStackTrace: false }))
 
       /**
        * The live feed of one execution: its current state, then every committed change
@@ -192,12 +192,15 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
        * before any event when the execution does not exist.
        */
       const watch = (id: string): Effect.Effect<Stream.Stream<WatchEvent>, NotFound> =>
-        Effect.map(get(id), () =>
+        Effect.map(get(id), (found) =>
           Stream.unwrapScoped(Effect.gen(function*() {
             const queue = yield* events.subscribe(id)
             const snapshot = yield* store.get(table, id)
             if (Option.isNone(snapshot)) {
-              return Stream.empty
+              // Deleted since the check above (the stream is run after it): say so, with
+              // the last state seen, rather than end without a word.
+              const deleted: WatchEvent = { _tag: "Deleted", execution: found }
+              return Stream.make(deleted)
             }
             const first: WatchEvent = { _tag: "Updated", execution: snapshot.value }
             if (isTerminal(snapshot.value.status.phase)) return Stream.make(first)

@@ -121,7 +121,7 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
       }).pipe(
         sql.withTransaction,
         Effect.catchTag("SqlError", Effect.die),
-        Effect.withSpan("WorkflowInstances.apply"),
+        Effect.withSpan("WorkflowInstances.apply", { captureStackTrace: false }),
         Effect.provide(context)
       )
 
@@ -148,7 +148,7 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
         where: { workflow_id: query.workflowId, org: query.org },
         pageSize: query.pageSize,
         pageToken: query.pageToken
-      }).pipe(Effect.withSpan("WorkflowInstances.list"))
+      }).pipe(Effect.withSpan("WorkflowInstances.list", { captureStackTrace: false }))
 
     return { create, apply, get, getBySlug, update, delete: delete_, list } as const
   })
@@ -171,7 +171,7 @@ export const DefaultInstanceProvisionerLive = Layer.effect(
           Effect.map((ctx) => ctx.state.metadata.id),
           Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
           Effect.provide(context),
-          Effect.withSpan("DefaultInstanceProvisioner.provision")
+          Effect.withSpan("DefaultInstanceProvisioner.provision", { captureStackTrace: false })
         ),
       release: (workflow) =>
         Effect.gen(function*() {
@@ -184,7 +184,7 @@ export const DefaultInstanceProvisionerLive = Layer.effect(
             })
           }
           if (defaultId !== undefined) yield* store.delete(table, defaultId)
-        }).pipe(Effect.withSpan("DefaultInstanceProvisioner.release"))
+        }).pipe(Effect.withSpan("DefaultInstanceProvisioner.release", { captureStackTrace: false }))
     })
   })
 )
