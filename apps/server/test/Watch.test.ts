@@ -13,6 +13,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpServer } from "@effect/platform-node"
+import { ResourceStore } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
 import { ExecutionEvents, type WatchEvent, WorkflowExecutions } from "@weft/workflowexecution"
 import { Chunk, Deferred, Duration, Effect, Fiber, FiberId, Layer, Queue, Stream } from "effect"
@@ -430,55 +431,85 @@ describe("WorkflowExecutions.watch (in process)", () => {
     }).pipe(Effect.scoped, Effect.provide(makeServer())))
 
   /**
-   * The hub's `subscribe` held at a gate, before or after the subscription takes effect,
-   * while the test commits an update: the watcher must neither miss it (it subscribes
-   * before reading the snapshot) nor send it twice (it drops events not newer than the
-   * snapshot). A fresh `WorkflowExecutions` over the gated hub, the rest from ServicesLive.
+   * The watcher's snapshot read held at a gate, after it started listening, while the
+   * test commits an update: the watcher must neither miss it (it listens before reading
+   * the snapshot) nor send it twice (it drops events not newer than the snapshot). A
+   * fresh `WorkflowExecutions` over a store whose next execution read, once armed, waits.
    */
-  const gated = (where: "before" | "after") => {
+  const gatedSnapshot = () => {
     const entered = Deferred.unsafeMake<void>(FiberId.none)
     const release = Deferred.unsafeMake<void>(FiberId.none)
-    const wait = Effect.zipRight(Deferred.succeed(entered, undefined), Deferred.await(release))
-    const hub = Layer.effect(
-      ExecutionEvents.ExecutionEvents,
-      Effect.map(ExecutionEvents.makeInProcess, (hub) =>
-        ExecutionEvents.ExecutionEvents.of({
-          ...hub,
-          subscribe: (id) => where === "before" ? Effect.zipRight(wait, hub.subscribe(id)) : Effect.tap(hub.subscribe(id), () => wait)
+    let armed = false
+    const store = Layer.effect(
+      ResourceStore.ResourceStore,
+      Effect.map(ResourceStore.make, (store) =>
+        ResourceStore.ResourceStore.of({
+          ...store,
+          get: (table, id) => {
+            if (!armed || table.kind.kind !== "WorkflowExecution") return store.get(table, id)
+            armed = false
+            return Effect.zipRight(
+              Effect.zipRight(Deferred.succeed(entered, undefined), Deferred.await(release)),
+              store.get(table, id)
+            )
+          }
         }))
     )
     const layer = Layer.fresh(WorkflowExecutions.Default).pipe(
-      Layer.provideMerge(hub),
+      Layer.provideMerge(store),
       Layer.provideMerge(ServicesLive),
       Layer.provide(Database.layerSqlite(":memory:"))
     )
-    return { entered, release, layer }
+    return { entered, release, arm: () => (armed = true), layer }
   }
 
-  for (const where of ["before", "after"] as const) {
-    it.live(`an update committed while the watcher subscribes (gate ${where} the subscription) is sent exactly once`, () => {
-      const gate = gated(where)
-      return Effect.gen(function*() {
-        const executions = yield* WorkflowExecutions
-        const wf: any = yield* Effect.flatMap(Workflows, (workflows) => workflows.create(WORKFLOW))
-        const created = yield* executions.create({ metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId: wf.metadata.id } })
-        const id = created.metadata.id
-        const fiber = yield* Effect.fork(Stream.runCollect(yield* executions.watch(id)))
-        yield* Deferred.await(gate.entered)
-        yield* executions.updateStatus(id, { output: { during: true } })
-        yield* Deferred.succeed(gate.release, undefined)
-        // Then one more, and the end.
-        yield* Effect.sleep("50 millis")
-        yield* executions.updateStatus(id, { phase: "EXECUTION_COMPLETED" })
-        const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber).pipe(Effect.timeout("5 seconds")))
-        const versions = events.map((e) => e.execution.metadata.version)
-        assert.deepStrictEqual(versions, versions.map((_, i) => versions[0] + i), `not consecutive: ${versions.join(",")}`)
-        assert.strictEqual(versions.at(-1), 3)
-        // The update made while subscribing: in exactly one event (the snapshot, or the next).
-        assert.isTrue(versions.includes(2), `version 2 missed: ${versions.join(",")}`)
-        assert.deepStrictEqual(events.find((e) => e.execution.metadata.version === 2)!.execution.status.output, { during: true })
-      }).pipe(Effect.provide(gate.layer))
+  const consecutiveEndingAt3 = (events: ReadonlyArray<WatchEvent>) => {
+    const versions = events.map((e) => e.execution.metadata.version)
+    assert.deepStrictEqual(versions, versions.map((_, i) => versions[0] + i), `not consecutive: ${versions.join(",")}`)
+    assert.strictEqual(versions.at(-1), 3)
+    // The update made while subscribing: in exactly one event (the snapshot, or the next).
+    assert.isTrue(versions.includes(2), `version 2 missed: ${versions.join(",")}`)
+    assert.deepStrictEqual(events.find((e) => e.execution.metadata.version === 2)!.execution.status.output, {
+      during: true
     })
   }
+
+  it.live("an update committed between listening and the snapshot read is sent exactly once", () => {
+    const gate = gatedSnapshot()
+    return Effect.gen(function*() {
+      const executions = yield* WorkflowExecutions
+      const wf: any = yield* Effect.flatMap(Workflows, (workflows) => workflows.create(WORKFLOW))
+      const created = yield* executions.create({ metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId: wf.metadata.id } })
+      const id = created.metadata.id
+      const stream = yield* executions.watch(id)
+      gate.arm()
+      const fiber = yield* Effect.fork(Stream.runCollect(stream))
+      yield* Deferred.await(gate.entered)
+      yield* executions.updateStatus(id, { output: { during: true } })
+      yield* Deferred.succeed(gate.release, undefined)
+      yield* Effect.sleep("50 millis")
+      yield* executions.updateStatus(id, { phase: "EXECUTION_COMPLETED" })
+      consecutiveEndingAt3(Chunk.toReadonlyArray(yield* Fiber.join(fiber).pipe(Effect.timeout("5 seconds"))))
+    }).pipe(Effect.provide(gate.layer))
+  })
+
+  it.live("an update committed after the existence check but before the stream runs is in the snapshot, once", () =>
+    Effect.gen(function*() {
+      const executions = yield* WorkflowExecutions
+      const wf: any = yield* Effect.flatMap(Workflows, (workflows) => workflows.create(WORKFLOW))
+      const created = yield* executions.create({ metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId: wf.metadata.id } })
+      const id = created.metadata.id
+      const stream = yield* executions.watch(id)
+      yield* executions.updateStatus(id, { output: { during: true } })
+      const fiber = yield* Effect.fork(Stream.runCollect(stream))
+      yield* Effect.sleep("50 millis")
+      yield* executions.updateStatus(id, { phase: "EXECUTION_COMPLETED" })
+      const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber).pipe(Effect.timeout("5 seconds")))
+      assert.strictEqual(events[0].execution.metadata.version, 2)
+      consecutiveEndingAt3(events)
+    }).pipe(Effect.provide(Layer.fresh(WorkflowExecutions.Default).pipe(
+      Layer.provideMerge(ServicesLive),
+      Layer.provide(Database.layerSqlite(":memory:"))
+    ))))
 })
 

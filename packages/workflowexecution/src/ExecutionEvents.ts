@@ -1,19 +1,30 @@
 /**
  * The one publishing service every committed change of an execution goes through, and
- * the hub watchers subscribe to. In-process: a PubSub per execution id, created when
- * the first watcher subscribes and dropped when the last one leaves. (With several
- * replicas the same Tag can be fed by the database instead.)
+ * the hub watchers subscribe to. In-process: a set of listeners per execution id,
+ * created when the first watcher arrives and dropped when the last one leaves. (With
+ * several replicas the same Tag can be fed by the database instead.)
+ *
+ * Listeners are plain synchronous callbacks, so publishing to a thousand watchers is a
+ * thousand function calls; `subscribe` adapts a listener to an Effect queue for
+ * in-process consumers.
  */
-import { Context, Effect, Layer, PubSub, type Queue, type Scope } from "effect"
+import { Context, Effect, Layer, Queue, type Scope } from "effect"
 import type { WorkflowExecution } from "./WorkflowExecution.js"
 
 export type ExecutionEvent =
   | { readonly _tag: "Updated"; readonly execution: WorkflowExecution }
   | { readonly _tag: "Deleted"; readonly execution: WorkflowExecution }
 
+export type Listener = (event: ExecutionEvent) => void
+
 export interface ExecutionEventsShape {
   /** Delivers an event to the execution's current watchers; call after commit. */
   readonly publish: (event: ExecutionEvent) => Effect.Effect<void>
+  /**
+   * Registers a listener for one execution's events, called synchronously on publish;
+   * answers the function that removes it. Listeners must not throw or block.
+   */
+  readonly listen: (id: string, listener: Listener) => () => void
   /** Subscribes to one execution's events for the lifetime of the scope. */
   readonly subscribe: (id: string) => Effect.Effect<Queue.Dequeue<ExecutionEvent>, never, Scope.Scope>
   /** How many executions have watchers, and how many watchers there are in all. */
@@ -25,51 +36,48 @@ export class ExecutionEvents extends Context.Tag("@weft/workflowexecution/Execut
   ExecutionEventsShape
 >() {}
 
-interface Entry {
-  readonly pubsub: PubSub.PubSub<ExecutionEvent>
-  watchers: number
-}
-
 export const makeInProcess = Effect.sync(() => {
-  const entries = new Map<string, Entry>()
+  const listeners = new Map<string, Set<Listener>>()
+  let count = 0
 
   const publish: ExecutionEventsShape["publish"] = (event) =>
-    Effect.suspend(() => {
-      const entry = entries.get(event.execution.metadata.id)
-      return entry === undefined ? Effect.void : Effect.asVoid(PubSub.publish(entry.pubsub, event))
+    Effect.sync(() => {
+      const set = listeners.get(event.execution.metadata.id)
+      if (set === undefined) return
+      // A copy: a listener may remove itself (its stream ended) while we iterate.
+      for (const listener of [...set]) listener(event)
     })
 
-  const acquire = (id: string) =>
-    Effect.acquireRelease(
-      // Synchronous, so that no other fiber can interleave between lookup and insert.
-      Effect.sync(() => {
-        let entry = entries.get(id)
-        if (entry === undefined) {
-          entry = { pubsub: Effect.runSync(PubSub.unbounded<ExecutionEvent>()), watchers: 0 }
-          entries.set(id, entry)
-        }
-        entry.watchers++
-        return entry
-      }),
-      (entry) =>
-        Effect.suspend(() => {
-          entry.watchers--
-          if (entry.watchers > 0) return Effect.void
-          entries.delete(id)
-          return PubSub.shutdown(entry.pubsub)
-        })
-    )
+  const listen: ExecutionEventsShape["listen"] = (id, listener) => {
+    let set = listeners.get(id)
+    if (set === undefined) {
+      set = new Set()
+      listeners.set(id, set)
+    }
+    set.add(listener)
+    count++
+    let removed = false
+    return () => {
+      if (removed) return
+      removed = true
+      count--
+      const current = listeners.get(id)
+      if (current === undefined) return
+      current.delete(listener)
+      if (current.size === 0) listeners.delete(id)
+    }
+  }
 
   const subscribe: ExecutionEventsShape["subscribe"] = (id) =>
-    Effect.flatMap(acquire(id), (entry) => PubSub.subscribe(entry.pubsub))
+    Effect.acquireRelease(
+      Effect.flatMap(Queue.unbounded<ExecutionEvent>(), (queue) =>
+        Effect.sync(() => ({ queue, remove: listen(id, (event) => void queue.unsafeOffer(event)) }))),
+      ({ queue, remove }) => Effect.zipRight(Effect.sync(remove), Queue.shutdown(queue))
+    ).pipe(Effect.map(({ queue }) => queue))
 
-  const stats = Effect.sync(() => {
-    let watchers = 0
-    for (const entry of entries.values()) watchers += entry.watchers
-    return { executions: entries.size, watchers }
-  })
+  const stats = Effect.sync(() => ({ executions: listeners.size, watchers: count }))
 
-  return ExecutionEvents.of({ publish, subscribe, stats })
+  return ExecutionEvents.of({ publish, listen, subscribe, stats })
 })
 
 export const layerInProcess = Layer.effect(ExecutionEvents, makeInProcess)

@@ -191,28 +191,68 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
        * newer than the snapshot, so nothing is missed or doubled. Fails with NOT_FOUND
        * before any event when the execution does not exist.
        */
+      /**
+       * The live feed of one execution as callbacks: `emit` is called synchronously with
+       * its current state, then every committed change in order (versions consecutive),
+       * `last` set on the final event (a terminal phase, or `Deleted`). Listens before it
+       * reads the snapshot and drops events not newer than it, so nothing is missed or
+       * doubled. Fails with NOT_FOUND before any event when the execution does not
+       * exist; answers the function that stops following early. This is the form a
+       * fan-out to many watchers uses: each delivery is one function call.
+       */
+      const follow = (
+        id: string,
+        emit: (event: WatchEvent, last: boolean) => void,
+        known?: WorkflowExecution
+      ): Effect.Effect<() => void, NotFound> =>
+        Effect.gen(function*() {
+          const found = known ?? (yield* get(id))
+          let ready = false
+          let ended = false
+          let after = 0
+          const pending: Array<WatchEvent> = []
+          const deliver = (event: WatchEvent) => {
+            if (ended) return
+            if (event._tag === "Updated" && event.execution.metadata.version <= after) return
+            const last = event._tag === "Deleted" || isTerminal(event.execution.status.phase)
+            if (event._tag === "Updated") after = event.execution.metadata.version
+            if (last) {
+              ended = true
+              stop()
+            }
+            emit(event, last)
+          }
+          const stop = events.listen(id, (event) => ready ? deliver(event) : void pending.push(event))
+          const snapshot = yield* store.get(table, id).pipe(Effect.onInterrupt(() => Effect.sync(stop)))
+          ready = true
+          // Deleted since the existence check: say so, with the last state seen.
+          deliver(
+            Option.isSome(snapshot)
+              ? { _tag: "Updated", execution: snapshot.value }
+              : { _tag: "Deleted", execution: found }
+          )
+          for (const event of pending) deliver(event)
+          return stop
+        })
+
+      /**
+       * The same feed as an Effect `Stream` for in-process users: the current state, then
+       * every committed change, ending after a terminal phase or with `Deleted`. Fails
+       * with NOT_FOUND before the stream when the execution does not exist.
+       */
       const watch = (id: string): Effect.Effect<Stream.Stream<WatchEvent>, NotFound> =>
         Effect.map(get(id), (found) =>
-          Stream.unwrapScoped(Effect.gen(function*() {
-            const queue = yield* events.subscribe(id)
-            const snapshot = yield* store.get(table, id)
-            if (Option.isNone(snapshot)) {
-              // Deleted since the check above (the stream is run after it): say so, with
-              // the last state seen, rather than end without a word.
-              const deleted: WatchEvent = { _tag: "Deleted", execution: found }
-              return Stream.make(deleted)
-            }
-            const first: WatchEvent = { _tag: "Updated", execution: snapshot.value }
-            if (isTerminal(snapshot.value.status.phase)) return Stream.make(first)
-            const after = snapshot.value.metadata.version
-            const live = Stream.fromQueue(queue).pipe(
-              Stream.filter((event) => event._tag === "Deleted" || event.execution.metadata.version > after),
-              Stream.takeUntil((event) => event._tag === "Deleted" || isTerminal(event.execution.status.phase))
+          Stream.asyncPush<WatchEvent>((emit) =>
+            Effect.acquireRelease(
+              follow(id, (event, last) => {
+                emit.single(event)
+                if (last) emit.end()
+              }, found).pipe(Effect.orDie), // with the state known, nothing is looked up
+              (stop) => Effect.sync(stop)
             )
-            return Stream.concat(Stream.make(first), live)
-          })))
+          ))
 
-      return { create, get, update, updateStatus, delete: delete_, list, watch } as const
+      return { create, get, update, updateStatus, delete: delete_, list, watch, follow } as const
     })
   }
 ) {}

@@ -2,8 +2,11 @@ import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Sse } from "@effect/experimental"
 import { WeftApi } from "@weft/api"
 import { WorkflowExecutions, type WatchEvent } from "@weft/workflowexecution"
-import { Context, Deferred, Duration, Effect, Mailbox, Stream } from "effect"
+import { NotFound, Unavailable } from "@weft/resource"
+import { Context, Deferred, Duration, Effect, FiberId } from "effect"
+import { Readable } from "node:stream"
 import { Lifecycle } from "../Lifecycle.js"
+import { ServerConfig } from "../ServerConfig.js"
 import { created, listed, withETag } from "./respond.js"
 
 /** How often an idle watch stream sends a comment, so proxies keep it open. */
@@ -40,33 +43,42 @@ const encodedFrame = (event: WatchEvent): Uint8Array => {
 const keepAliveFrame = encoder.encode(": keep-alive\n\n")
 
 /**
- * The SSE body of a watch: events, keep-alive comments, ends with the feed or at shutdown.
- * One mailbox per watcher fed by three fibers (the feed, the keep-alive timer, shutdown)
- * rather than `Stream.merge` and `Stream.interruptWhen`, which race fibers for every
- * element: with many watchers that cost more than all the rest of the delivery.
+ * The SSE body of one watch, as a node stream: frames are pushed by the feed's callback
+ * (one function call per watcher per event, the frame encoded once for all of them), a
+ * timer adds keep-alive comments, and the body ends with the feed or when shutdown
+ * begins. Closing (the client leaving, the feed ending) releases everything.
  */
-export const sseBody = (
-  events: Stream.Stream<WatchEvent>,
+const watchBody = (
+  follow: (emit: (event: WatchEvent, last: boolean) => void) => Effect.Effect<() => void, NotFound>,
   closing: Deferred.Deferred<void>,
-  keepAlive: Duration.DurationInput = keepAliveInterval
-): Stream.Stream<Uint8Array> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
-    const out = yield* Mailbox.make<Uint8Array>()
-    yield* events.pipe(
-      Stream.runForEach((event) => out.offer(encodedFrame(event))),
-      Effect.ensuring(out.end),
-      Effect.forkScoped
-    )
-    yield* out.offer(keepAliveFrame).pipe(Effect.delay(keepAlive), Effect.forever, Effect.forkScoped)
-    yield* Deferred.await(closing).pipe(Effect.zipRight(out.end), Effect.forkScoped)
-    return Mailbox.toStream(out)
-  }))
+  keepAlive: Duration.DurationInput,
+  onClose: () => void
+): Effect.Effect<Readable, NotFound> =>
+  Effect.gen(function*() {
+    const body = new Readable({ read() {} })
+    const stop = yield* follow((event, last) => {
+      body.push(encodedFrame(event))
+      if (last) body.push(null)
+    })
+    const timer = setInterval(() => body.push(keepAliveFrame), Duration.toMillis(keepAlive))
+    const shutdown = Effect.runFork(Effect.andThen(Deferred.await(closing), () => body.push(null)))
+    body.once("close", () => {
+      stop()
+      clearInterval(timer)
+      shutdown.unsafeInterruptAsFork(FiberId.none)
+      onClose()
+    })
+    return body
+  })
 
 export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExecutions", (handlers) =>
   Effect.gen(function*() {
     const executions = yield* WorkflowExecutions
     const lifecycle = yield* Lifecycle
     const keepAlive = yield* WatchKeepAlive
+    const config = yield* ServerConfig
+    /** Open watch streams, against `maxWatchers`. */
+    let watchers = 0
     return handlers
       .handle("create", ({ payload }) => created(executions.create(payload)))
       .handle("list", ({ urlParams }) => listed(executions.list(urlParams)))
@@ -76,9 +88,20 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
         withETag(executions.updateStatus(path.id, payload, headers["if-match"])))
       .handle("delete", ({ headers, path }) => withETag(executions.delete(path.id, headers["if-match"])))
       .handle("watch", ({ path }) =>
-        Effect.map(executions.watch(path.id), (events) =>
-          HttpServerResponse.stream(sseBody(events, lifecycle.closing, keepAlive), {
+        Effect.gen(function*() {
+          if (watchers >= config.maxWatchers) {
+            return yield* new Unavailable({ message: `too many watchers (the limit is ${config.maxWatchers})` })
+          }
+          watchers++
+          const body = yield* watchBody(
+            (emit) => executions.follow(path.id, emit),
+            lifecycle.closing,
+            keepAlive,
+            () => watchers--
+          ).pipe(Effect.tapError(() => Effect.sync(() => watchers--)))
+          return HttpServerResponse.raw(body, {
             contentType: "text/event-stream",
             headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
-          })))
+          })
+        }))
   }))
