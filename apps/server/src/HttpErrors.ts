@@ -7,7 +7,7 @@
 import { Headers, HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
-import { Internal, InvalidArgument, NotFound, PayloadTooLarge, formatPath } from "@weft/resource"
+import { clip, formatPath, Internal, InvalidArgument, NotFound, PayloadTooLarge } from "@weft/resource"
 import { Cause, Effect, Option } from "effect"
 import { IncomingMessage } from "node:http"
 import { ServerConfig } from "./ServerConfig.js"
@@ -22,9 +22,9 @@ const fromDecodeError = (error: { readonly issues: ReadonlyArray<DecodeIssue>; r
   const meaningful = error.issues.filter((issue) => !issue.message.startsWith("Expected undefined"))
   const issues = (meaningful.length > 0 ? meaningful : error.issues).slice(0, 5).map((issue) => {
     const path = formatPath(issue.path)
-    return path === "" ? issue.message : `${path}: ${issue.message}`
+    return clip(path === "" ? issue.message : `${path}: ${issue.message}`, 300)
   })
-  return new InvalidArgument({ message: issues.length > 0 ? issues.join("; ") : error.message })
+  return new InvalidArgument({ message: clip(issues.length > 0 ? issues.join("; ") : error.message, 1000) })
 }
 
 const isBodyTooLarge = (error: unknown) => {
@@ -54,6 +54,31 @@ const keepSocketOnOverflow = (request: HttpServerRequest.HttpServerRequest) => {
     NodeHttpServerRequest.toServerResponse(request).shouldKeepAlive = false
     return this
   }
+}
+
+const hasBody = (method: string) => method === "POST" || method === "PUT" || method === "PATCH"
+
+/** Deepest JSON nesting a body may have. */
+export const maxNesting = 64
+
+/** Whether JSON text nests objects/arrays deeper than `max` (strings skipped), in one pass. */
+export const nestedDeeperThan = (text: string, max: number): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) {
+      inString = true
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) return true
+    } else if (c === 125 || c === 93) {
+      depth--
+    }
+  }
+  return false
 }
 
 type Mapped = InvalidArgument | NotFound | PayloadTooLarge | Internal
@@ -93,7 +118,19 @@ export const layer = HttpApiBuilder.middleware(
             (contentType !== undefined && contentType.includes("application/json"))
           ? request
           : request.modify({ headers: Headers.set(request.headers, "content-type", "application/json") })
-        return yield* HttpIncomingMessage.withMaxBodySize(app, limit).pipe(
+        return yield* Effect.gen(function*() {
+          if (hasBody(request.method)) {
+            // Read here (the request caches it for the decoder) to refuse pathological
+            // nesting before any recursive code — decoder, error formatter,
+            // JSON.stringify — can overflow its stack on it.
+            const text = yield* asJson.text
+            if (nestedDeeperThan(text, maxNesting)) {
+              return yield* new InvalidArgument({ message: `body: nested deeper than ${maxNesting} levels` })
+            }
+          }
+          return yield* app
+        }).pipe(
+          HttpIncomingMessage.withMaxBodySize(limit),
           Effect.provideService(HttpServerRequest.HttpServerRequest, asJson)
         )
       }).pipe(

@@ -78,12 +78,21 @@ export const make = Effect.gen(function*() {
 
 export const layer = Layer.effect(Lifecycle, make)
 
-/** Counts each request as in flight; refuses new ones once shutdown began. */
 const shuttingDown = HttpServerResponse.unsafeJson(
   { code: "UNAVAILABLE", message: "the server is shutting down" },
   { status: 503, headers: { connection: "close" } }
 )
 
+/**
+ * Counts each request as in flight; refuses new ones once shutdown began, and tells
+ * clients answered during shutdown not to reuse their connection.
+ */
 export const middleware = HttpMiddleware.make((app) =>
-  Effect.flatMap(Lifecycle, (lifecycle) => lifecycle.track(app, Effect.succeed(shuttingDown)))
+  Effect.flatMap(Lifecycle, (lifecycle) =>
+    lifecycle.track(
+      Effect.flatMap(app, (response) =>
+        Effect.map(Deferred.isDone(lifecycle.closing), (closing) =>
+          closing ? HttpServerResponse.setHeader(response, "connection", "close") : response)),
+      Effect.succeed(shuttingDown)
+    ))
 )

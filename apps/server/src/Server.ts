@@ -12,6 +12,7 @@ import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/work
 import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
+import type { Duplex } from "node:stream"
 import * as Auth from "./Auth.js"
 import * as Database from "./Database.js"
 import { SystemLive } from "./handlers/System.js"
@@ -21,7 +22,7 @@ import { WorkflowsLive } from "./handlers/Workflows.js"
 import * as HttpErrors from "./HttpErrors.js"
 import * as Lifecycle from "./Lifecycle.js"
 import * as RequestLog from "./RequestLog.js"
-import { ServerConfig } from "./ServerConfig.js"
+import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 
 /**
  * The services of every kind over one ResourceStore; they need a SqlClient. The
@@ -65,16 +66,44 @@ export class NodeServer extends Effect.Tag("@weft/server/NodeServer")<NodeServer
  * Node's own limits: a client must send its whole request within the request timeout
  * (a slow body cannot hold a connection forever) and its headers within 10 s.
  */
-const NodeServerLive = Layer.effect(
-  NodeServer,
-  Effect.map(ServerConfig, (config) =>
-    createServer({
-      requestTimeout: config.requestTimeoutMillis,
-      headersTimeout: Math.min(10_000, config.requestTimeoutMillis),
-      keepAliveTimeout: 5_000,
-      connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMillis)
-    }))
-)
+const NodeServerLive = Layer.effect(NodeServer, Effect.map(ServerConfig, (config) => makeNodeServer(config)))
+
+/** The node:http server weft listens with: its timeouts, and errors node answers itself in the contract's shape. */
+export const makeNodeServer = (config: ServerConfigShape) => {
+  const server = createServer({
+    requestTimeout: config.requestTimeoutMillis,
+    headersTimeout: Math.min(10_000, config.requestTimeoutMillis),
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMillis)
+  })
+  server.on("clientError", answerClientError)
+  return server
+}
+
+/**
+ * Requests node refuses before the app sees them (unparsable request lines, oversized
+ * headers, a request not received in time) answered in the contract's shape rather
+ * than with node's empty bodies.
+ */
+const answerClientError = (error: NodeJS.ErrnoException, socket: Duplex) => {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const timeout = error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+  const message = timeout
+    ? "the request was not received in time"
+    : error.code === "HPE_HEADER_OVERFLOW"
+    ? "the request headers are too large"
+    : "the request is not valid HTTP"
+  const body = JSON.stringify({ code: "INVALID_ARGUMENT", message })
+  const status = timeout ? "408 Request Timeout" : "400 Bad Request"
+  socket.end(
+    `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${
+      Buffer.byteLength(body)
+    }\r\nconnection: close\r\n\r\n${body}`
+  )
+}
 
 const ListenLive = Layer.unwrapEffect(Effect.gen(function*() {
   const config = yield* ServerConfig

@@ -16,7 +16,6 @@
  * each stops after 60 s).
  */
 import { SqlClient } from "@effect/sql"
-import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Runtime } from "effect"
 import fc from "fast-check"
@@ -30,7 +29,7 @@ import * as TestServer from "./support/TestServer.js"
 /** The app as `TestServer.make()` builds it, with the database's SqlClient also in the output. */
 const HostileServer = HttpLive.pipe(
   Layer.provideMerge(Database.layerSqlite(":memory:")),
-  Layer.provideMerge(NodeHttpServer.layerTest),
+  Layer.provideMerge(TestServer.listen(ServerConfig.defaults)),
   Layer.provideMerge(ServerConfig.layer(ServerConfig.defaults))
 )
 

@@ -110,14 +110,21 @@ export type CanonicalError =
 export const formatParseError = (error: ParseResult.ParseError, prefix: ReadonlyArray<PropertyKey> = []): string => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
   if (issues.length === 0) return "invalid input"
-  return issues
-    .slice(0, 5)
-    .map((issue) => {
-      const path = formatPath([...prefix, ...issue.path])
-      return path === "" ? issue.message : `${path}: ${issue.message}`
-    })
-    .join("; ")
+  return clip(
+    issues
+      .slice(0, 5)
+      .map((issue) => {
+        const path = formatPath([...prefix, ...issue.path])
+        return clip(path === "" ? issue.message : `${path}: ${issue.message}`, 300)
+      })
+      .join("; "),
+    1000
+  )
 }
+
+/** Keeps error messages short however large the offending value was. */
+export const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`
 
 export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>((acc, key) => {

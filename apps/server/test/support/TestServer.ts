@@ -4,18 +4,28 @@
  * requests go to that server.
  */
 import { HttpClient, HttpClientRequest, HttpClientResponse, HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import * as Database from "../../src/Database.js"
-import { HttpLive } from "../../src/Server.js"
+import { HttpLive, makeNodeServer } from "../../src/Server.js"
 import * as ServerConfig from "../../src/ServerConfig.js"
 
-export const make = (config: Partial<ServerConfig.ServerConfigShape> = {}) =>
-  HttpLive.pipe(
-    Layer.provide(Database.layerSqlite(":memory:")),
-    Layer.provideMerge(NodeHttpServer.layerTest),
-    Layer.provideMerge(ServerConfig.layer({ ...ServerConfig.defaults, ...config }))
+/** Like `NodeHttpServer.layerTest`, but over the node server weft really listens with. */
+export const listen = (config: ServerConfig.ServerConfigShape) =>
+  HttpServer.layerTestClient.pipe(
+    Layer.provide(NodeHttpClient.layerWithoutAgent),
+    Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: false })),
+    Layer.provideMerge(NodeHttpServer.layer(() => makeNodeServer(config), { port: 0 }))
   )
+
+export const make = (overrides: Partial<ServerConfig.ServerConfigShape> = {}) => {
+  const config = { ...ServerConfig.defaults, ...overrides }
+  return HttpLive.pipe(
+    Layer.provide(Database.layerSqlite(":memory:")),
+    Layer.provideMerge(listen(config)),
+    Layer.provideMerge(ServerConfig.layer(config))
+  )
+}
 
 /** `http://127.0.0.1:<port>` of the running test server. */
 export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => {
