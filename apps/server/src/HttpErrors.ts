@@ -8,7 +8,7 @@ import { Headers, HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpServerR
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
 import { clip, formatPath, Internal, InvalidArgument, NotFound, PayloadTooLarge } from "@weft/resource"
-import { Cause, Effect, Option } from "effect"
+import { Cause, Effect, identity, Option } from "effect"
 import { IncomingMessage } from "node:http"
 import { ServerConfig } from "./ServerConfig.js"
 
@@ -131,7 +131,7 @@ export const layer = HttpApiBuilder.middleware(
           return yield* app
         }).pipe(
           HttpIncomingMessage.withMaxBodySize(limit),
-          Effect.provideService(HttpServerRequest.HttpServerRequest, asJson)
+          asJson === request ? identity : Effect.provideService(HttpServerRequest.HttpServerRequest, asJson)
         )
       }).pipe(
         Effect.catchAllCause((cause): Effect.Effect<never, any> => {

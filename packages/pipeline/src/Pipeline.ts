@@ -7,7 +7,8 @@
  * at debug level. `runInTransaction` runs a whole pipeline in one SQL transaction, so a
  * failing step leaves nothing behind, whichever package its steps come from.
  */
-import { SqlClient, SqlError } from "@effect/sql"
+import type { SqlClient } from "@effect/sql"
+import { Transaction } from "@weft/resource"
 import { Duration, Effect } from "effect"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
@@ -92,12 +93,11 @@ export const run = <I, C, E, R>(self: Pipeline<I, C, E, R>, input: I): Effect.Ef
     return effect
   }).pipe(Effect.withSpan(self.name, { captureStackTrace: false })) as Effect.Effect<C, E, R>
 
-/** Runs the pipeline inside one SQL transaction (a savepoint when one is open already). */
+/**
+ * Runs the pipeline inside one SQL transaction (a savepoint when one is open already),
+ * queued fairly with the other writers (see `Transaction` in `@weft/resource`).
+ */
 export const runInTransaction = <I, C, E, R>(
   self: Pipeline<I, C, E, R>,
   input: I
-): Effect.Effect<C, E, R | SqlClient.SqlClient> =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql.withTransaction(run(self, input)).pipe(
-      Effect.catchIf((e): e is SqlError.SqlError => e instanceof SqlError.SqlError, Effect.die)
-    ))
+): Effect.Effect<C, E, R | SqlClient.SqlClient> => Transaction.run(run(self, input))

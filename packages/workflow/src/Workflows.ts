@@ -4,7 +4,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Pipeline, Steps } from "@weft/pipeline"
-import { type Aborted, Metadata, Migrations, NotFound, ResourceStore, ResourceTable } from "@weft/resource"
+import { type Aborted, Metadata, Migrations, NotFound, ResourceStore, ResourceTable, ServiceContext, Transaction } from "@weft/resource"
 import { Effect, Option } from "effect"
 import { DefaultInstanceProvisioner } from "./DefaultInstanceProvisioner.js"
 import { ProvisionDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
@@ -71,14 +71,14 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
   effect: Effect.gen(function*() {
     yield* Migrations.run("workflow", migrations)
     const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore | DefaultInstanceProvisioner>()
+    const provide = ServiceContext.provider(context)
     const store = yield* ResourceStore.ResourceStore
-    const sql = yield* SqlClient.SqlClient
 
     const create = (body: unknown) =>
       Pipeline.runInTransaction(createPipeline, { body }).pipe(
         Effect.map((ctx) => ctx.state),
         Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
-        Effect.provide(context)
+        provide
       )
 
     const apply = (body: unknown) =>
@@ -91,28 +91,27 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
         const updated = yield* Pipeline.run(updatePipeline, { id: loaded.existing.metadata.id, body })
         return { resource: updated.state, created: false }
       }).pipe(
-        sql.withTransaction,
-        Effect.catchTag("SqlError", Effect.die),
+        Transaction.run,
         Effect.withSpan("Workflows.apply", { captureStackTrace: false }),
-        Effect.provide(context)
+        provide
       )
 
     const get = (id: string) =>
-      Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), Effect.provide(context))
+      Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), provide)
 
     const getBySlug = (slug: string, org?: string) =>
-      Pipeline.run(getBySlugPipeline, { slug, org }).pipe(Effect.map((ctx) => ctx.target), Effect.provide(context))
+      Pipeline.run(getBySlugPipeline, { slug, org }).pipe(Effect.map((ctx) => ctx.target), provide)
 
     const update = (id: string, body: unknown, ifMatch?: string) =>
       Pipeline.runInTransaction(updatePipeline, { id, body, ifMatch }).pipe(
         Effect.map((ctx) => ctx.state),
-        Effect.provide(context)
+        provide
       )
 
     const delete_ = (id: string, ifMatch?: string) =>
       Pipeline.runInTransaction(deletePipeline, { id, ifMatch }).pipe(
         Effect.map((ctx) => ctx.deleted),
-        Effect.provide(context)
+        provide
       )
 
     const list = (query: ListWorkflows) =>

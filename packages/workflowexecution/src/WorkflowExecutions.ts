@@ -12,7 +12,9 @@ import {
   Migrations,
   NotFound,
   ResourceStore,
-  ResourceTable
+  ResourceTable,
+  ServiceContext,
+  Transaction
 } from "@weft/resource"
 import { DefaultInstanceProvisioner, Workflows } from "@weft/workflow"
 import { Effect, Option, Schedule, Schema, Stream } from "effect"
@@ -108,8 +110,8 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         | DefaultInstanceProvisioner
         | ExecutionRunner
       >()
+    const provide = ServiceContext.provider(context)
       const store = yield* ResourceStore.ResourceStore
-      const sql = yield* SqlClient.SqlClient
       const events = yield* ExecutionEvents
 
       const publishUpdated = (execution: WorkflowExecution) => events.publish({ _tag: "Updated", execution })
@@ -118,24 +120,24 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         Pipeline.runInTransaction(createPipeline, { body }).pipe(
           Effect.map((ctx) => ctx.state),
           Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
-          Effect.provide(context)
+          provide
         )
 
       const get = (id: string) =>
-        Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), Effect.provide(context))
+        Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), provide)
 
       const update = (id: string, body: unknown, ifMatch?: string) =>
         Pipeline.runInTransaction(updatePipeline, { id, body, ifMatch }).pipe(
           Effect.tap((ctx) => ctx.unchanged ? Effect.void : publishUpdated(ctx.state)),
           Effect.map((ctx) => ctx.state),
-          Effect.provide(context)
+          provide
         )
 
       const delete_ = (id: string, ifMatch?: string) =>
         Pipeline.runInTransaction(deletePipeline, { id, ifMatch }).pipe(
           Effect.map((ctx) => ctx.deleted),
           Effect.tap((execution) => events.publish({ _tag: "Deleted", execution })),
-          Effect.provide(context)
+          provide
         )
 
       /** One attempt: load → merge → transition check → persist, in one transaction. */
@@ -147,7 +149,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
           const next = yield* Status.merge(found.value, update, now)
           return yield* store.update(table, next).pipe(Effect.catchTag("AlreadyExists", Effect.die))
-        }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+        }).pipe(Transaction.run)
 
       /**
        * The runner's status update (the direct path). Concurrent updates of one
@@ -170,7 +172,10 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             : yield* attempt
           yield* publishUpdated(updated)
           return updated
-        }).pipe(Effect.withSpan("WorkflowExecutions.updateStatus", { attributes: { id }, captureStackTrace: false }))
+        }).pipe(
+          provide,
+          Effect.withSpan("WorkflowExecutions.updateStatus", { attributes: { id }, captureStackTrace: false })
+        )
 
       const list = (query: ListWorkflowExecutions) =>
         store.list(table, {

@@ -4,7 +4,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Pipeline, Steps } from "@weft/pipeline"
-import { FailedPrecondition, Migrations, ResourceStore, ResourceTable } from "@weft/resource"
+import { FailedPrecondition, Migrations, ResourceStore, ResourceTable, ServiceContext, Transaction } from "@weft/resource"
 import { DefaultInstanceProvisioner, type Workflow, Workflows } from "@weft/workflow"
 import { Effect, Layer } from "effect"
 import {
@@ -98,15 +98,15 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
   effect: Effect.gen(function*() {
     yield* runMigrations
     const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore | Workflows>()
+    const provide = ServiceContext.provider(context)
     const store = yield* ResourceStore.ResourceStore
-    const sql = yield* SqlClient.SqlClient
 
     /** Creates an instance; `parent` may be given by in-process callers that hold it. */
     const create = (body: unknown, parent?: Workflow.Workflow) =>
       Pipeline.runInTransaction(createPipeline, { body, parent }).pipe(
         Effect.map((ctx) => ctx.state),
         Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
-        Effect.provide(context)
+        provide
       )
 
     const apply = (body: unknown) =>
@@ -119,28 +119,27 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
         const updated = yield* Pipeline.run(updatePipeline, { id: loaded.existing.metadata.id, body })
         return { resource: updated.state, created: false }
       }).pipe(
-        sql.withTransaction,
-        Effect.catchTag("SqlError", Effect.die),
+        Transaction.run,
         Effect.withSpan("WorkflowInstances.apply", { captureStackTrace: false }),
-        Effect.provide(context)
+        provide
       )
 
     const get = (id: string) =>
-      Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), Effect.provide(context))
+      Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), provide)
 
     const getBySlug = (slug: string, org?: string) =>
-      Pipeline.run(getBySlugPipeline, { slug, org }).pipe(Effect.map((ctx) => ctx.target), Effect.provide(context))
+      Pipeline.run(getBySlugPipeline, { slug, org }).pipe(Effect.map((ctx) => ctx.target), provide)
 
     const update = (id: string, body: unknown, ifMatch?: string) =>
       Pipeline.runInTransaction(updatePipeline, { id, body, ifMatch }).pipe(
         Effect.map((ctx) => ctx.state),
-        Effect.provide(context)
+        provide
       )
 
     const delete_ = (id: string, ifMatch?: string) =>
       Pipeline.runInTransaction(deletePipeline, { id, ifMatch }).pipe(
         Effect.map((ctx) => ctx.deleted),
-        Effect.provide(context)
+        provide
       )
 
     const list = (query: ListWorkflowInstances) =>
@@ -164,13 +163,14 @@ export const DefaultInstanceProvisionerLive = Layer.effect(
   Effect.gen(function*() {
     yield* runMigrations
     const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore>()
+    const provide = ServiceContext.provider(context)
     const store = yield* ResourceStore.ResourceStore
     return DefaultInstanceProvisioner.of({
       provision: (workflow) =>
         Pipeline.runInTransaction(createPipeline, { body: defaultInstanceRequest(workflow), parent: workflow }).pipe(
           Effect.map((ctx) => ctx.state.metadata.id),
           Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
-          Effect.provide(context),
+          provide,
           Effect.withSpan("DefaultInstanceProvisioner.provision", { captureStackTrace: false })
         ),
       release: (workflow) =>
