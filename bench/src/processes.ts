@@ -3,6 +3,7 @@
  * directories, and the cleanup that stops the one and removes the other however the
  * harness ends (normal exit, error, Ctrl-C).
  */
+import { execFileSync } from "node:child_process"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -186,11 +187,19 @@ export const startServer = (options: {
     child.once("exit", (code, signal) => fail(`exited before it was ready (code ${code}, signal ${signal})`))
   })
 
-/** weft, as `pnpm start` runs it, on `dbFile`. */
+/** Builds the server bundle `pnpm start` runs (once per harness run). */
+let built = false
+export const buildWeft = () => {
+  if (built) return
+  execFileSync(process.execPath, ["apps/server/build.mjs"], { cwd: repoRoot, stdio: "inherit" })
+  built = true
+}
+
+/** weft, as `pnpm start` runs it (the bundle), on `dbFile`. */
 export const startWeft = async (dbFile: string): Promise<ServerProcess> =>
   startServer({
     name: "weft",
-    args: ["--import", "tsx", "apps/server/src/main.ts"],
+    args: (buildWeft(), ["apps/server/dist/main.mjs"]),
     env: {
       WEFT_DB: dbFile,
       WEFT_HOST: "127.0.0.1",

@@ -18,6 +18,7 @@
  * The watchers and the PATCH client run in this one process; on a small machine their
  * work is part of the figures.
  */
+import { execFileSync } from "node:child_process"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
@@ -87,7 +88,8 @@ const freePort = (): Promise<number> =>
 /** Spawns weft and waits for its `weft listening on http://…` line. */
 const startWeft = async (dbFile: string): Promise<string> => {
   const port = await freePort()
-  const proc = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+  execFileSync(process.execPath, ["apps/server/build.mjs"], { cwd: repoRoot, stdio: "inherit" })
+  const proc = spawn(process.execPath, ["apps/server/dist/main.mjs"], {
     cwd: repoRoot,
     env: { ...process.env, WEFT_DB: dbFile, WEFT_HOST: HOST, WEFT_PORT: String(port), WEFT_LOG_REQUESTS: "false" },
     stdio: ["ignore", "pipe", "pipe"]

@@ -1,0 +1,21 @@
+// Bundles the server into dist/main.mjs with esbuild: one file that plain node runs,
+// without a TypeScript loader in the process (half the resident memory, faster start).
+// better-sqlite3 stays external: it is a native addon.
+import { build } from "esbuild"
+import { fileURLToPath } from "node:url"
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url))
+
+await build({
+  entryPoints: [here("./src/main.ts")],
+  outfile: here("./dist/main.mjs"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: "linked",
+  external: ["better-sqlite3"],
+  // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: "warning"
+})
