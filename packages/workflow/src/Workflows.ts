@@ -3,8 +3,8 @@
  * run in one transaction. HTTP handlers and in-process callers use the same methods.
  */
 import { SqlClient } from "@effect/sql"
-import { Pipeline, Steps } from "@weft/pipeline"
-import { type Aborted, Metadata, Migrations, NotFound, ResourceStore, ResourceTable, ServiceContext, Transaction } from "@weft/resource"
+import { Operations, Pipeline, Steps } from "@weft/pipeline"
+import { type Aborted, Metadata, Migrations, NotFound, ResourceStore, ResourceTable, ServiceContext } from "@weft/resource"
 import { Effect, Option } from "effect"
 import { DefaultInstanceProvisioner } from "./DefaultInstanceProvisioner.js"
 import { ProvisionDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
@@ -74,45 +74,14 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
     const provide = ServiceContext.provider(context)
     const store = yield* ResourceStore.ResourceStore
 
-    const create = (body: unknown) =>
-      Pipeline.runInTransaction(createPipeline, { body }).pipe(
-        Effect.map((ctx) => ctx.state),
-        Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
-        provide
-      )
-
-    const apply = (body: unknown) =>
-      Effect.gen(function*() {
-        const loaded = yield* Pipeline.run(applyPipeline, { body })
-        if (loaded.existing === undefined) {
-          const created = yield* Pipeline.run(createPipeline, { body })
-          return { resource: created.state, created: true }
-        }
-        const updated = yield* Pipeline.run(updatePipeline, { id: loaded.existing.metadata.id, body })
-        return { resource: updated.state, created: false }
-      }).pipe(
-        Transaction.run,
-        Effect.withSpan("Workflows.apply", { captureStackTrace: false }),
-        provide
-      )
-
-    const get = (id: string) =>
-      Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), provide)
-
-    const getBySlug = (slug: string, org?: string) =>
-      Pipeline.run(getBySlugPipeline, { slug, org }).pipe(Effect.map((ctx) => ctx.target), provide)
-
-    const update = (id: string, body: unknown, ifMatch?: string) =>
-      Pipeline.runInTransaction(updatePipeline, { id, body, ifMatch }).pipe(
-        Effect.map((ctx) => ctx.state),
-        provide
-      )
-
-    const delete_ = (id: string, ifMatch?: string) =>
-      Pipeline.runInTransaction(deletePipeline, { id, ifMatch }).pipe(
-        Effect.map((ctx) => ctx.deleted),
-        provide
-      )
+    const operations = Operations.make("Workflows", {
+      create: createPipeline,
+      applyLoad: applyPipeline,
+      update: updatePipeline,
+      get: getPipeline,
+      getBySlug: getBySlugPipeline,
+      delete: deletePipeline
+    }, provide)
 
     const list = (query: ListWorkflows) =>
       store.list(table, { where: { org: query.org }, pageSize: query.pageSize, pageToken: query.pageToken }).pipe(
@@ -145,6 +114,6 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
         ) as Effect.Effect<Workflow, Aborted>
       }).pipe(Effect.withSpan("Workflows.setDefaultInstance", { captureStackTrace: false }))
 
-    return { create, apply, get, getBySlug, update, delete: delete_, list, setDefaultInstance } as const
+    return { ...operations, list, setDefaultInstance } as const
   })
 }) {}

@@ -3,8 +3,8 @@
  * `DefaultInstanceProvisioner` through the same create pipeline.
  */
 import { SqlClient } from "@effect/sql"
-import { Pipeline, Steps } from "@weft/pipeline"
-import { FailedPrecondition, Migrations, ResourceStore, ResourceTable, ServiceContext, Transaction } from "@weft/resource"
+import { Operations, Pipeline, Steps } from "@weft/pipeline"
+import { FailedPrecondition, Migrations, ResourceStore, ResourceTable, ServiceContext } from "@weft/resource"
 import { DefaultInstanceProvisioner, type Workflow, Workflows } from "@weft/workflow"
 import { Effect, Layer } from "effect"
 import {
@@ -101,46 +101,14 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
     const provide = ServiceContext.provider(context)
     const store = yield* ResourceStore.ResourceStore
 
-    /** Creates an instance; `parent` may be given by in-process callers that hold it. */
-    const create = (body: unknown, parent?: Workflow.Workflow) =>
-      Pipeline.runInTransaction(createPipeline, { body, parent }).pipe(
-        Effect.map((ctx) => ctx.state),
-        Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
-        provide
-      )
-
-    const apply = (body: unknown) =>
-      Effect.gen(function*() {
-        const loaded = yield* Pipeline.run(applyPipeline, { body })
-        if (loaded.existing === undefined) {
-          const created = yield* Pipeline.run(createPipeline, { body })
-          return { resource: created.state, created: true }
-        }
-        const updated = yield* Pipeline.run(updatePipeline, { id: loaded.existing.metadata.id, body })
-        return { resource: updated.state, created: false }
-      }).pipe(
-        Transaction.run,
-        Effect.withSpan("WorkflowInstances.apply", { captureStackTrace: false }),
-        provide
-      )
-
-    const get = (id: string) =>
-      Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), provide)
-
-    const getBySlug = (slug: string, org?: string) =>
-      Pipeline.run(getBySlugPipeline, { slug, org }).pipe(Effect.map((ctx) => ctx.target), provide)
-
-    const update = (id: string, body: unknown, ifMatch?: string) =>
-      Pipeline.runInTransaction(updatePipeline, { id, body, ifMatch }).pipe(
-        Effect.map((ctx) => ctx.state),
-        provide
-      )
-
-    const delete_ = (id: string, ifMatch?: string) =>
-      Pipeline.runInTransaction(deletePipeline, { id, ifMatch }).pipe(
-        Effect.map((ctx) => ctx.deleted),
-        provide
-      )
+    const operations = Operations.make("WorkflowInstances", {
+      create: createPipeline,
+      applyLoad: applyPipeline,
+      update: updatePipeline,
+      get: getPipeline,
+      getBySlug: getBySlugPipeline,
+      delete: deletePipeline
+    }, provide)
 
     const list = (query: ListWorkflowInstances) =>
       store.list(table, {
@@ -149,7 +117,7 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
         pageToken: query.pageToken
       }).pipe(Effect.withSpan("WorkflowInstances.list", { captureStackTrace: false }))
 
-    return { create, apply, get, getBySlug, update, delete: delete_, list } as const
+    return { ...operations, list } as const
   })
 }) {}
 
