@@ -5,13 +5,15 @@
  * finish (up to the configured grace period) before the database is closed.
  */
 import { HttpMiddleware, HttpServerResponse } from "@effect/platform"
-import { Context, Deferred, Duration, Effect, Layer, Ref } from "effect"
+import { Context, Deferred, Duration, Effect, Exit, FiberId, Layer } from "effect"
 import type * as Http from "node:http"
 import { ServerConfig } from "./ServerConfig.js"
 
 export interface LifecycleShape {
   /** Completes when shutdown begins; streams end when it does. */
   readonly closing: Deferred.Deferred<void>
+  /** Whether shutdown has begun. */
+  readonly isClosing: () => boolean
   /** Runs `effect` as an in-flight request, or `refused` once shutdown began. */
   readonly track: <A, E, R>(effect: Effect.Effect<A, E, R>, refused: Effect.Effect<A>) => Effect.Effect<A, E, R>
   readonly drain: (server: Http.Server | undefined) => Effect.Effect<void>
@@ -22,16 +24,22 @@ export class Lifecycle extends Context.Tag("@weft/server/Lifecycle")<Lifecycle, 
 export const make = Effect.gen(function*() {
   const config = yield* ServerConfig
   const closing = yield* Deferred.make<void>()
-  const inFlight = yield* Ref.make(0)
-  const idle = yield* Ref.make(yield* Deferred.make<void>())
+  // Plain counters: this runs on every request, and needs no more than a JS variable.
+  let shuttingDown = false
+  let inFlight = 0
+  let idle: Deferred.Deferred<void> | undefined
 
-  const enter = Ref.modify(inFlight, (n) => [n + 1, n + 1])
-  const leave = Effect.flatMap(Ref.modify(inFlight, (n) => [n - 1, n - 1]), (n) =>
-    n === 0 ? Effect.flatMap(Ref.get(idle), (d) => Deferred.succeed(d, undefined)) : Effect.void)
+  const leave = Effect.sync(() => {
+    inFlight--
+    if (inFlight === 0 && idle !== undefined) Deferred.unsafeDone(idle, Exit.void)
+  })
 
   const track: LifecycleShape["track"] = (effect, refused) =>
-    Effect.flatMap(Deferred.isDone(closing), (isClosing) =>
-      isClosing ? refused : Effect.acquireUseRelease(enter, () => effect, () => leave))
+    Effect.suspend(() => {
+      if (shuttingDown) return refused
+      inFlight++
+      return Effect.ensuring(effect, leave)
+    })
 
   const grace = Duration.millis(config.shutdownGraceMillis)
 
@@ -61,19 +69,19 @@ export const make = Effect.gen(function*() {
   const drain: LifecycleShape["drain"] = (server) =>
     Effect.gen(function*() {
       const deadline = Date.now() + Duration.toMillis(grace)
+      shuttingDown = true
       yield* Deferred.succeed(closing, undefined)
       if (server !== undefined) yield* connectionsClosed(server, Duration.toMillis(grace))
-      // Handlers may outlive their connection (a client that went away). A fresh
-      // deferred: the first one was completed when the first request finished.
-      yield* Ref.set(idle, yield* Deferred.make<void>())
-      if ((yield* Ref.get(inFlight)) > 0) {
-        const done = yield* Ref.get(idle)
+      // Handlers may outlive their connection (a client that went away).
+      // Checked and armed in one synchronous step, so a request ending in between is seen.
+      const done = yield* Effect.sync(() => inFlight === 0 ? undefined : (idle = Deferred.unsafeMake<void>(FiberId.none)))
+      if (done !== undefined) {
         yield* Deferred.await(done).pipe(Effect.timeout(Math.max(0, deadline - Date.now())), Effect.ignore)
       }
       server?.closeAllConnections()
     })
 
-  return Lifecycle.of({ closing, track, drain })
+  return Lifecycle.of({ closing, isClosing: () => shuttingDown, track, drain })
 })
 
 export const layer = Layer.effect(Lifecycle, make)
@@ -90,9 +98,8 @@ const shuttingDown = HttpServerResponse.unsafeJson(
 export const middleware = HttpMiddleware.make((app) =>
   Effect.flatMap(Lifecycle, (lifecycle) =>
     lifecycle.track(
-      Effect.flatMap(app, (response) =>
-        Effect.map(Deferred.isDone(lifecycle.closing), (closing) =>
-          closing ? HttpServerResponse.setHeader(response, "connection", "close") : response)),
+      Effect.map(app, (response) =>
+        lifecycle.isClosing() ? HttpServerResponse.setHeader(response, "connection", "close") : response),
       Effect.succeed(shuttingDown)
     ))
 )
