@@ -83,15 +83,15 @@ const roleOf = (config: AuthConfigShape, presented: string): Role | undefined =>
  * path instead would have to mirror the router's case folding, slash merging and
  * percent-decoding exactly (a test pins the "only PATCH" fact).
  */
-const isStatusUpdate = (method: string, _path: string) => method === "PATCH"
+const isStatusUpdate = (method: string) => method === "PATCH"
 
 const isRead = (method: string) => method === "GET" || method === "HEAD"
 
 const isOpen = (path: string) => path === "/health" || path === "/openapi.json" || path === "/docs"
 
 /** What a role may do: the API token everything but status updates; the runner reads and status updates. */
-export const allows = (role: Role, method: string, path: string): boolean =>
-  role === "api" ? !isStatusUpdate(method, path) : isStatusUpdate(method, path) || isRead(method)
+export const allows = (role: Role, method: string): boolean =>
+  role === "api" ? !isStatusUpdate(method) : isStatusUpdate(method) || isRead(method)
 
 export const layer = HttpApiBuilder.middleware(
   WeftApi,
@@ -112,7 +112,7 @@ export const layer = HttpApiBuilder.middleware(
             message: match === null ? "a bearer token is required" : "the bearer token is not valid"
           })
         }
-        if (!allows(role, request.method, path)) {
+        if (!allows(role, request.method)) {
           return yield* new PermissionDenied({
             message: role === "api"
               ? "status updates need the runner token"

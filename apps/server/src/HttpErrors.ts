@@ -22,7 +22,8 @@ const fromDecodeError = (error: { readonly issues: ReadonlyArray<DecodeIssue>; r
   const meaningful = error.issues.filter((issue) => !issue.message.startsWith("Expected undefined"))
   const issues = (meaningful.length > 0 ? meaningful : error.issues).slice(0, 5).map((issue) => {
     const path = formatPath(issue.path)
-    return clip(path === "" ? issue.message : `${path}: ${issue.message}`, 300)
+    const message = issue.message.replace(" (Encoded side)", "")
+    return clip(`${path === "" ? "body" : path}: ${message}`, 300)
   })
   return new InvalidArgument({ message: clip(issues.length > 0 ? issues.join("; ") : error.message, 1000) })
 }

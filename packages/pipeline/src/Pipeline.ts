@@ -95,9 +95,11 @@ export const run = <I, C, E, R>(self: Pipeline<I, C, E, R>, input: I): Effect.Ef
 
 /**
  * Runs the pipeline inside one SQL transaction (a savepoint when one is open already),
- * queued fairly with the other writers (see `Transaction` in `@weft/resource`).
+ * queued fairly with the other writers; `afterCommit` sees the final context once the
+ * transaction has committed, in commit order (see `Transaction` in `@weft/resource`).
  */
-export const runInTransaction = <I, C, E, R>(
+export const runInTransaction = <I, C, E, R, R2 = never>(
   self: Pipeline<I, C, E, R>,
-  input: I
-): Effect.Effect<C, E, R | SqlClient.SqlClient> => Transaction.run(run(self, input))
+  input: I,
+  afterCommit?: (context: C) => Effect.Effect<void, never, R2>
+): Effect.Effect<C, E, R | R2 | SqlClient.SqlClient> => Transaction.run(run(self, input), afterCommit)

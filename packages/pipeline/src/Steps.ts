@@ -61,6 +61,21 @@ export const ResolveSlug = () =>
       : Effect.succeed({ slug: derived })
   })
 
+/** Requires `metadata.ownerScope` to be one the kind allows; a 400 naming the rule. */
+export const ValidateOwnerScope = (kind: string, allowed: ReadonlyArray<Metadata.OwnerScope>) =>
+  step("ValidateOwnerScope", (ctx: { readonly request: RequestShape }) => {
+    const scope = ctx.request.metadata.ownerScope
+    if (scope !== undefined && allowed.includes(scope)) return Effect.succeed({})
+    const missing = scope === undefined || scope === "api_resource_owner_scope_unspecified"
+    return Effect.fail(
+      new InvalidArgument({
+        message: `metadata.ownerScope: a ${kind} must be owned by ${allowed.join(" or ")}${
+          missing ? " (it is missing)" : `, not ${scope}`
+        }`
+      })
+    )
+  })
+
 /** Fails with ALREADY_EXISTS when (kind, org, slug) is taken. */
 export const CheckDuplicate = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
   step("CheckDuplicate", (ctx: { readonly request: RequestShape; readonly slug: string }) =>
@@ -160,15 +175,15 @@ const loadForChange = <A extends AnyResource>(table: ResourceTable.ResourceTable
   Effect.tap(loadById(table, input.id), (resource) =>
     checkIfMatch(table.kind.kind, input.id, input.ifMatch, resource.metadata.version))
 
-/** Loads the resource a change starts from (404, or 412 when If-Match differs). */
-export const LoadExisting = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
-  step("LoadExisting", (ctx: { readonly input: ByIdInput }) =>
+const loadExisting = (name: string) => <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
+  step(name, (ctx: { readonly input: ByIdInput }) =>
     Effect.map(loadForChange(table, ctx.input), (existing) => ({ existing })))
 
+/** Loads the resource a change starts from (404, or 412 when If-Match differs). */
+export const LoadExisting = loadExisting("LoadExisting")
+
 /** Loads the resource a delete removes (404, or 412 when If-Match differs). */
-export const LoadExistingForDelete = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
-  step("LoadExistingForDelete", (ctx: { readonly input: ByIdInput }) =>
-    Effect.map(loadForChange(table, ctx.input), (existing) => ({ existing })))
+export const LoadExistingForDelete = loadExisting("LoadExistingForDelete")
 
 /** Loads a resource to return it (404). */
 export const LoadTarget = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>
@@ -216,7 +231,7 @@ export const BuildUpdateState = <A extends AnyResource, Req extends RequestShape
       if (m.slug !== undefined && m.slug !== existing.metadata.slug) {
         return yield* new InvalidArgument({ message: "metadata.slug: cannot be changed" })
       }
-      if (m.org !== undefined && m.org !== existing.metadata.org) {
+      if (m.org !== undefined && (m.org === "" ? undefined : m.org) !== existing.metadata.org) {
         return yield* new InvalidArgument({ message: "metadata.org: cannot be changed" })
       }
       if (

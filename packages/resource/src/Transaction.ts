@@ -26,13 +26,22 @@ const gateOf = (sql: SqlClient.SqlClient): Queue.Queue<void> => {
 
 const isSqlite = (sql: SqlClient.SqlClient) => sql.onDialectOrElse({ sqlite: () => true, orElse: () => false })
 
-/** Runs `effect` in one transaction; storage failures become defects. */
-export const run = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | SqlClient.SqlClient> =>
+/**
+ * Runs `effect` in one transaction; storage failures become defects. `afterCommit` runs
+ * once the transaction has committed and before the next writer's transaction starts,
+ * so what it publishes is published in commit order. Inside an enclosing transaction it
+ * runs when this one's savepoint is released (the caller owns the outer commit).
+ */
+export const run = <A, E, R, R2 = never>(
+  effect: Effect.Effect<A, E, R>,
+  afterCommit?: (a: A) => Effect.Effect<void, never, R2>
+): Effect.Effect<A, E, R | R2 | SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const transaction = sql.withTransaction(effect).pipe(
+    const committed = sql.withTransaction(effect).pipe(
       Effect.catchIf((e): e is SqlError.SqlError => e instanceof SqlError.SqlError, Effect.die)
     ) as Effect.Effect<A, E, R>
+    const transaction = afterCommit === undefined ? committed : Effect.tap(committed, afterCommit)
     const outer = yield* Effect.serviceOption(SqlClient.TransactionConnection)
     if (Option.isSome(outer) || !isSqlite(sql)) return yield* transaction
     const gate = gateOf(sql)

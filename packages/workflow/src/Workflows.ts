@@ -4,14 +4,14 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
-import { type Aborted, Metadata, Migrations, NotFound, ResourceStore, ResourceTable, ServiceContext } from "@weft/resource"
+import { type Aborted, Metadata, Migrations, NotFound, ResourceKind, ResourceStore, ResourceTable, ServiceContext } from "@weft/resource"
 import { Effect, Option } from "effect"
 import { DefaultInstanceProvisioner } from "./DefaultInstanceProvisioner.js"
 import { ProvisionDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
 import { Kind, table, type Workflow, WorkflowInput } from "./Workflow.js"
 
 const build = (request: WorkflowInput, parts: Steps.NewStateParts): Workflow => ({
-  apiVersion: "agentic.stigmer.ai/v1",
+  apiVersion: ResourceKind.ApiVersion,
   kind: "Workflow",
   metadata: parts.metadata,
   spec: request.spec,

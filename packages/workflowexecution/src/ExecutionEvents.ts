@@ -5,10 +5,9 @@
  * several replicas the same Tag can be fed by the database instead.)
  *
  * Listeners are plain synchronous callbacks, so publishing to a thousand watchers is a
- * thousand function calls; `subscribe` adapts a listener to an Effect queue for
- * in-process consumers.
+ * thousand function calls. (`WorkflowExecutions.watch` turns the feed into a Stream.)
  */
-import { Context, Effect, Layer, Queue, type Scope } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { WorkflowExecution } from "./WorkflowExecution.js"
 
 export type ExecutionEvent =
@@ -25,8 +24,6 @@ export interface ExecutionEventsShape {
    * answers the function that removes it. Listeners must not throw or block.
    */
   readonly listen: (id: string, listener: Listener) => () => void
-  /** Subscribes to one execution's events for the lifetime of the scope. */
-  readonly subscribe: (id: string) => Effect.Effect<Queue.Dequeue<ExecutionEvent>, never, Scope.Scope>
   /** How many executions have watchers, and how many watchers there are in all. */
   readonly stats: Effect.Effect<{ readonly executions: number; readonly watchers: number }>
 }
@@ -68,16 +65,9 @@ export const makeInProcess = Effect.sync(() => {
     }
   }
 
-  const subscribe: ExecutionEventsShape["subscribe"] = (id) =>
-    Effect.acquireRelease(
-      Effect.flatMap(Queue.unbounded<ExecutionEvent>(), (queue) =>
-        Effect.sync(() => ({ queue, remove: listen(id, (event) => void queue.unsafeOffer(event)) }))),
-      ({ queue, remove }) => Effect.zipRight(Effect.sync(remove), Queue.shutdown(queue))
-    ).pipe(Effect.map(({ queue }) => queue))
-
   const stats = Effect.sync(() => ({ executions: listeners.size, watchers: count }))
 
-  return ExecutionEvents.of({ publish, listen, subscribe, stats })
+  return ExecutionEvents.of({ publish, listen, stats })
 })
 
 export const layerInProcess = Layer.effect(ExecutionEvents, makeInProcess)

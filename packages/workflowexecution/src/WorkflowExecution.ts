@@ -75,6 +75,9 @@ export const RuntimeEnvValue = Schema.Struct({
   isSecret: Schema.optional(Schema.Boolean)
 })
 
+/** Base64 as the proto3 JSON mapping writes bytes: standard or URL-safe, padded or not. */
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$|^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?$/
+
 export const WorkflowExecutionSpec = Schema.Struct({
   workflowInstanceId: Schema.optional(Schema.String),
   workflowId: Schema.optional(Schema.String),
@@ -82,7 +85,7 @@ export const WorkflowExecutionSpec = Schema.Struct({
   triggerMetadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   runtimeEnv: Schema.optional(Schema.Record({ key: Schema.String, value: RuntimeEnvValue })),
   callbackToken: Schema.optional(
-    Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9+/_-]*={0,2}$/, { message: () => "must be base64" }))
+    Schema.String.pipe(Schema.pattern(base64, { message: () => "must be base64 (standard or URL-safe)" }))
   )
 }).annotations({ identifier: "WorkflowExecutionSpec" })
 export type WorkflowExecutionSpec = typeof WorkflowExecutionSpec.Type

@@ -11,6 +11,7 @@ import {
   Metadata,
   Migrations,
   NotFound,
+  ResourceKind,
   ResourceStore,
   ResourceTable,
   ServiceContext,
@@ -41,7 +42,7 @@ import {
 } from "./WorkflowExecution.js"
 
 const build = (request: WorkflowExecutionInput, parts: Steps.NewStateParts): WorkflowExecution => ({
-  apiVersion: "agentic.stigmer.ai/v1",
+  apiVersion: ResourceKind.ApiVersion,
   kind: "WorkflowExecution",
   metadata: parts.metadata,
   spec: request.spec,
@@ -110,7 +111,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         | DefaultInstanceProvisioner
         | ExecutionRunner
       >()
-    const provide = ServiceContext.provider(context)
+      const provide = ServiceContext.provider(context)
       const store = yield* ResourceStore.ResourceStore
       const events = yield* ExecutionEvents
 
@@ -127,16 +128,22 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), provide)
 
       const update = (id: string, body: unknown, ifMatch?: string) =>
-        Pipeline.runInTransaction(updatePipeline, { id, body, ifMatch }).pipe(
-          Effect.tap((ctx) => ctx.unchanged ? Effect.void : publishUpdated(ctx.state)),
+        Pipeline.runInTransaction(
+          updatePipeline,
+          { id, body, ifMatch },
+          (ctx) => ctx.unchanged ? Effect.void : publishUpdated(ctx.state)
+        ).pipe(
           Effect.map((ctx) => ctx.state),
           provide
         )
 
       const delete_ = (id: string, ifMatch?: string) =>
-        Pipeline.runInTransaction(deletePipeline, { id, ifMatch }).pipe(
+        Pipeline.runInTransaction(
+          deletePipeline,
+          { id, ifMatch },
+          (ctx) => events.publish({ _tag: "Deleted", execution: ctx.deleted })
+        ).pipe(
           Effect.map((ctx) => ctx.deleted),
-          Effect.tap((execution) => events.publish({ _tag: "Deleted", execution })),
           provide
         )
 
@@ -149,7 +156,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
           const next = yield* Status.merge(found.value, update, now)
           return yield* store.update(table, next).pipe(Effect.catchTag("AlreadyExists", Effect.die))
-        }).pipe(Transaction.run)
+        }).pipe((attempt) => Transaction.run(attempt, publishUpdated))
 
       /**
        * The runner's status update (the direct path). Concurrent updates of one
@@ -170,7 +177,6 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
               schedule: Schedule.recurs(20)
             })
             : yield* attempt
-          yield* publishUpdated(updated)
           return updated
         }).pipe(
           provide,
@@ -189,13 +195,6 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           pageToken: query.pageToken
         }).pipe(Effect.withSpan("WorkflowExecutions.list", { captureStackTrace: false }))
 
-      /**
-       * The live feed of one execution: its current state, then every committed change
-       * in order (versions consecutive), ending after a terminal phase or with a
-       * `Deleted` event. Subscribes before it reads the snapshot, and drops events not
-       * newer than the snapshot, so nothing is missed or doubled. Fails with NOT_FOUND
-       * before any event when the execution does not exist.
-       */
       /**
        * The live feed of one execution as callbacks: `emit` is called synchronously with
        * its current state, then every committed change in order (versions consecutive),

@@ -4,7 +4,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
-import { FailedPrecondition, Migrations, ResourceStore, ResourceTable, ServiceContext } from "@weft/resource"
+import { FailedPrecondition, Migrations, ResourceKind, ResourceStore, ResourceTable, ServiceContext } from "@weft/resource"
 import { DefaultInstanceProvisioner, type Workflow, Workflows } from "@weft/workflow"
 import { Effect, Layer } from "effect"
 import {
@@ -23,7 +23,7 @@ import {
 } from "./WorkflowInstance.js"
 
 const build = (request: WorkflowInstanceInput, parts: Steps.NewStateParts): WorkflowInstance => ({
-  apiVersion: "agentic.stigmer.ai/v1",
+  apiVersion: ResourceKind.ApiVersion,
   kind: "WorkflowInstance",
   metadata: parts.metadata,
   spec: request.spec,

@@ -9,8 +9,11 @@ import { Lifecycle } from "../Lifecycle.js"
 import { ServerConfig } from "../ServerConfig.js"
 import { created, listed, withETag } from "./respond.js"
 
-/** How often an idle watch stream sends a comment, so proxies keep it open. */
-export const keepAliveInterval = Duration.seconds(15)
+/**
+ * How often a watch stream sends a comment, so proxies keep it open. Under the
+ * contract's 15 s, so that timer drift never stretches a gap past it.
+ */
+export const keepAliveInterval = Duration.seconds(10)
 
 /** The interval the watch route uses: `keepAliveInterval` unless another is provided (tests). */
 export class WatchKeepAlive extends Context.Reference<WatchKeepAlive>()("@weft/server/WatchKeepAlive", {

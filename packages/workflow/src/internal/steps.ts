@@ -1,28 +1,13 @@
 /**
  * The Workflow kind's own pipeline steps.
  */
-import { Pipeline } from "@weft/pipeline"
-import { InvalidArgument, type Metadata } from "@weft/resource"
+import { Pipeline, Steps } from "@weft/pipeline"
 import { Effect } from "effect"
 import { DefaultInstanceProvisioner } from "../DefaultInstanceProvisioner.js"
 import { allowedOwnerScopes, type Workflow } from "../Workflow.js"
 
 /** A Workflow is owned by the platform or an organization; the scope is required. */
-export const ValidateOwnerScope = Pipeline.step(
-  "ValidateOwnerScope",
-  (ctx: { readonly request: { readonly metadata: Metadata.MetadataInput } }) => {
-    const scope = ctx.request.metadata.ownerScope
-    return scope !== undefined && (allowedOwnerScopes as ReadonlyArray<string>).includes(scope)
-      ? Effect.succeed({})
-      : Effect.fail(
-        new InvalidArgument({
-          message: `metadata.ownerScope: a Workflow must be owned by ${allowedOwnerScopes.join(" or ")}${
-            scope === undefined || scope === "api_resource_owner_scope_unspecified" ? " (it is missing)" : `, not ${scope}`
-          }`
-        })
-      )
-  }
-)
+export const ValidateOwnerScope = Steps.ValidateOwnerScope("Workflow", allowedOwnerScopes)
 
 /**
  * Creates the default instance through the instance create pipeline and records it on

@@ -1,7 +1,7 @@
 /**
  * The WorkflowExecution kind's own create steps, after the seed's controller.
  */
-import { Pipeline } from "@weft/pipeline"
+import { Pipeline, Steps } from "@weft/pipeline"
 import { InvalidArgument, type Metadata, NotFound, ResourceStore, Slug } from "@weft/resource"
 import { DefaultInstanceProvisioner, Workflow, Workflows } from "@weft/workflow"
 import { WorkflowInstance } from "@weft/workflowinstance"
@@ -17,18 +17,7 @@ import {
 type Request = { readonly request: WorkflowExecutionInput }
 
 /** An execution is owned by an organization or an identity account; required. */
-export const ValidateOwnerScope = Pipeline.step("ValidateOwnerScope", (ctx: Request) => {
-  const scope = ctx.request.metadata.ownerScope
-  return scope !== undefined && (allowedOwnerScopes as ReadonlyArray<string>).includes(scope)
-    ? Effect.succeed({})
-    : Effect.fail(
-      new InvalidArgument({
-        message: `metadata.ownerScope: a WorkflowExecution must be owned by ${allowedOwnerScopes.join(" or ")}${
-          scope === undefined || scope === "api_resource_owner_scope_unspecified" ? " (it is missing)" : `, not ${scope}`
-        }`
-      })
-    )
-})
+export const ValidateOwnerScope = Steps.ValidateOwnerScope("WorkflowExecution", allowedOwnerScopes)
 
 /** Either `spec.workflowInstanceId` or `spec.workflowId` must be given. */
 export const ValidateWorkflowOrInstance = Pipeline.step("ValidateWorkflowOrInstance", (ctx: Request) => {
