@@ -1,5 +1,6 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Sse } from "@effect/experimental"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
 import { WorkflowExecutions, type WatchEvent } from "@weft/workflowexecution"
 import { NotFound, Unavailable } from "@weft/resource"
@@ -90,7 +91,7 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
       .handle("updateStatus", ({ headers, path, payload }) =>
         withETag(executions.updateStatus(path.id, payload, headers["if-match"])))
       .handle("delete", ({ headers, path }) => withETag(executions.delete(path.id, headers["if-match"])))
-      .handle("watch", ({ path }) =>
+      .handle("watch", ({ path, request }) =>
         Effect.gen(function*() {
           if (watchers >= config.maxWatchers) {
             return yield* new Unavailable({ message: `too many watchers (the limit is ${config.maxWatchers})` })
@@ -102,6 +103,11 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
             keepAlive,
             () => watchers--
           ).pipe(Effect.tapError(() => Effect.sync(() => watchers--)))
+          // Released with the connection too, should it close before the body is piped.
+          const socket = NodeHttpServerRequest.toIncomingMessage(request).socket
+          const onSocketClose = () => body.destroy()
+          socket?.once("close", onSocketClose)
+          body.once("close", () => socket?.off("close", onSocketClose))
           return HttpServerResponse.raw(body, {
             contentType: "text/event-stream",
             headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
