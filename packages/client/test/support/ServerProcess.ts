@@ -39,7 +39,7 @@ const freePort = Effect.async<number, Error>((resume) => {
 })
 
 const tempDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "weft-client-test-"))),
+  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "weft-test-"))),
   (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
 )
 
