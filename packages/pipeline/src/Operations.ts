@@ -5,10 +5,10 @@
  * own and add what is theirs.
  */
 import type { SqlClient } from "@effect/sql"
-import { Aborted, type AnyResource, Transaction } from "@weft/resource"
+import { Aborted, type AnyResource, type ResourceTable, Transaction } from "@weft/resource"
 import { Effect } from "effect"
-import { type Pipeline, run, runInTransaction } from "./Pipeline.js"
-import type { ByIdInput } from "./Steps.js"
+import { andThen, make as makePipeline, type Pipeline, run, runInTransaction } from "./Pipeline.js"
+import { type ByIdInput, LoadByReference, LoadTarget } from "./Steps.js"
 
 type Body = { readonly body: unknown }
 
@@ -21,6 +21,16 @@ export interface KindPipelines<A extends AnyResource, EC, EA, EU, EG, ES, ED, R>
   readonly getBySlug: Pipeline<{ readonly slug: string; readonly org?: string | undefined }, { readonly target: A }, ES, R>
   readonly delete: Pipeline<ByIdInput, { readonly deleted: A }, ED, R>
 }
+
+/** The read pipeline every kind has: `<service>.get`, LoadTarget. */
+export const getPipeline = <A extends AnyResource>(service: string, table: ResourceTable.ResourceTable<A>) =>
+  makePipeline<{ readonly id: string }>(`${service}.get`).pipe(andThen(LoadTarget(table)))
+
+/** The by-reference read: `<service>.getBySlug`, LoadByReference. */
+export const getBySlugPipeline = <A extends AnyResource>(service: string, table: ResourceTable.ResourceTable<A>) =>
+  makePipeline<{ readonly slug: string; readonly org?: string | undefined }>(`${service}.getBySlug`).pipe(
+    andThen(LoadByReference(table))
+  )
 
 /**
  * The operations over `pipelines`. `provide` supplies the services the pipelines need

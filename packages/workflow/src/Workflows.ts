@@ -43,13 +43,9 @@ export const applyPipeline = validated<{}>("Workflows.apply").pipe(
   Pipeline.andThen(Steps.LoadForApply(table))
 )
 
-export const getPipeline = Pipeline.make<{ readonly id: string }>("Workflows.get").pipe(
-  Pipeline.andThen(Steps.LoadTarget(table))
-)
+export const getPipeline = Operations.getPipeline("Workflows", table)
 
-export const getBySlugPipeline = Pipeline.make<{ readonly slug: string; readonly org?: string | undefined }>(
-  "Workflows.getBySlug"
-).pipe(Pipeline.andThen(Steps.LoadByReference(table)))
+export const getBySlugPipeline = Operations.getBySlugPipeline("Workflows", table)
 
 export const deletePipeline = Pipeline.make<Steps.ByIdInput>("Workflows.delete").pipe(
   Pipeline.andThen(Steps.LoadExistingForDelete(table)),

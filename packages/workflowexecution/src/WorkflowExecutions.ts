@@ -5,7 +5,7 @@
  * committed change is published to watchers after commit.
  */
 import { SqlClient } from "@effect/sql"
-import { Pipeline, Steps } from "@weft/pipeline"
+import { Operations, Pipeline, Steps } from "@weft/pipeline"
 import {
   InvalidArgument,
   Metadata,
@@ -72,9 +72,7 @@ export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: u
   Pipeline.andThen(Steps.Persist(table))
 )
 
-export const getPipeline = Pipeline.make<{ readonly id: string }>("WorkflowExecutions.get").pipe(
-  Pipeline.andThen(Steps.LoadTarget(table))
-)
+export const getPipeline = Operations.getPipeline("WorkflowExecutions", table)
 
 export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowExecutions.delete").pipe(
   Pipeline.andThen(Steps.LoadExistingForDelete(table)),

@@ -57,13 +57,9 @@ export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: u
   Pipeline.andThen(Steps.Persist(table))
 )
 
-export const getPipeline = Pipeline.make<{ readonly id: string }>("WorkflowInstances.get").pipe(
-  Pipeline.andThen(Steps.LoadTarget(table))
-)
+export const getPipeline = Operations.getPipeline("WorkflowInstances", table)
 
-export const getBySlugPipeline = Pipeline.make<{ readonly slug: string; readonly org?: string | undefined }>(
-  "WorkflowInstances.getBySlug"
-).pipe(Pipeline.andThen(Steps.LoadByReference(table)))
+export const getBySlugPipeline = Operations.getBySlugPipeline("WorkflowInstances", table)
 
 export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowInstances.delete").pipe(
   Pipeline.andThen(Steps.LoadExistingForDelete(table)),
