@@ -1,0 +1,2 @@
+export * as Interpreter from "./Interpreter.js"
+export * as TaskError from "./TaskError.js"
