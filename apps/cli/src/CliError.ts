@@ -4,8 +4,8 @@
  * reported as UNAVAILABLE (server unreachable) or INTERNAL (an answer that does not
  * decode); local mistakes (a bad file, an unknown kind) as INVALID_ARGUMENT.
  */
-import { ValidationError } from "@effect/cli"
-import { Console, Data, Effect, ParseResult } from "effect"
+import { Data, Effect, ParseResult } from "effect"
+import * as Stdio from "./Stdio.js"
 
 /** A failure already described by its message; exits with `exitCode`. */
 export class CliFailure extends Data.TaggedError("CliFailure")<{
@@ -50,12 +50,11 @@ export const describe = (error: unknown): string => {
   return typeof error.message === "string" && error.message !== "" ? `INTERNAL: ${error.message}` : `INTERNAL: ${String(error)}`
 }
 
-/** Prints the failure (unless it is silent or a usage error @effect/cli already printed) and answers the exit code. */
+/** Prints the failure (unless it is silent) and answers the exit code. */
 export const report = (error: unknown): Effect.Effect<number> => {
-  if (ValidationError.isValidationError(error)) return Effect.succeed(usageExitCode)
   if (isRecord(error) && error._tag === "SilentExit") return Effect.succeed((error as unknown as SilentExit).exitCode)
   const exitCode = isRecord(error) && error._tag === "CliFailure" ? (error as unknown as CliFailure).exitCode : 1
-  return Effect.as(Console.error(`error: ${describe(error)}`), exitCode)
+  return Effect.as(Stdio.err(`error: ${describe(error)}`), exitCode)
 }
 
 /** The useful part of a file system error: `ENOENT: no such file or directory, open 'x'`. */

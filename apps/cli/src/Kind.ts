@@ -74,16 +74,97 @@ const checkRef = (kind: Kind, ref: string): Effect.Effect<void, InvalidArgument>
 
 const isNotFound = (error: unknown): error is NotFound => Predicate.isTagged(error, "NotFound")
 
+/** Pages a "not found" search reads at most: the hint is a courtesy, not a scan of everything. */
+const hintPages = 5
+
+/**
+ * The orgs other than `org` that hold a `kind` with this slug, found by paging through
+ * the unfiltered list (the API has no cross-org by-slug route).
+ */
+const orgsWithSlug = (
+  slug: string,
+  org: string | undefined,
+  page: (pageToken: string | undefined) => Effect.Effect<
+    { readonly entries: ReadonlyArray<Resource>; readonly nextPageToken?: string | undefined },
+    unknown,
+    WeftClient.WeftClient
+  >
+) =>
+  Effect.gen(function*() {
+    const orgs = new Set<string>()
+    let pageToken: string | undefined = undefined
+    for (let n = 0; n < hintPages; n++) {
+      const result: { readonly entries: ReadonlyArray<Resource>; readonly nextPageToken?: string | undefined } =
+        yield* page(pageToken)
+      for (const entry of result.entries) {
+        if (entry.metadata.slug === slug && entry.metadata.org !== org) orgs.add(entry.metadata.org ?? "")
+      }
+      pageToken = result.nextPageToken
+      if (pageToken === undefined) break
+    }
+    return [...orgs]
+  }).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+
+/**
+ * A NOT_FOUND by slug, with a hint when the slug exists in other orgs:
+ * `Workflow not found: x (without org); it exists in org acme: pass --org acme`.
+ */
+const withOrgHint = <A, E, R>(
+  kind: Kind,
+  slug: string,
+  org: string | undefined,
+  lookup: Effect.Effect<A, E, R>,
+  page: Parameters<typeof orgsWithSlug>[2]
+): Effect.Effect<A, E | NotFound, R | WeftClient.WeftClient> =>
+  Effect.catchAll(lookup, (error): Effect.Effect<never, E | NotFound, WeftClient.WeftClient> => {
+    if (!isNotFound(error)) return Effect.fail(error)
+    return Effect.flatMap(orgsWithSlug(slug, org, page), (orgs) => {
+      if (orgs.length === 0) return Effect.fail(error)
+      const where = org === undefined ? "without org" : `in org ${org}`
+      const named = orgs.map((o) => (o === "" ? "(no org)" : o))
+      const hint = orgs.length === 1
+        ? orgs[0] === "" ? "it exists without org: drop --org" : `it exists in org ${orgs[0]}: pass --org ${orgs[0]}`
+        : `it exists in orgs ${named.join(", ")}: pass --org`
+      return Effect.fail(new NotFound({ message: `${kind} not found: ${slug} (${where}); ${hint}` }))
+    })
+  })
+
+/**
+ * A resource by slug in `org` (then among resources without org, when `fallback`), with
+ * the other-org hint when it is not found.
+ */
+const bySlug = <A extends Resource, E>(
+  kind: Kind,
+  slug: string,
+  org: string | undefined,
+  fallback: boolean,
+  get: (org: string | undefined) => Effect.Effect<A, E>,
+  page: Parameters<typeof orgsWithSlug>[2]
+) =>
+  withOrgHint(
+    kind,
+    slug,
+    org,
+    fallback && org !== undefined
+      ? Effect.catchAll(get(org), (error) => isNotFound(error) ? get(undefined) : Effect.fail(error))
+      : get(org),
+    page
+  )
+
 /** A workflow by id, or by slug in `org` (then among workflows without org, when `fallback`). */
 export const findWorkflow = (ref: string, org: string | undefined, options: { readonly fallback?: boolean } = {}) =>
   Effect.gen(function*() {
     const weft = yield* WeftClient.WeftClient
     yield* checkRef("Workflow", ref)
     if (isId("Workflow", ref)) return yield* weft.workflows.get({ path: { id: ref } })
-    const bySlug = (org: string | undefined) => weft.workflows.getBySlug({ path: { slug: ref }, urlParams: { org } })
-    return yield* options.fallback === true && org !== undefined
-      ? Effect.catchIf(bySlug(org), isNotFound, () => bySlug(undefined))
-      : bySlug(org)
+    return yield* bySlug(
+      "Workflow",
+      ref,
+      org,
+      options.fallback === true,
+      (org) => weft.workflows.getBySlug({ path: { slug: ref }, urlParams: { org } }),
+      (pageToken) => weft.workflows.list({ urlParams: { pageSize: 1000, pageToken } })
+    )
   })
 
 /** An instance by id, or by slug in `org` (then among instances without org, when `fallback`). */
@@ -92,10 +173,14 @@ export const findInstance = (ref: string, org: string | undefined, options: { re
     const weft = yield* WeftClient.WeftClient
     yield* checkRef("WorkflowInstance", ref)
     if (isId("WorkflowInstance", ref)) return yield* weft.workflowInstances.get({ path: { id: ref } })
-    const bySlug = (org: string | undefined) => weft.workflowInstances.getBySlug({ path: { slug: ref }, urlParams: { org } })
-    return yield* options.fallback === true && org !== undefined
-      ? Effect.catchIf(bySlug(org), isNotFound, () => bySlug(undefined))
-      : bySlug(org)
+    return yield* bySlug(
+      "WorkflowInstance",
+      ref,
+      org,
+      options.fallback === true,
+      (org) => weft.workflowInstances.getBySlug({ path: { slug: ref }, urlParams: { org } }),
+      (pageToken) => weft.workflowInstances.list({ urlParams: { pageSize: 1000, pageToken } })
+    )
   })
 
 /**
@@ -115,7 +200,13 @@ export const findExecution = (ref: string, org: string | undefined) =>
       if (found !== undefined) return found
       pageToken = page.nextPageToken
     } while (pageToken !== undefined)
-    return yield* NotFound.of("WorkflowExecution", ref)
+    return yield* withOrgHint(
+      "WorkflowExecution",
+      ref,
+      org,
+      NotFound.of("WorkflowExecution", ref),
+      (pageToken) => weft.workflowExecutions.list({ urlParams: { pageSize: 1000, pageToken } })
+    )
   })
 
 export const find = (
@@ -206,4 +297,25 @@ export const remove = (
       case "WorkflowExecution":
         return yield* weft.workflowExecutions.delete(request)
     }
+  })
+
+/**
+ * The slugs of the workflows or instances with these ids (for the reference column of a
+ * table); an id that cannot be read (deleted since) is left out.
+ */
+export const slugsOf = (ids: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, string>, never, WeftClient.WeftClient> =>
+  Effect.gen(function*() {
+    const weft = yield* WeftClient.WeftClient
+    const pairs = yield* Effect.forEach(ids, (id) => {
+      const read: Effect.Effect<Resource, unknown> = isId("Workflow", id)
+        ? weft.workflows.get({ path: { id } })
+        : isId("WorkflowInstance", id)
+        ? weft.workflowInstances.get({ path: { id } })
+        : Effect.fail("not an id")
+      return read.pipe(
+        Effect.map((r) => [[id, r.metadata.slug] as const]),
+        Effect.orElseSucceed(() => [])
+      )
+    }, { concurrency: 4 })
+    return new Map(pairs.flat())
   })

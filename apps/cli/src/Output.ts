@@ -39,8 +39,16 @@ export const age = (timestamp: string | undefined, now = Date.now()): string => 
   return `${Math.floor(seconds / 86400)}d`
 }
 
-/** Left-aligned columns separated by three spaces, kubectl style. */
-export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+/** Widest a table cell gets; longer values end with an ellipsis. */
+export const maxCellWidth = 40
+
+/** `text` cut to `width` characters, the last one an ellipsis. */
+export const truncate = (text: string, width = maxCellWidth): string =>
+  [...text].length <= width ? text : `${[...text].slice(0, width - 1).join("")}…`
+
+/** Left-aligned columns separated by three spaces, kubectl style; long cells are truncated. */
+export const table = (header: ReadonlyArray<string>, cells: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const rows = cells.map((row) => row.map((cell) => truncate(cell)))
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
   const line = (cells: ReadonlyArray<string>) =>
     cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("   ").trimEnd()
@@ -54,9 +62,14 @@ export const executionElapsed = (execution: WorkflowExecution.WorkflowExecution,
   return end - Date.parse(start)
 }
 
+/** Slugs of the resources a table refers to by id (an instance's workflow, an execution's instance). */
+export type Slugs = ReadonlyMap<string, string>
+
+const slugOf = (slugs: Slugs, id: string | undefined) => id === undefined ? "-" : slugs.get(id) ?? id
+
 const columns: Record<Kind, {
   readonly header: ReadonlyArray<string>
-  readonly row: (resource: any, now: number) => ReadonlyArray<string>
+  readonly row: (resource: any, now: number, slugs: Slugs) => ReadonlyArray<string>
 }> = {
   Workflow: {
     header: ["SLUG", "ID", "ORG", "TASKS", "VERSION", "AGE"],
@@ -71,10 +84,10 @@ const columns: Record<Kind, {
   },
   WorkflowInstance: {
     header: ["SLUG", "ID", "WORKFLOW", "ORG", "VERSION", "AGE"],
-    row: (i: import("@weft/workflowinstance").WorkflowInstance.WorkflowInstance, now) => [
+    row: (i: import("@weft/workflowinstance").WorkflowInstance.WorkflowInstance, now, slugs) => [
       i.metadata.slug,
       i.metadata.id,
-      i.spec.workflowId,
+      slugOf(slugs, i.spec.workflowId),
       i.metadata.org ?? "-",
       String(i.metadata.version),
       age(i.status.audit.specAudit.createdAt, now)
@@ -82,7 +95,7 @@ const columns: Record<Kind, {
   },
   WorkflowExecution: {
     header: ["SLUG", "ID", "PHASE", "TASKS", "INSTANCE", "ELAPSED", "AGE"],
-    row: (e: WorkflowExecution.WorkflowExecution, now) => {
+    row: (e: WorkflowExecution.WorkflowExecution, now, slugs) => {
       const tasks = e.status.tasks ?? []
       const done = tasks.filter((t) => t.status === "WORKFLOW_TASK_COMPLETED" || t.status === "WORKFLOW_TASK_SKIPPED")
       return [
@@ -90,7 +103,7 @@ const columns: Record<Kind, {
         e.metadata.id,
         short(e.status.phase),
         tasks.length === 0 ? "-" : `${done.length}/${tasks.length}`,
-        e.spec.workflowInstanceId ?? "-",
+        slugOf(slugs, e.spec.workflowInstanceId),
         duration(executionElapsed(e, now)),
         age(e.status.audit.specAudit.createdAt, now)
       ]
@@ -98,15 +111,34 @@ const columns: Record<Kind, {
   }
 }
 
-/** Resources of one kind as a table. */
-export const resourceTable = (kind: Kind, resources: ReadonlyArray<Resource>, now = Date.now()): string =>
-  table(columns[kind].header, resources.map((r) => columns[kind].row(r, now)))
+/** Resources of one kind as a table; ids they refer to are shown as slugs when `slugs` has them. */
+export const resourceTable = (
+  kind: Kind,
+  resources: ReadonlyArray<Resource>,
+  now = Date.now(),
+  slugs: Slugs = new Map()
+): string => table(columns[kind].header, resources.map((r) => columns[kind].row(r, now, slugs)))
+
+/** The ids a table of these resources shows in its reference column. */
+export const referencedIds = (kind: Kind, resources: ReadonlyArray<Resource>): ReadonlyArray<string> => {
+  const ids = new Set<string>()
+  for (const r of resources) {
+    const id = kind === "WorkflowInstance"
+      ? (r as import("@weft/workflowinstance").WorkflowInstance.WorkflowInstance).spec.workflowId
+      : kind === "WorkflowExecution"
+      ? (r as WorkflowExecution.WorkflowExecution).spec.workflowInstanceId
+      : undefined
+    if (id !== undefined) ids.add(id)
+  }
+  return [...ids]
+}
 
 /** One resource or a page of them in `format`. */
 export const render = (
   format: Format,
   kind: Kind,
-  value: { readonly one: Resource } | { readonly entries: ReadonlyArray<Resource>; readonly nextPageToken?: string | undefined }
+  value: { readonly one: Resource } | { readonly entries: ReadonlyArray<Resource>; readonly nextPageToken?: string | undefined },
+  slugs: Slugs = new Map()
 ): string => {
   const data = "one" in value ? value.one : value
   switch (format) {
@@ -115,6 +147,6 @@ export const render = (
     case "yaml":
       return yaml(data)
     case "table":
-      return "one" in value ? resourceTable(kind, [value.one]) : resourceTable(kind, value.entries)
+      return resourceTable(kind, "one" in value ? [value.one] : value.entries, Date.now(), slugs)
   }
 }

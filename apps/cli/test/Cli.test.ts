@@ -3,11 +3,12 @@
  * database: the README walkthrough (apply, run, status from a second process, watch),
  * the other commands, and the errors.
  */
-import { assert, layer } from "@effect/vitest"
+import { assert, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Process from "../../server/test/support/Process.js"
 import * as ServerProcess from "./support/ServerProcess.js"
 import * as Weft from "./support/Weft.js"
 
@@ -319,21 +320,181 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
       assert.match(unreachable.stderr, /^error: UNAVAILABLE: cannot reach the weft server at http:\/\/127\.0\.0\.1:9 /)
     }))
 
-  it.scoped("--help on every command, and shell completions", () =>
+  it.scoped("--help on every command: plain text, real placeholders, optional options marked; shell completions", () =>
     Effect.gen(function*() {
-      const [help, runHelp, completions] = yield* Effect.all([
+      const [help, runHelp, statusHelp, completions] = yield* Effect.all([
         weft("--help"),
         weft("run", "--help"),
+        weft("status", "-h"),
         weft("--completions", "bash")
       ], { concurrency: 2 })
       ok(help, "--help")
       for (const command of ["apply", "get", "list", "run", "watch", "status", "delete"]) {
-        assert.include(help.stdout, command)
+        assert.match(help.stdout, new RegExp(`^  ${command}\\s+\\S`, "m"))
       }
+      assert.match(help.stdout, /^Usage: weft <command> \[options\]$/m)
       ok(runHelp, "run --help")
-      assert.include(runHelp.stdout, "--instance")
-      assert.include(runHelp.stdout, "triggerMetadata")
+      for (const text of [help.stdout, runHelp.stdout, statusHelp.stdout]) {
+        assert.notInclude(text, "\x1b", "no terminal escapes in a pipe")
+        assert.notInclude(text, "user-defined")
+        assert.notInclude(text, "This setting is optional")
+      }
+      assert.match(runHelp.stdout, /^Usage: weft run \[options\] <WORKFLOW>$/m)
+      assert.match(runHelp.stdout, /^ {2}--instance INSTANCE\s+Run through this instance/m)
+      assert.match(runHelp.stdout, /^ {2}-i, --input KEY=VALUE\.\.\.\s+KEY=VALUE, stored in spec\.triggerMetadata; repeatable$/m)
+      assert.match(runHelp.stdout, /^ {2}--server URL\s/m)
+      assert.notInclude(runHelp.stdout, "(required)", "every option of run is optional")
+      assert.match(statusHelp.stdout, /--allow-new-tasks/)
+      assert.match(statusHelp.stdout, /WEFT_RUNNER_TOKEN/)
       ok(completions, "--completions")
       assert.include(completions.stdout, "weft")
     }))
+
+  it.scoped("usage errors print the error and the usage, exit code 2", () =>
+    Effect.gen(function*() {
+      const [missing, badOutput, unknownOption] = yield* Effect.all([
+        weft("get"),
+        weft("list", "wf", "-o", "xml"),
+        weft("list", "wf", "--colour")
+      ], { concurrency: 2 })
+      assert.strictEqual(missing.code, 2)
+      assert.strictEqual(missing.stdout, "")
+      assert.deepStrictEqual(lines(missing.stderr), [
+        "error: Missing argument <KIND>",
+        "usage: weft get [options] <KIND> [<NAME>]",
+        "Run 'weft get --help' for more."
+      ])
+      assert.strictEqual(badOutput.code, 2)
+      assert.strictEqual(lines(badOutput.stderr)[0], "error: --output: expected table, json or yaml, got \"xml\"")
+      assert.strictEqual(lines(badOutput.stderr)[1], "usage: weft list [options] <KIND>")
+      assert.strictEqual(unknownOption.code, 2)
+      assert.match(unknownOption.stderr, /colour/)
+      assert.match(unknownOption.stderr, /^usage: weft list /m)
+      assert.notInclude(missing.stderr + badOutput.stderr + unknownOption.stderr, "\x1b")
+    }))
+
+  it.scoped("a 1 MB result through a pipe arrives whole", () =>
+    Effect.gen(function*() {
+      const server = yield* ServerProcess.Server
+      // Three workflows of about 350 KB each (under the 1 MiB body limit).
+      const blob = "x".repeat(350_000)
+      for (const n of [1, 2, 3]) {
+        const res = yield* Effect.promise(() =>
+          fetch(`${server.url}/v1/workflows`, {
+            method: "POST",
+            body: JSON.stringify({
+              metadata: { name: `bulky ${n}`, ownerScope: "organization", org: "bulk" },
+              spec: {
+                document: { dsl: "1.0.0", namespace: "t", name: "bulky", version: "1" },
+                tasks: [{ name: "t", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { blob } } }]
+              }
+            })
+          })
+        )
+        assert.strictEqual(res.status, 201)
+      }
+      const listed = yield* weft("list", "wf", "--org", "bulk", "-o", "json")
+      ok(listed, "list")
+      assert.isAbove(listed.stdout.length, 1_000_000)
+      const page = JSON.parse(listed.stdout)
+      assert.deepStrictEqual(page.entries.map((w: any) => w.metadata.slug).sort(), ["bulky-1", "bulky-2", "bulky-3"])
+      assert.strictEqual(page.entries[0].spec.tasks[0].taskConfig.variables.blob.length, 350_000)
+    }))
+
+  it.scoped("status refuses a task the workflow does not have, unless --allow-new-tasks", () =>
+    Effect.gen(function*() {
+      yield* ensureExample
+      const run = yield* weft("run", "customer-onboarding", "--org", "acme", "-q")
+      ok(run, "run")
+      const id = run.stdout.trim()
+      const refused = yield* weft("status", id, "--task", "nosuchtask=COMPLETED")
+      assert.strictEqual(refused.code, 1)
+      assert.strictEqual(
+        refused.stderr,
+        "error: INVALID_ARGUMENT: --task: \"nosuchtask\" is not a task of workflow customer-onboarding " +
+          "(validate_email, create_account, send_welcome); pass --allow-new-tasks to add it anyway\n"
+      )
+      const unchanged = JSON.parse((yield* weft("get", "wex", id, "-o", "json")).stdout)
+      assert.strictEqual(unchanged.metadata.version, 1, "nothing was sent")
+
+      const allowed = yield* weft("status", id, "--task", "nosuchtask=COMPLETED", "--allow-new-tasks")
+      ok(allowed, "status --allow-new-tasks")
+      const updated = JSON.parse((yield* weft("get", "wex", id, "-o", "json")).stdout)
+      assert.deepStrictEqual(
+        updated.status.tasks.map((t: any) => [t.taskName, t.status]),
+        [
+          ["validate_email", "WORKFLOW_TASK_PENDING"],
+          ["create_account", "WORKFLOW_TASK_PENDING"],
+          ["send_welcome", "WORKFLOW_TASK_PENDING"],
+          ["nosuchtask", "WORKFLOW_TASK_COMPLETED"]
+        ]
+      )
+      // Once in the list, the name is known.
+      ok(yield* weft("status", id, "--task", "nosuchtask=FAILED"), "status of a listed task")
+    }))
+
+  it.scoped("a slug that lives in another org: NOT_FOUND says which org to pass", () =>
+    Effect.gen(function*() {
+      yield* ensureExample
+      const [workflow, instance, elsewhere] = yield* Effect.all([
+        weft("get", "wf", "customer-onboarding"),
+        weft("get", "instance", "acme-onboarding", "--org", "globex"),
+        weft("get", "wf", "no-such-workflow")
+      ], { concurrency: 2 })
+      assert.strictEqual(workflow.code, 1)
+      assert.strictEqual(
+        workflow.stderr,
+        "error: NOT_FOUND: Workflow not found: customer-onboarding (without org); it exists in org acme: pass --org acme\n"
+      )
+      assert.strictEqual(
+        instance.stderr,
+        "error: NOT_FOUND: WorkflowInstance not found: acme-onboarding (in org globex); it exists in org acme: pass --org acme\n"
+      )
+      assert.strictEqual(elsewhere.stderr, "error: NOT_FOUND: Workflow not found: no-such-workflow\n")
+    }))
+
+  it.scoped("tables name referenced instances and workflows by slug", () =>
+    Effect.gen(function*() {
+      yield* ensureExample
+      ok(yield* weft("run", "customer-onboarding", "--org", "acme", "--instance", "acme-onboarding", "-q"), "run")
+      const [executions, instances] = yield* Effect.all([
+        weft("list", "executions", "--org", "acme", "--instance", "acme-onboarding"),
+        weft("list", "instances", "--org", "acme")
+      ], { concurrency: 2 })
+      ok(executions, "list executions")
+      const rows = lines(executions.stdout).slice(1)
+      assert.isAbove(rows.length, 0)
+      for (const row of rows) assert.match(row, /^acme-onboarding-\S+\s+wex-\S+\s+\S+\s+\S+\s+acme-onboarding\s/)
+      ok(instances, "list instances")
+      assert.match(instances.stdout, /^acme-onboarding\s+win-[0-9a-z]{26}\s+customer-onboarding\s+acme\s/m)
+    }))
 })
+
+it.scoped("one shell, two tokens: status sends WEFT_RUNNER_TOKEN, the other commands WEFT_TOKEN", () =>
+  Effect.gen(function*() {
+    const dir = yield* Process.tempDir
+    const server = yield* Process.start({
+      env: {
+        WEFT_DB: path.join(dir, "weft.db"),
+        WEFT_API_TOKEN: "api-token",
+        WEFT_RUNNER_TOKEN: "runner-token",
+        WEFT_LOG_REQUESTS: "false"
+      }
+    })
+    const both = { WEFT_TOKEN: "api-token", WEFT_RUNNER_TOKEN: "runner-token" }
+    const as = (env: Record<string, string>, ...args: ReadonlyArray<string>) => Weft.run(args, { server: server.url, env })
+    ok(yield* as(both, "apply", "-f", example), "apply")
+    const run = yield* as(both, "run", "customer-onboarding", "--org", "acme", "-q")
+    ok(run, "run")
+    const id = run.stdout.trim()
+    const status = yield* as(both, "status", id, "--phase", "IN_PROGRESS", "--task", "validate_email=IN_PROGRESS")
+    ok(status, "status with the runner token")
+    assert.match(status.stdout, /IN_PROGRESS \(version 2\)$/m)
+    // Without a runner token, status falls back to WEFT_TOKEN: the API token may not update status.
+    const apiOnly = yield* as({ WEFT_TOKEN: "api-token" }, "status", id, "--phase", "COMPLETED")
+    assert.strictEqual(apiOnly.code, 1)
+    assert.match(apiOnly.stderr, /^error: PERMISSION_DENIED: /)
+    // --token wins over both.
+    const explicit = yield* as(both, "status", id, "--phase", "COMPLETED", "--token", "runner-token")
+    ok(explicit, "status --token")
+  }), { timeout: 240_000 })

@@ -7,7 +7,7 @@ import type { WatchEvent } from "@weft/client"
 import type { WorkflowExecution } from "@weft/workflowexecution"
 import { Effect } from "effect"
 import { describe as describeError } from "../src/CliError.js"
-import { mergeTasks } from "../src/commands/Status.js"
+import { mergeTasks, taskNames, unknownTasks } from "../src/commands/Status.js"
 import * as Documents from "../src/Documents.js"
 import * as Kind from "../src/Kind.js"
 import * as Output from "../src/Output.js"
@@ -98,6 +98,43 @@ describe("status --task", () => {
         completedAt: now
       },
       { taskId: "c", taskName: "c", status: "WORKFLOW_TASK_SKIPPED", startedAt: undefined, completedAt: now }
+    ])
+  })
+})
+
+describe("status --task names", () => {
+  it("names at any depth of the workflow, and names already in the execution's list, are known", () => {
+    const tasks = [
+      { name: "fetch", kind: "WORKFLOW_TASK_KIND_HTTP_CALL", taskConfig: { method: "GET", endpoint: { uri: "x" } } },
+      {
+        name: "loop",
+        kind: "WORKFLOW_TASK_KIND_FOR",
+        taskConfig: { in: "${ .items }", do: [{ name: "notify", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: {} }] }
+      }
+    ]
+    assert.deepStrictEqual([...taskNames(tasks)].sort(), ["fetch", "loop", "notify"])
+    assert.deepStrictEqual(
+      unknownTasks(
+        [{ name: "fetch" }, { name: "notify" }, { name: "loop/0/notify" }, { name: "typo" }],
+        [{ taskId: "loop/0/notify", taskName: "notify" }],
+        taskNames(tasks)
+      ),
+      ["typo"]
+    )
+  })
+})
+
+describe("tables", () => {
+  it("cells longer than 40 characters end with an ellipsis; referenced ids show as slugs", () => {
+    assert.strictEqual(Output.truncate("short"), "short")
+    const long = "a-very-long-slug-that-goes-on-and-on-and-on-forever"
+    assert.strictEqual(Output.truncate(long), `${long.slice(0, 39)}…`)
+    assert.strictEqual([...Output.truncate(long)].length, 40)
+    const text = Output.table(["SLUG", "AGE"], [[long, "1s"], ["b", "2s"]])
+    assert.deepStrictEqual(text.split("\n"), [
+      `SLUG${" ".repeat(36)}   AGE`,
+      `${long.slice(0, 39)}…   1s`,
+      `b${" ".repeat(39)}   2s`
     ])
   })
 })

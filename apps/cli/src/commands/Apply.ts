@@ -22,13 +22,14 @@ import { InvalidArgument, Slug } from "@weft/resource"
 import { Workflow } from "@weft/workflow"
 import { WorkflowExecution } from "@weft/workflowexecution"
 import { WorkflowInstance } from "@weft/workflowinstance"
-import { Console, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { describe, fileError, SilentExit } from "../CliError.js"
 import * as Documents from "../Documents.js"
 import * as Kind from "../Kind.js"
+import * as Stdio from "../Stdio.js"
 import { connection, withClient } from "../Shared.js"
 
-const files = Options.text("filename").pipe(
+const files = Options.text("filename").pipe(Options.withPseudoName("FILE"), 
   Options.withAlias("f"),
   Options.repeated,
   Options.withDescription("A YAML or JSON file of one or more documents (`---` separated); `-` reads stdin. Repeatable.")
@@ -173,11 +174,11 @@ export const apply = Command.make("apply", { ...connection, files }, (options) =
     let failures = 0
     for (const doc of documents) {
       yield* applyOne(doc).pipe(
-        Effect.flatMap(Console.log),
+        Effect.flatMap(Stdio.out),
         Effect.catchAll((error) =>
           Effect.zipRight(
             Effect.sync(() => void failures++),
-            Console.error(`error: ${documentLabel(doc)}: ${describe(error)}`)
+            Stdio.err(`error: ${documentLabel(doc)}: ${describe(error)}`)
           )
         )
       )

@@ -3,8 +3,9 @@
  */
 import { Args, Command } from "@effect/cli"
 import { InvalidArgument } from "@weft/resource"
-import { Console, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import * as Kind from "../Kind.js"
+import * as Stdio from "../Stdio.js"
 import { connection, org, withClient } from "../Shared.js"
 
 export const del = Command.make(
@@ -21,6 +22,6 @@ export const del = Command.make(
       if (name === undefined) return yield* new InvalidArgument({ message: "delete needs the id or slug of the resource" })
       const resource = yield* Kind.find(kind, name, Option.getOrUndefined(options.org))
       const deleted = yield* Kind.remove(kind, resource)
-      yield* Console.log(`${Kind.label(deleted)} deleted`)
+      yield* Stdio.out(`${Kind.label(deleted)} deleted`)
     }).pipe((effect) => withClient(options, effect))
 ).pipe(Command.withDescription("Delete a resource by id or slug"))

@@ -4,8 +4,9 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { InvalidArgument } from "@weft/resource"
-import { Console, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import * as Kind from "../Kind.js"
+import * as Stdio from "../Stdio.js"
 import * as Output from "../Output.js"
 import { parsePhases } from "../Phase.js"
 import { connection, org, output, withClient } from "../Shared.js"
@@ -15,23 +16,23 @@ const kindArg = Args.text({ name: "KIND" }).pipe(
 )
 
 const filters = {
-  workflow: Options.text("workflow").pipe(
+  workflow: Options.text("workflow").pipe(Options.withPseudoName("WORKFLOW"), 
     Options.optional,
     Options.withDescription("Only instances or executions of this workflow (slug or id)")
   ),
-  instance: Options.text("instance").pipe(
+  instance: Options.text("instance").pipe(Options.withPseudoName("INSTANCE"), 
     Options.optional,
     Options.withDescription("Only executions of this instance (slug or id)")
   ),
-  phase: Options.text("phase").pipe(
+  phase: Options.text("phase").pipe(Options.withPseudoName("PHASE"), 
     Options.repeated,
     Options.withDescription("Only executions in this phase (PENDING, IN_PROGRESS, COMPLETED, FAILED, CANCELLED); repeatable")
   ),
-  pageSize: Options.integer("page-size").pipe(
+  pageSize: Options.integer("page-size").pipe(Options.withPseudoName("N"), 
     Options.withDefault(50),
     Options.withDescription("Entries per page (1..1000)")
   ),
-  pageToken: Options.text("page-token").pipe(
+  pageToken: Options.text("page-token").pipe(Options.withPseudoName("TOKEN"), 
     Options.optional,
     Options.withDescription("Continue a previous list from this token")
   )
@@ -58,11 +59,12 @@ const listing = (kind: Kind.Kind, options: ListOptions) =>
       pageToken: Option.getOrUndefined(options.pageToken)
     })
     if (options.output === "table" && page.entries.length === 0) {
-      return yield* Console.error(`No ${kind} resources found.`)
+      return yield* Stdio.err(`No ${kind} resources found.`)
     }
-    yield* Console.log(Output.render(options.output, kind, page))
+    const slugs = options.output === "table" ? yield* Kind.slugsOf(Output.referencedIds(kind, page.entries)) : new Map()
+    yield* Stdio.out(Output.render(options.output, kind, page, slugs))
     if (options.output === "table" && page.nextPageToken !== undefined) {
-      yield* Console.error(`(more: --page-token ${page.nextPageToken})`)
+      yield* Stdio.err(`(more: --page-token ${page.nextPageToken})`)
     }
   })
 
@@ -88,7 +90,8 @@ export const get = Command.make(
         return yield* new InvalidArgument({ message: "--workflow, --instance, --phase and --page-token apply to lists only" })
       }
       const resource = yield* Kind.find(kind, name, Option.getOrUndefined(options.org))
-      yield* Console.log(Output.render(options.output, kind, { one: resource }))
+      const slugs = options.output === "table" ? yield* Kind.slugsOf(Output.referencedIds(kind, [resource])) : new Map()
+      yield* Stdio.out(Output.render(options.output, kind, { one: resource }, slugs))
     }).pipe((effect) => withClient(options, effect))
 ).pipe(Command.withDescription("Show one resource by id or slug (or list the kind when no name is given)"))
 

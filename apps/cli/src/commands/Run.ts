@@ -6,9 +6,10 @@
 import { Args, Command, Options } from "@effect/cli"
 import { WeftClient } from "@weft/client"
 import { InvalidArgument } from "@weft/resource"
-import { Console, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import * as Kind from "../Kind.js"
-import { connection, org, withClient } from "../Shared.js"
+import * as Stdio from "../Stdio.js"
+import { connection, orgOption, withClient } from "../Shared.js"
 import * as WatchView from "../WatchView.js"
 
 /** `k=v` pairs → a map; the first `=` separates, so values may contain `=`. */
@@ -25,28 +26,26 @@ export const run = Command.make(
   {
     ...connection,
     workflow: Args.text({ name: "WORKFLOW" }).pipe(Args.withDescription("Workflow slug or id")),
-    instance: Options.text("instance").pipe(
+    instance: Options.text("instance").pipe(Options.withPseudoName("INSTANCE"), 
       Options.optional,
       Options.withDescription("Run through this instance (slug or id) instead of the workflow's default instance")
     ),
-    input: Options.text("input").pipe(
+    input: Options.text("input").pipe(Options.withPseudoName("KEY=VALUE"), 
       Options.withAlias("i"),
       Options.repeated,
       Options.withDescription("KEY=VALUE, stored in spec.triggerMetadata; repeatable")
     ),
-    message: Options.text("message").pipe(
+    message: Options.text("message").pipe(Options.withPseudoName("TEXT"), 
       Options.withAlias("m"),
       Options.optional,
       Options.withDescription("Stored in spec.triggerMessage")
     ),
-    name: Options.text("name").pipe(
+    name: Options.text("name").pipe(Options.withPseudoName("NAME"), 
       Options.optional,
       Options.withDescription("Name of the execution (default: <instance slug>-<UTC timestamp>)")
     ),
-    org: org.pipe(
-      Options.withDescription(
-        "Organization: the execution is owned by it (ownerScope organization; else identity_account), and slugs are looked up in it first"
-      )
+    org: orgOption(
+      "Organization: the execution is owned by it (ownerScope organization; else identity_account), and slugs are looked up in it first"
     ),
     watch: Options.boolean("watch").pipe(
       Options.withAlias("w"),
@@ -88,7 +87,7 @@ export const run = Command.make(
           }
         }
       })
-      yield* Console.log(
+      yield* Stdio.out(
         options.quiet ? execution.metadata.id : `${Kind.label(execution)} created (${execution.metadata.id})`
       )
       if (options.watch) yield* WatchView.watch(execution)

@@ -12,19 +12,23 @@
  * `If-Match`, retrying when another update came in between. The first `--task` on an
  * execution without tasks lists every task of its workflow as PENDING. A task gets its
  * `startedAt` when it becomes IN_PROGRESS and its `completedAt` when it ends (COMPLETED,
- * FAILED, SKIPPED), unless it already has them.
+ * FAILED, SKIPPED), unless it already has them. A `--task` name must be a task of the
+ * workflow (at any depth) or already in the execution's list, unless `--allow-new-tasks`.
+ *
+ * The token is `--token`, else `$WEFT_RUNNER_TOKEN`, else `$WEFT_TOKEN`.
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { WeftClient } from "@weft/client"
 import { InvalidArgument } from "@weft/resource"
 import type { WorkflowExecution } from "@weft/workflowexecution"
-import { Console, Effect, Option, Predicate } from "effect"
+import { Effect, Option, Predicate } from "effect"
 import { fileError } from "../CliError.js"
 import * as Kind from "../Kind.js"
+import * as Stdio from "../Stdio.js"
 import * as Output from "../Output.js"
 import { parsePhase, parseTaskStatus } from "../Phase.js"
-import { connection, org, withClient } from "../Shared.js"
+import { org, runnerConnection, withClient } from "../Shared.js"
 
 type TaskStatus = NonNullable<WorkflowExecution.TaskEntry["status"]>
 
@@ -78,26 +82,60 @@ export const mergeTasks = (
   return out
 }
 
+/**
+ * Every task name of a workflow: its tasks, and the tasks nested in their configs (the
+ * bodies of FOR, FORK and TRY are task lists too).
+ */
+export const taskNames = (tasks: ReadonlyArray<unknown>): ReadonlySet<string> => {
+  const names = new Set<string>()
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit)
+    if (!isRecord(value)) return
+    if (typeof value.name === "string" && typeof value.kind === "string") names.add(value.name)
+    Object.values(value).forEach(visit)
+  }
+  visit(tasks)
+  return names
+}
+
+/**
+ * The changes whose task the execution does not know: not in its task list, not a task
+ * of its workflow. `known` is undefined when the workflow is gone.
+ */
+export const unknownTasks = (
+  changes: ReadonlyArray<{ readonly name: string }>,
+  current: ReadonlyArray<WorkflowExecution.TaskEntry>,
+  known: ReadonlySet<string>
+): ReadonlyArray<string> =>
+  changes.map((c) => c.name).filter((name) =>
+    !known.has(name) && !current.some((t) => t.taskName === name || t.taskId === name)
+  )
+
 const maxAttempts = 5
 
 export const status = Command.make(
   "status",
   {
-    ...connection,
+    ...runnerConnection,
     org,
     execution: Args.text({ name: "EXECUTION" }).pipe(Args.withDescription("Execution id or slug")),
-    phase: Options.text("phase").pipe(
+    phase: Options.text("phase").pipe(Options.withPseudoName("PHASE"), 
       Options.optional,
       Options.withDescription("PENDING, IN_PROGRESS, COMPLETED, FAILED or CANCELLED")
     ),
-    output: Options.text("output").pipe(
+    output: Options.text("output").pipe(Options.withPseudoName("JSON|@FILE"), 
       Options.optional,
       Options.withDescription("status.output: a JSON object, or @FILE to read it from a file")
     ),
-    error: Options.text("error").pipe(Options.optional, Options.withDescription("status.error")),
-    task: Options.text("task").pipe(
+    error: Options.text("error").pipe(Options.withPseudoName("MESSAGE"), Options.optional, Options.withDescription("status.error")),
+    task: Options.text("task").pipe(Options.withPseudoName("NAME=STATUS"), 
       Options.repeated,
-      Options.withDescription("NAME=STATUS (PENDING, IN_PROGRESS, COMPLETED, FAILED, SKIPPED); repeatable")
+      Options.withDescription(
+        "Task status: PENDING, IN_PROGRESS, COMPLETED, FAILED or SKIPPED; NAME must be a task of the workflow; repeatable"
+      )
+    ),
+    allowNewTasks: Options.boolean("allow-new-tasks").pipe(
+      Options.withDescription("Accept --task names the workflow does not have (they are added to the list)")
     )
   },
   (options) =>
@@ -111,8 +149,28 @@ export const status = Command.make(
         return yield* new InvalidArgument({ message: "nothing to update: give --phase, --task, --output or --error" })
       }
       let current = yield* Kind.findExecution(options.execution, Option.getOrUndefined(options.org))
-      const seed = changes.length > 0 && (current.status.tasks ?? []).length === 0 && current.spec.workflowId !== undefined
-        ? (yield* weft.workflows.get({ path: { id: current.spec.workflowId } })).spec.tasks.map(
+      // The workflow's tasks: to check the names, and to list them all when the execution has none yet.
+      const workflowId = current.spec.workflowId
+      const workflow = changes.length === 0 || workflowId === undefined
+        ? undefined
+        : yield* weft.workflows.get({ path: { id: workflowId } }).pipe(
+          Effect.catchIf((e) => Predicate.isTagged(e, "NotFound"), () => Effect.succeed(undefined))
+        )
+      if (!options.allowNewTasks && changes.length > 0) {
+        const unknown = unknownTasks(changes, current.status.tasks ?? [], taskNames(workflow?.spec.tasks ?? []))
+        if (unknown.length > 0) {
+          const names = [...taskNames(workflow?.spec.tasks ?? [])]
+          return yield* new InvalidArgument({
+            message: `--task: ${unknown.map((n) => JSON.stringify(n)).join(", ")} ${unknown.length === 1 ? "is" : "are"} not ` +
+              (workflow === undefined
+                ? `a task of this execution (its workflow ${workflowId ?? ""} no longer exists)`
+                : `a task of workflow ${workflow.metadata.slug} (${names.join(", ")})`) +
+              "; pass --allow-new-tasks to add it anyway"
+          })
+        }
+      }
+      const seed = changes.length > 0 && (current.status.tasks ?? []).length === 0 && workflow !== undefined
+        ? workflow.spec.tasks.map(
           (task): WorkflowExecution.TaskEntry => ({ taskId: task.name, taskName: task.name, status: "WORKFLOW_TASK_PENDING" })
         )
         : []
@@ -135,7 +193,7 @@ export const status = Command.make(
         )
         if (Option.isSome(result)) {
           const updated = result.value
-          return yield* Console.log(
+          return yield* Stdio.out(
             `${Kind.label(updated)} ${Output.short(updated.status.phase)} (version ${updated.metadata.version})`
           )
         }

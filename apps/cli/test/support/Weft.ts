@@ -1,13 +1,14 @@
 /**
- * Runs the `weft` command line as a process (`node --import tsx apps/cli/src/bin.ts …`
- * at the repository root), as a user or a runner script would.
+ * Runs the `weft` command line as a process (`node apps/cli/bin/weft.mjs …`, the
+ * package's bin, at the repository root), as a user or a runner script would. The
+ * bundle it runs is built once before the tests (test/support/build.ts).
  */
 import { Deferred, Duration, Effect, type Scope } from "effect"
 import { spawn } from "node:child_process"
 import * as path from "node:path"
-import { repoRoot, tsxLoader } from "./ServerProcess.js"
+import { repoRoot } from "./ServerProcess.js"
 
-export const binPath = path.join(repoRoot, "apps/cli/src/bin.ts")
+export const binPath = path.join(repoRoot, "apps/cli/bin/weft.mjs")
 
 export interface Result {
   readonly code: number | null
@@ -46,7 +47,7 @@ export const start = (args: ReadonlyArray<string>, options: Options): Effect.Eff
     const waiters = new Set<() => void>()
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        spawn(process.execPath, ["--import", tsxLoader, binPath, ...args], {
+        spawn(process.execPath, [binPath, ...args], {
           cwd: repoRoot,
           env: environment(options),
           stdio: ["pipe", "pipe", "pipe"]
