@@ -57,6 +57,8 @@ export interface WeftPromiseClient {
         status: WorkflowExecution.StatusUpdate,
         options?: WriteOptions
       ) => Promise<WorkflowExecution.WorkflowExecution>
+      /** Stops a run: phase CANCELLED; rejects with `FailedPrecondition` when it already ended. */
+      readonly cancel: (id: string) => Promise<WorkflowExecution.WorkflowExecution>
       readonly watch: (id: string) => AsyncIterable<WatchEvent.WatchEvent>
     }
   /** Same as `workflowExecutions.watch`. */
@@ -113,6 +115,7 @@ export const createWeftClient = (options: WeftClient.Options): WeftPromiseClient
         run(client.workflowExecutions.update({ path: { id }, payload: body, headers: headers(options) })),
       updateStatus: (id, status, options) =>
         run(client.workflowExecutions.updateStatus({ path: { id }, payload: status, headers: headers(options) })),
+      cancel: (id) => run(client.workflowExecutions.cancel({ path: { id } })),
       delete: (id, options) => run(client.workflowExecutions.delete({ path: { id }, headers: headers(options) })),
       watch
     },

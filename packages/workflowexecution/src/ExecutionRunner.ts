@@ -9,6 +9,12 @@ import type { WorkflowExecution } from "./WorkflowExecution.js"
 export interface ExecutionRunnerShape {
   /** Called in the create transaction, after the execution is persisted. */
   readonly start: (execution: WorkflowExecution) => Effect.Effect<void>
+  /**
+   * Called after a cancel committed the execution's CANCELLED status: stop running it.
+   * Whatever the run reports afterwards is refused (the phase is terminal). A runner
+   * without it only sees the status change.
+   */
+  readonly cancel?: (execution: WorkflowExecution) => Effect.Effect<void>
 }
 
 export class ExecutionRunner extends Context.Tag("@weft/workflowexecution/ExecutionRunner")<
@@ -17,4 +23,7 @@ export class ExecutionRunner extends Context.Tag("@weft/workflowexecution/Execut
 >() {}
 
 /** No runner configured: executions stay PENDING until something reports on them. */
-export const layerNoop = Layer.succeed(ExecutionRunner, ExecutionRunner.of({ start: () => Effect.void }))
+export const layerNoop = Layer.succeed(
+  ExecutionRunner,
+  ExecutionRunner.of({ start: () => Effect.void, cancel: () => Effect.void })
+)

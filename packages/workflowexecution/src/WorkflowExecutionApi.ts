@@ -58,6 +58,17 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
       .addError(Aborted)
       .annotate(OpenApi.Description, "A runner reports progress: a partial status merged into the execution.")
   )
+  .add(
+    HttpApiEndpoint.post("cancel", `${path}/:id/cancel`)
+      .setPath(ResourceApi.IdPath)
+      .addSuccess(WorkflowExecution)
+      .addError(NotFound)
+      .addError(FailedPrecondition)
+      .annotate(
+        OpenApi.Description,
+        "Stops a run: phase EXECUTION_CANCELLED, running tasks FAILED (`cancelled`), pending ones SKIPPED. 409 FAILED_PRECONDITION when the execution is already in a terminal phase. Needs the API token."
+      )
+  )
   .add(ResourceApi.del(path, WorkflowExecution))
   .add(
     HttpApiEndpoint.get("watch", `${path}/:id/watch`)

@@ -7,6 +7,7 @@
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
 import {
+  FailedPrecondition,
   InvalidArgument,
   Metadata,
   Migrations,
@@ -112,6 +113,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
       const provide = ServiceContext.provider(context)
       const store = yield* ResourceStore.ResourceStore
       const events = yield* ExecutionEvents
+      const runner = yield* ExecutionRunner
 
       const publishUpdated = (execution: WorkflowExecution) => events.publish({ _tag: "Updated", execution })
 
@@ -179,6 +181,38 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         }).pipe(
           provide,
           Effect.withSpan("WorkflowExecutions.updateStatus", { attributes: { id }, captureStackTrace: false })
+        )
+
+      /**
+       * Cancels a run (`POST …/cancel`): in one transaction the execution is loaded, a
+       * terminal one refused (409), and the CANCELLED status written (running tasks
+       * FAILED, pending ones SKIPPED); after commit the runner is told to stop it.
+       */
+      const cancel = (id: string) =>
+        Effect.gen(function*() {
+          const updated = yield* Transaction.run(
+            Effect.gen(function*() {
+              const found = yield* store.get(table, id)
+              if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
+              const execution = found.value
+              if (isTerminal(execution.status.phase)) {
+                return yield* new FailedPrecondition({
+                  message: `WorkflowExecution ${id} is ${execution.status.phase}, a terminal phase: it cannot be cancelled`
+                })
+              }
+              const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+              const next = yield* Status.merge(execution, Status.cancelled(execution.status, now), now).pipe(
+                Effect.catchTag("InvalidArgument", Effect.die) // the update names a phase
+              )
+              return yield* store.update(table, next).pipe(Effect.catchTag("AlreadyExists", Effect.die))
+            }),
+            publishUpdated
+          ).pipe(Effect.catchTag("Aborted", Effect.die)) // written in the transaction that read it
+          if (runner.cancel !== undefined) yield* runner.cancel(updated)
+          return updated
+        }).pipe(
+          provide,
+          Effect.withSpan("WorkflowExecutions.cancel", { attributes: { id }, captureStackTrace: false })
         )
 
       const list = (query: ListWorkflowExecutions) =>
@@ -254,7 +288,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             )
           ))
 
-      return { create, get, update, updateStatus, delete: delete_, list, watch, follow } as const
+      return { create, get, update, updateStatus, cancel, delete: delete_, list, watch, follow } as const
     })
   }
 ) {}

@@ -90,6 +90,7 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
       .handle("update", ({ headers, path, payload }) => withETag(executions.update(path.id, payload, headers["if-match"])))
       .handle("updateStatus", ({ headers, path, payload }) =>
         withETag(executions.updateStatus(path.id, payload, headers["if-match"])))
+      .handle("cancel", ({ path }) => withETag(executions.cancel(path.id)))
       .handle("delete", ({ headers, path }) => withETag(executions.delete(path.id, headers["if-match"])))
       .handle("watch", ({ path, request }) =>
         Effect.gen(function*() {

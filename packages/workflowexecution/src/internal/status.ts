@@ -70,3 +70,23 @@ export const merge = (
     status: status as WorkflowExecutionStatus
   })
 }
+
+/** The error a task cut off by a cancel ends with (`"<type>: <detail>"`). */
+export const cancelledTaskError = "cancelled: the execution was cancelled"
+
+/**
+ * The status update that cancels a run: phase CANCELLED, tasks still running end
+ * FAILED (`cancelled`), tasks that never started end SKIPPED.
+ */
+export const cancelled = (status: WorkflowExecutionStatus, now: string): StatusUpdate => ({
+  phase: "EXECUTION_CANCELLED",
+  ...(status.tasks === undefined ? {} : {
+    tasks: status.tasks.map((task) =>
+      task.status === "WORKFLOW_TASK_IN_PROGRESS"
+        ? { ...task, status: "WORKFLOW_TASK_FAILED" as const, error: cancelledTaskError, completedAt: now }
+        : task.status === "WORKFLOW_TASK_PENDING" || task.status === undefined
+        ? { ...task, status: "WORKFLOW_TASK_SKIPPED" as const }
+        : task
+    )
+  })
+})
