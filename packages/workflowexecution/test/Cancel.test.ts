@@ -63,7 +63,7 @@ describe("cancel", () => {
             status: "WORKFLOW_TASK_FAILED",
             startedAt: new Date(T0).toISOString(),
             completedAt: now,
-            error: "cancelled: the execution was cancelled"
+            error: "cancelled"
           },
           { taskId: "c", taskName: "c", status: "WORKFLOW_TASK_SKIPPED" }
         ])

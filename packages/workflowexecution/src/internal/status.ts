@@ -72,7 +72,7 @@ export const merge = (
 }
 
 /** The error a task cut off by a cancel ends with (`"<type>: <detail>"`). */
-export const cancelledTaskError = "cancelled: the execution was cancelled"
+export const cancelledTaskError = "cancelled"
 
 /**
  * The status update that cancels a run: phase CANCELLED, tasks still running end

@@ -1,0 +1,137 @@
+/**
+ * The engine: runs executions durably, in-process.
+ *
+ * Each run is one `@effect/workflow` workflow (`internal/durableWorkflow.ts`) on
+ * `@effect/cluster`'s workflow engine over a single runner whose journal lives in SQL
+ * tables of the same database. A run's first activity pins its plan; the interpreter
+ * then runs it with effectful tasks as activities and timers on the durable clock, and
+ * reports through `WorkflowExecutions.updateStatus`. A crash loses nothing a run
+ * finished: at the next start the cluster replays runs from their journals, and the
+ * engine starts again every PENDING or IN_PROGRESS execution (a start is idempotent by
+ * execution id). Once a run has ended, its journal is deleted.
+ *
+ * Compose it with `EngineRunner.layer` as the `ExecutionRunner` of `WorkflowExecutions`:
+ *
+ *     Engine.layer(Interpreter.run).pipe(
+ *       Layer.provideMerge(ServicesOver(EngineRunner.layer)),   // WorkflowExecutions, Workflows…
+ *       Layer.provide(EngineConfig.layer()), Layer.provide(SqlLive))
+ */
+import { Sharding } from "@effect/cluster"
+import { SqlClient } from "@effect/sql"
+import { WorkflowEngine } from "@effect/workflow"
+import { Workflows } from "@weft/workflow"
+import { WorkflowExecutions } from "@weft/workflowexecution"
+import { Context, Deferred, Effect, Layer, Queue, type Scope } from "effect"
+import { EngineConfig } from "./EngineConfig.js"
+import { type RunCommand, RunCommands } from "./EngineRunner.js"
+import * as Journal from "./internal/durableJournal.js"
+import { body, type Interpret, RunWorkflow } from "./internal/durableWorkflow.js"
+import * as Cluster from "./internal/runtimeCluster.js"
+
+export interface EngineShape {
+  /** Starts the run of an execution; starting a run that exists already does nothing. */
+  readonly start: (executionId: string) => Effect.Effect<void>
+  /** Stops the run of an execution (its CANCELLED status is written by the caller). */
+  readonly cancel: (executionId: string) => Effect.Effect<void>
+  /** Starts every PENDING or IN_PROGRESS execution's run; answers how many. Done once at start. */
+  readonly resumeAll: Effect.Effect<number>
+}
+
+export class Engine extends Context.Tag("@weft/engine/Engine")<Engine, EngineShape>() {}
+
+const resumablePhases = ["EXECUTION_PENDING", "EXECUTION_IN_PROGRESS"] as const
+
+const make = <R>(interpret: Interpret<R>) =>
+  Effect.gen(function*() {
+    const config = yield* EngineConfig
+    const executions = yield* WorkflowExecutions
+    const workflows = yield* Workflows
+    const sharding = yield* Sharding.Sharding
+    const workflowEngine = yield* WorkflowEngine.WorkflowEngine
+    const commands = yield* RunCommands
+    const scope = yield* Effect.scope
+    const sql = yield* SqlClient.SqlClient
+    yield* Journal.runMigrations
+    const withEngine = Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine)
+
+    const collector = yield* withEngine(Journal.makeCollector)
+    const active = new Map<string, Deferred.Deferred<void>>()
+
+    yield* withEngine(workflowEngine.register(
+      RunWorkflow,
+      body({
+        executions,
+        workflows,
+        sharding,
+        maxSteps: config.maxTaskSteps,
+        scope,
+        active,
+        finished: (id) => withEngine(collector.finished(id))
+      }, interpret)
+    ))
+
+    const start = (executionId: string) =>
+      withEngine(RunWorkflow.execute({ executionId }, { discard: true })).pipe(
+        Effect.asVoid,
+        Effect.withSpan("Engine.start", { attributes: { executionId }, captureStackTrace: false })
+      )
+
+    const cancel = (executionId: string) =>
+      Effect.gen(function*() {
+        // A run active in this process stops at once; a suspended one (a WAIT) is
+        // interrupted by the workflow engine when it wakes it to take the signal.
+        const running = active.get(executionId)
+        if (running !== undefined) yield* Deferred.succeed(running, undefined)
+        const engineId = yield* RunWorkflow.executionId({ executionId })
+        yield* withEngine(RunWorkflow.interrupt(engineId))
+        yield* withEngine(collector.finished(executionId))
+      }).pipe(Effect.withSpan("Engine.cancel", { attributes: { executionId }, captureStackTrace: false }))
+
+    const resumeAll = Effect.gen(function*() {
+      let count = 0
+      let pageToken: string | undefined
+      do {
+        const page = yield* executions.list({ pageSize: 1000, pageToken, phase: resumablePhases })
+        yield* Effect.forEach(page.entries, (execution) => start(execution.metadata.id), {
+          concurrency: 16,
+          discard: true
+        })
+        count += page.entries.length
+        pageToken = page.nextPageToken
+      } while (pageToken !== undefined)
+      yield* withEngine(Journal.sweep(collector.collect))
+      return count
+    }).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.orDie, Effect.withSpan("Engine.resumeAll", { captureStackTrace: false }))
+
+    const dispatch = (command: RunCommand) =>
+      (command._tag === "Start" ? start(command.executionId) : cancel(command.executionId)).pipe(
+        Effect.catchAllCause((cause) => Effect.logError(`engine: ${command._tag} ${command.executionId} failed`, cause))
+      )
+
+    yield* Queue.takeBetween(commands, 1, 256).pipe(
+      Effect.flatMap((batch) => Effect.forEach(batch, dispatch, { concurrency: 16, discard: true })),
+      Effect.forever,
+      Effect.forkIn(scope)
+    )
+
+    return Engine.of({ start, cancel, resumeAll })
+  })
+
+/**
+ * The engine over `interpret`, resuming unfinished runs once it is up. Needs the
+ * services (`WorkflowExecutions`, `Workflows`), `EngineRunner`'s command queue, the
+ * `EngineConfig` and the SqlClient its journal shares with them.
+ */
+export const layer = <R>(interpret: Interpret<R>): Layer.Layer<
+  Engine,
+  never,
+  EngineConfig | WorkflowExecutions | Workflows | RunCommands | SqlClient.SqlClient | Exclude<R, Scope.Scope>
+> =>
+  Layer.scoped(
+    Engine,
+    Effect.tap(make(interpret), (engine) => Effect.forkScoped(engine.resumeAll))
+  ).pipe(
+    Layer.provide(
+      Layer.unwrapEffect(Effect.map(EngineConfig, (config) => Cluster.sharding({ pollInterval: config.pollInterval })))
+    )
+  )

@@ -1,0 +1,28 @@
+/**
+ * The `ExecutionRunner` the app plugs into `WorkflowExecutions` when weft runs its own
+ * executions. `start` and `cancel` only queue the execution id: the engine, built over
+ * `WorkflowExecutions` (which needs a runner first), takes from the queue. Nothing is
+ * lost by queueing in memory: a run the engine had not yet started when the process
+ * stopped is PENDING (or IN_PROGRESS), and is resumed at the next start.
+ */
+import { ExecutionRunner } from "@weft/workflowexecution"
+import { Context, Effect, Layer, Queue } from "effect"
+
+export type RunCommand =
+  | { readonly _tag: "Start"; readonly executionId: string }
+  | { readonly _tag: "Cancel"; readonly executionId: string }
+
+/** Where the runner leaves the commands for the engine. */
+export class RunCommands extends Context.Tag("@weft/engine/RunCommands")<RunCommands, Queue.Queue<RunCommand>>() {}
+
+export const RunCommandsLive = Layer.effect(RunCommands, Queue.unbounded<RunCommand>())
+
+/** `ExecutionRunner` over the engine's command queue (and the queue itself, for `Engine.layer`). */
+export const layer: Layer.Layer<ExecutionRunner.ExecutionRunner | RunCommands> = Layer.effect(
+  ExecutionRunner.ExecutionRunner,
+  Effect.map(RunCommands, (commands) =>
+    ExecutionRunner.ExecutionRunner.of({
+      start: (execution) => Queue.offer(commands, { _tag: "Start", executionId: execution.metadata.id }),
+      cancel: (execution) => Queue.offer(commands, { _tag: "Cancel", executionId: execution.metadata.id })
+    }))
+).pipe(Layer.provideMerge(RunCommandsLive))

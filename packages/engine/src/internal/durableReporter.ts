@@ -1,0 +1,178 @@
+/**
+ * The run's `StatusReporter`: status patches written through
+ * `WorkflowExecutions.updateStatus`, like any runner's, so that every change is a
+ * committed version that watchers see.
+ *
+ * Every write is an fsync'd transaction, so reports are coalesced: patches are merged
+ * into one pending patch, written as soon as the previous write has finished; a durable
+ * report waits until a write that contains it has committed. A patch that would change
+ * nothing in the stored status (a replay after a restart reports what is already
+ * there) is not written. Secret values are replaced by `[secret]` before anything is
+ * written.
+ *
+ * When the status path refuses a write because the execution has ended (a cancel, or
+ * another runner's final report: FAILED_PRECONDITION) or is gone (NOT_FOUND), the
+ * reporter stops writing and opens `stopped`: the run has nothing left to do.
+ */
+import type { WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
+
+type StatusUpdate = WorkflowExecution.StatusUpdate
+import { Cause, Clock, Deferred, Effect, Exit, FiberId, Option, type Scope } from "effect"
+import type { StatusPatch, StatusReporter } from "../Interpreter.js"
+
+type Execution = WorkflowExecution.WorkflowExecution
+
+export interface RunReporter extends StatusReporter {
+  /** Opens when the execution ended or vanished under the run. */
+  readonly stopped: Deferred.Deferred<void>
+  /** Waits until everything reported so far is written (or the reporter stopped). */
+  readonly flush: Effect.Effect<void>
+}
+
+const statusKeys = ["phase", "tasks", "output", "error"] as const
+
+/** Whether writing `patch` over `status` would change nothing. */
+export const isNoop = (status: Execution["status"], patch: StatusPatch): boolean =>
+  statusKeys.every((key) => patch[key] === undefined || jsonEqual(patch[key], status[key]))
+
+const jsonEqual = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
+
+/** Every occurrence of a secret value in a string, also inside a longer one, replaced by `[secret]`. */
+export const redact = <A>(value: A, secrets: ReadonlyArray<string>): A => {
+  const used = secrets.filter((secret) => secret.length > 0)
+  if (used.length === 0) return value
+  // Longest first, so a secret containing another is replaced whole.
+  const ordered = [...used].sort((a, b) => b.length - a.length)
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      let out = v
+      for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join("[secret]")
+      return out
+    }
+    if (Array.isArray(v)) return v.map(walk)
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {}
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x)
+      return out
+    }
+    return v
+  }
+  return walk(value) as A
+}
+
+export const make = (options: {
+  readonly executions: WorkflowExecutions
+  readonly id: string
+  /** The stored execution when the run (re)started; patches equal to it are not written. */
+  readonly initial: Execution
+  readonly secrets: ReadonlyArray<string>
+}): Effect.Effect<RunReporter, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { executions, id, secrets } = options
+    const scope = yield* Effect.scope
+    const stopped = yield* Deferred.make<void>()
+    let known = options.initial.status
+    let pending: StatusPatch | undefined
+    /** Reports merged so far, and how many of them are committed. */
+    let reported = 0
+    let committed = 0
+    let writing = false
+    let isStopped = false
+    let startedAt: string | undefined
+    const waiters = new Set<{ readonly upTo: number; readonly done: Deferred.Deferred<void> }>()
+
+    const settle = () => {
+      for (const waiter of waiters) {
+        if (waiter.upTo <= committed) {
+          waiters.delete(waiter)
+          Deferred.unsafeDone(waiter.done, Exit.void)
+        }
+      }
+    }
+
+    const stop = Effect.suspend(() => {
+      isStopped = true
+      writing = false
+      pending = undefined
+      committed = reported
+      settle()
+      return Deferred.succeed(stopped, undefined)
+    })
+
+    /** Writes the pending patch, then the next one, until none is left. */
+    const drain: Effect.Effect<void> = Effect.suspend(() => {
+      const patch = pending
+      if (patch === undefined || isStopped) {
+        writing = false
+        return Effect.void
+      }
+      const upTo = reported
+      pending = undefined
+      const update: StatusUpdate = known.startedAt === undefined && startedAt !== undefined
+        ? { ...patch, startedAt }
+        : patch
+      const written = isNoop(known, patch)
+        ? Effect.void
+        : Effect.map(executions.updateStatus(id, update), (execution) => {
+          known = execution.status
+        })
+      return written.pipe(
+        Effect.matchCauseEffect({
+          onSuccess: () =>
+            Effect.suspend(() => {
+              committed = upTo
+              settle()
+              return drain
+            }),
+          onFailure: (cause) => {
+            const failure = Cause.failureOption(cause)
+            const ended = Option.isSome(failure) &&
+              (failure.value._tag === "FailedPrecondition" || failure.value._tag === "NotFound")
+            // Ended or deleted under the run: nothing to report any more. Anything else is
+            // a storage failure, and a run that cannot report cannot go on either.
+            return ended ? stop : Effect.zipRight(Effect.logError("status report failed", cause), stop)
+          }
+        })
+      )
+    })
+
+    const report: StatusReporter["report"] = (patch, { durable }) =>
+      Effect.gen(function*() {
+        if (isStopped) return
+        // The run's start time, kept for when its IN_PROGRESS state is coalesced away.
+        if (startedAt === undefined && patch.phase === "EXECUTION_IN_PROGRESS") {
+          startedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+        }
+        const clean = redact(patch, secrets)
+        pending = pending === undefined ? definedOnly(clean) : { ...pending, ...definedOnly(clean) }
+        const upTo = ++reported
+        if (!writing) {
+          writing = true
+          // Let the run go on until it waits before the first write: what it reports
+          // meanwhile is merged into that write.
+          yield* Effect.forkIn(Effect.zipRight(settleRun, drain), scope)
+        }
+        if (durable) yield* awaitCommitted(upTo)
+      })
+
+    const awaitCommitted = (upTo: number) =>
+      Effect.suspend(() => {
+        if (committed >= upTo) return Effect.void
+        const done = Deferred.unsafeMake<void>(FiberId.none)
+        waiters.add({ upTo, done })
+        return Deferred.await(done)
+      })
+
+    const flush = Effect.suspend(() => awaitCommitted(reported))
+
+    return { report, stopped, flush }
+  })
+
+/** A few turns of the scheduler: enough for a run of pure tasks to reach its next report or its end. */
+const settleRun = Effect.zipRight(Effect.yieldNow(), Effect.zipRight(Effect.yieldNow(), Effect.yieldNow()))
+
+const definedOnly = (patch: StatusPatch): StatusPatch => {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(patch)) if (value !== undefined) out[key] = value
+  return out as StatusPatch
+}

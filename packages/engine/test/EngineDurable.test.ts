@@ -1,0 +1,216 @@
+/**
+ * The durable runtime in process, over a stand-in interpreter (the real one is tested
+ * on its own and end to end in the server): runs start after create and complete,
+ * reports reach the status path, pinning, cancel, resume at start-up, secrets, and the
+ * journal removed once a run ended.
+ */
+import { SqlClient } from "@effect/sql"
+import { assert, describe, it } from "@effect/vitest"
+import { Workflows } from "@weft/workflow"
+import { type WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
+import { Deferred, Effect, Option, Schedule, Stream } from "effect"
+import * as StubInterpreter from "./support/StubInterpreter.js"
+import { tempDatabase, withEngine, withoutEngine } from "./support/Layers.js"
+
+const workflowBody = (tasks: ReadonlyArray<Record<string, unknown>>, envSpec?: unknown) => ({
+  metadata: { name: "Durable", ownerScope: "organization", org: "acme" },
+  spec: {
+    document: { dsl: "1.0.0", namespace: "default", name: "durable", version: "1.0.0" },
+    tasks,
+    ...(envSpec === undefined ? {} : { envSpec })
+  }
+})
+
+const set = (name: string, variables: Record<string, unknown>) => ({
+  name,
+  kind: "WORKFLOW_TASK_KIND_SET",
+  taskConfig: { variables }
+})
+const wait = (name: string, seconds: number) => ({ name, kind: "WORKFLOW_TASK_KIND_WAIT", taskConfig: { seconds } })
+const call = (name: string) => ({ name, kind: "WORKFLOW_TASK_KIND_CALL_ACTIVITY", taskConfig: { activity: name } })
+
+const createRun = (workflowId: string, spec: Record<string, unknown> = {}) =>
+  Effect.flatMap(WorkflowExecutions, (executions) =>
+    executions.create({
+      metadata: { ownerScope: "organization", org: "acme" },
+      spec: { workflowId, triggerMessage: "go", ...spec }
+    }))
+
+/** The last event of the execution's watch: its terminal state. */
+const awaitEnd = (id: string) =>
+  Effect.gen(function*() {
+    const executions = yield* WorkflowExecutions
+    const last = yield* Stream.runLast(yield* executions.watch(id))
+    return Option.getOrThrow(last).execution
+  })
+
+/** Waits until the execution's watch shows a state matching `predicate`. */
+const awaitState = (id: string, predicate: (execution: WorkflowExecution.WorkflowExecution) => boolean) =>
+  Effect.gen(function*() {
+    const executions = yield* WorkflowExecutions
+    const found = yield* Stream.runHead(
+      Stream.filter(yield* executions.watch(id), (event) => predicate(event.execution))
+    )
+    return Option.getOrThrow(found).execution
+  })
+
+const journalRows = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM cluster_messages`.pipe(Effect.map((rows) => Number(rows[0].n))))
+
+/** Waits (polling the table) until the journal holds no row. */
+const awaitJournalEmpty = journalRows.pipe(
+  Effect.repeat({ schedule: Schedule.spaced("50 millis"), until: (n) => n === 0 }),
+  Effect.orDie
+)
+
+const noEffects: StubInterpreter.Hooks = { effect: () => Effect.succeed({}) }
+
+const inEngine = <A, E>(effect: Effect.Effect<A, E, any>, hooks: StubInterpreter.Hooks = noEffects) =>
+  Effect.scoped(Effect.gen(function*() {
+    const file = yield* tempDatabase
+    return yield* Effect.provide(effect, withEngine(file, StubInterpreter.run(hooks)))
+  })) as Effect.Effect<A, E, never>
+
+describe("durable runtime", () => {
+  it.live("a created run completes: IN_PROGRESS, each task, COMPLETED with the output; the journal is then removed", () =>
+    inEngine(Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), set("b", { y: 2 })]))
+      const created = yield* createRun(workflow.metadata.id, { triggerMetadata: { who: "ada" } })
+      assert.strictEqual(created.status.phase, "EXECUTION_PENDING")
+      const ended = yield* awaitEnd(created.metadata.id)
+      assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED")
+      assert.deepStrictEqual(ended.status.output, { who: "ada", message: "go", env: {}, x: 1, y: 2 })
+      assert.deepStrictEqual(ended.status.tasks?.map((t) => [t.taskName, t.status]), [
+        ["a", "WORKFLOW_TASK_COMPLETED"],
+        ["b", "WORKFLOW_TASK_COMPLETED"]
+      ])
+      assert.isString(ended.status.startedAt)
+      assert.isString(ended.status.completedAt)
+      yield* awaitJournalEmpty
+    })), 60_000)
+
+  it.live("100 concurrent runs all complete, each activity once", () => {
+    const calls = new Map<string, number>()
+    return inEngine(
+      Effect.gen(function*() {
+        const workflows = yield* Workflows
+        const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), call("fetch"), set("b", { y: 2 })]))
+        const created = yield* Effect.forEach(
+          Array.from({ length: 100 }, (_, i) => i),
+          (i) => createRun(workflow.metadata.id, { triggerMetadata: { n: String(i) } }),
+          { concurrency: 20 }
+        )
+        const ended = yield* Effect.forEach(created, (e) => awaitEnd(e.metadata.id), { concurrency: "unbounded" })
+        assert.deepStrictEqual(new Set<string | undefined>(ended.map((e) => e.status.phase)), new Set(["EXECUTION_COMPLETED"]))
+        for (const e of ended) assert.strictEqual(e.status.output?.fetched, e.status.output?.n)
+        assert.strictEqual(calls.size, 100)
+        assert.deepStrictEqual(new Set(calls.values()), new Set([1]))
+        yield* awaitJournalEmpty
+      }),
+      {
+        effect: (_, input) =>
+          Effect.sync(() => {
+            const key = String(input.n)
+            calls.set(key, (calls.get(key) ?? 0) + 1)
+            return { ...input, fetched: input.n }
+          })
+      }
+    )
+  }, 120_000)
+
+  it.live("pinning: the run executes the workflow as it was at its start, though it is updated and deleted meanwhile", () => {
+    const reached = Deferred.unsafeMake<void>(undefined as never)
+    const release = Deferred.unsafeMake<void>(undefined as never)
+    return inEngine(
+      Effect.gen(function*() {
+        const workflows = yield* Workflows
+        const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), call("gate"), set("b", { y: 2 })]))
+        const created = yield* createRun(workflow.metadata.id)
+        yield* Deferred.await(reached)
+        // Replace every task, then delete the workflow, while the run is inside "gate".
+        yield* workflows.update(workflow.metadata.id, workflowBody([set("other", { z: 3 })]))
+        yield* workflows.delete(workflow.metadata.id)
+        yield* Deferred.succeed(release, undefined)
+        const ended = yield* awaitEnd(created.metadata.id)
+        assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED")
+        assert.deepStrictEqual(ended.status.tasks?.map((t) => t.taskName), ["a", "gate", "b"])
+        assert.strictEqual(ended.status.output?.y, 2)
+        assert.isUndefined(ended.status.output?.z)
+      }),
+      {
+        effect: (_, input) =>
+          Effect.zipRight(Deferred.succeed(reached, undefined), Effect.as(Deferred.await(release), input))
+      }
+    )
+  }, 60_000)
+
+  it.live("cancel during a WAIT: CANCELLED at once, the WAIT FAILED (cancelled), later tasks SKIPPED and never run", () => {
+    let laterRan = 0
+    return inEngine(
+      Effect.gen(function*() {
+        const workflows = yield* Workflows
+        const executions = yield* WorkflowExecutions
+        const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), wait("pause", 3600), call("later")]))
+        const created = yield* createRun(workflow.metadata.id)
+        const id = created.metadata.id
+        yield* awaitState(id, (e) => e.status.tasks?.[1]?.status === "WORKFLOW_TASK_IN_PROGRESS")
+        const cancelled = yield* executions.cancel(id)
+        assert.strictEqual(cancelled.status.phase, "EXECUTION_CANCELLED")
+        assert.deepStrictEqual(cancelled.status.tasks?.map((t) => [t.taskName, t.status, t.error]), [
+          ["a", "WORKFLOW_TASK_COMPLETED", undefined],
+          ["pause", "WORKFLOW_TASK_FAILED", "cancelled"],
+          ["later", "WORKFLOW_TASK_SKIPPED", undefined]
+        ])
+        // The run is interrupted and its journal removed: it is over for the engine too.
+        yield* awaitJournalEmpty
+        assert.strictEqual(laterRan, 0)
+        const after = yield* executions.get(id)
+        assert.strictEqual(after.metadata.version, cancelled.metadata.version, "nothing reported after the cancel")
+      }),
+      { effect: (_, input) => Effect.sync(() => (laterRan++, input)) }
+    )
+  }, 60_000)
+
+  it.live("resume at start-up: runs left PENDING by a server without the engine are run by the next one", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempDatabase
+      const ids = yield* Effect.gen(function*() {
+        const workflows = yield* Workflows
+        const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 })]))
+        return yield* Effect.forEach([1, 2, 3], () => Effect.map(createRun(workflow.metadata.id), (e) => e.metadata.id))
+      }).pipe(Effect.provide(withoutEngine(file)))
+      const ended = yield* Effect.forEach(ids, awaitEnd).pipe(
+        Effect.provide(withEngine(file, StubInterpreter.run(noEffects)))
+      )
+      assert.deepStrictEqual(ended.map((e) => e.status.phase), [
+        "EXECUTION_COMPLETED",
+        "EXECUTION_COMPLETED",
+        "EXECUTION_COMPLETED"
+      ])
+    })), 60_000)
+
+  it.live("secret values never reach the stored status, not even inside longer strings", () =>
+    inEngine(Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const executions = yield* WorkflowExecutions
+      const workflow = yield* workflows.create(workflowBody([set("a", { note: "public" })], {
+        data: { API_KEY: { value: "k-very-secret-1", isSecret: true }, REGION: { value: "eu" } }
+      }))
+      const created = yield* createRun(workflow.metadata.id, {
+        runtimeEnv: { TOKEN: { value: "t-hidden-2", isSecret: true } },
+        triggerMetadata: { header: "Bearer t-hidden-2" }
+      })
+      const ended = yield* awaitEnd(created.metadata.id)
+      assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED")
+      const stored = JSON.stringify(yield* executions.get(created.metadata.id)).replace(
+        JSON.stringify(created.spec),
+        ""
+      )
+      assert.notInclude(stored, "k-very-secret-1")
+      assert.notInclude(stored, "t-hidden-2")
+      assert.deepStrictEqual(ended.status.output?.env, { API_KEY: "[secret]", REGION: "eu", TOKEN: "[secret]" })
+      assert.strictEqual(ended.status.output?.header, "Bearer [secret]")
+    })), 60_000)
+})
+
