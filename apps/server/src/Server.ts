@@ -14,6 +14,7 @@ import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import type { Duplex } from "node:stream"
 import * as Auth from "./Auth.js"
+import * as Console from "./Console.js"
 import * as Database from "./Database.js"
 import { SystemLive } from "./handlers/System.js"
 import { WorkflowExecutionsLive } from "./handlers/WorkflowExecutions.js"
@@ -47,9 +48,11 @@ export const ApiLive = HttpApiBuilder.api(WeftApi).pipe(Layer.provide(HandlersLi
 /** The HTTP app over an `HttpServer` (real or test), and a SqlClient. */
 export const HttpLive = Layer.unwrapEffect(Effect.gen(function*() {
   const config = yield* ServerConfig
-  return HttpApiBuilder.serve((app) =>
-    Lifecycle.middleware(config.logRequests ? RequestLog.middleware(app) : app).pipe(HttpMiddleware.withLoggerDisabled)
-  )
+  const console = yield* Console.make
+  return HttpApiBuilder.serve((api) => {
+    const app = console(api)
+    return Lifecycle.middleware(config.logRequests ? RequestLog.middleware(app) : app).pipe(HttpMiddleware.withLoggerDisabled)
+  })
 })).pipe(
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),

@@ -1,0 +1,178 @@
+/**
+ * The runs list, live. The first page comes from the list route; changes come from the
+ * feed of every change (`GET /v1/workflow-executions/watch`), resumed with Last-Event-ID
+ * after a cut and listed again after `event: reset`. A server without the feed (404 on
+ * its route) is polled instead: the loaded rows are listed again every few seconds.
+ */
+import { useEffect, useMemo, useRef, useState } from "preact/hooks"
+import { ApiError, get, message } from "../api/Api.js"
+import type { Capabilities } from "../api/capabilities.js"
+import { isAbort, stream } from "../api/sse.js"
+import { pause } from "../lib/pause.js"
+import type { Execution, Page } from "../api/types.js"
+import { applyChange, clientFilters, matchesFilters, removeRun, type RunFilters, toQuery } from "../lib/runs.js"
+
+export type LiveMode = "connecting" | "live" | "polling" | "reconnecting"
+
+export interface RunsState {
+  readonly entries: ReadonlyArray<Execution>
+  readonly nextPageToken: string | undefined
+  readonly loading: boolean
+  readonly error: string | undefined
+  readonly mode: LiveMode
+}
+
+export const pageSize = 50
+export const pollMillis = 3000
+const maxPageSize = 1000
+
+export const useRuns = (filters: RunFilters, capabilities: Capabilities) => {
+  const [state, setState] = useState<RunsState>({
+    entries: [],
+    nextPageToken: undefined,
+    loading: true,
+    error: undefined,
+    mode: "connecting"
+  })
+  const current = useRef(state)
+  current.current = state
+  const key = JSON.stringify([filters, [...capabilities.listParams].sort()])
+  const query = useMemo(() => toQuery(filters, capabilities), [key])
+  const keepLoaded = useMemo(() => matchesFilters(clientFilters(filters, capabilities)), [key])
+  const keepLive = useMemo(() => matchesFilters(filters), [key])
+  const loadMoreRef = useRef<() => void>(() => {})
+
+  useEffect(() => {
+    const controller = new AbortController()
+    const { signal } = controller
+    const update = (f: (s: RunsState) => RunsState) => !signal.aborted && setState((s) => f(s))
+
+    /** Lists `size` rows from the top, replacing what is shown. */
+    const list = async (size: number) => {
+      const page = await get<Page<Execution>>("/v1/workflow-executions", { ...query, pageSize: size }, signal)
+      update((s) => ({
+        ...s,
+        entries: page.entries.filter(keepLoaded),
+        nextPageToken: page.nextPageToken,
+        loading: false,
+        error: undefined
+      }))
+    }
+
+    loadMoreRef.current = async () => {
+      const token = current.current.nextPageToken
+      if (token === undefined) return
+      update((s) => ({ ...s, loading: true }))
+      try {
+        const page = await get<Page<Execution>>(
+          "/v1/workflow-executions",
+          { ...query, pageSize, pageToken: token },
+          signal
+        )
+        update((s) => {
+          const seen = new Set(s.entries.map((e) => e.metadata.id))
+          const more = page.entries.filter((e) => keepLoaded(e) && !seen.has(e.metadata.id))
+          return { ...s, entries: [...s.entries, ...more], nextPageToken: page.nextPageToken, loading: false }
+        })
+      } catch (error) {
+        if (!isAbort(error)) update((s) => ({ ...s, loading: false, error: message(error) }))
+      }
+    }
+
+    const poll = async () => {
+      update((s) => ({ ...s, mode: "polling" }))
+      while (!signal.aborted) {
+        await pause(pollMillis, signal)
+        if (signal.aborted) return
+        if (document.hidden) continue
+        try {
+          const loaded = current.current.entries.length
+          await list(Math.min(maxPageSize, Math.max(pageSize, loaded)))
+        } catch (error) {
+          if (!isAbort(error)) update((s) => ({ ...s, error: message(error) }))
+        }
+      }
+    }
+
+    const follow = async () => {
+      let lastEventId: string | undefined
+      let listed = false
+      // Changes that arrive while the first page is on its way are applied after it.
+      let pending: Array<{ type: string; execution: Execution }> | undefined = []
+      const apply = (type: string, execution: Execution) => {
+        if (pending !== undefined) {
+          pending.push({ type, execution })
+          return
+        }
+        update((s) => ({
+          ...s,
+          entries: type === "deleted"
+            ? removeRun(s.entries, execution.metadata.id)
+            : applyChange(s.entries, execution, keepLive, s.nextPageToken === undefined)
+        }))
+      }
+      const relist = async () => {
+        pending = []
+        await list(Math.min(maxPageSize, Math.max(pageSize, current.current.entries.length)))
+        const queued = pending
+        pending = undefined
+        for (const change of queued) apply(change.type, change.execution)
+      }
+      while (!signal.aborted) {
+        try {
+          await stream("/v1/workflow-executions/watch", {
+            // Phases change: the feed is asked for every phase, and each change is placed
+            // in or out of the list here.
+            query: { ...query, phase: undefined },
+            signal,
+            lastEventId,
+            onOpen: () => {
+              update((s) => ({ ...s, mode: "live" }))
+              if (!listed) {
+                listed = true
+                relist().catch((error) => !isAbort(error) && update((s) => ({ ...s, loading: false, error: message(error) })))
+              }
+            },
+            onEvent: (event) => {
+              if (event.id !== undefined) lastEventId = event.id
+              if (event.event === "reset") {
+                relist().catch((error) => !isAbort(error) && update((s) => ({ ...s, error: message(error) })))
+              } else if (event.event === "execution" || event.event === "deleted") {
+                const data = JSON.parse(event.data) as Execution
+                if (data?.metadata?.id !== undefined) apply(event.event, data)
+              }
+            }
+          })
+        } catch (error) {
+          if (isAbort(error)) return
+          if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+            // The console asks for a token and loads the page again with it.
+            update((s) => ({ ...s, loading: false, error: message(error) }))
+            return
+          }
+          if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
+            if (!listed) {
+              listed = true
+              await list(pageSize).catch((e) => !isAbort(e) && update((s) => ({ ...s, loading: false, error: message(e) })))
+            }
+            return poll()
+          }
+          if (!listed) {
+            // The list itself may work where the feed does not (a proxy cutting streams).
+            listed = true
+            await list(pageSize).catch((e) => !isAbort(e) && update((s) => ({ ...s, loading: false, error: message(e) })))
+          }
+        }
+        if (signal.aborted) return
+        update((s) => ({ ...s, mode: "reconnecting" }))
+        await pause(1500, signal)
+      }
+    }
+
+    setState({ entries: [], nextPageToken: undefined, loading: true, error: undefined, mode: "connecting" })
+    follow()
+    return () => controller.abort()
+  }, [key])
+
+  return { ...state, loadMore: () => loadMoreRef.current() }
+}

@@ -1,0 +1,29 @@
+import * as fs from "node:fs"
+import { configDefaults, defineConfig, mergeConfig } from "vitest/config"
+import shared from "../../vitest.shared.js"
+
+// The browser suite drives the system's Chromium. Without one it is left out, with one
+// line that says so and how to run it.
+const chromium = process.env["WEFT_CHROMIUM"] ?? "/usr/bin/chromium"
+const browser = fs.existsSync(chromium)
+if (!browser) {
+  process.stdout.write(
+    `@weft/console: browser tests skipped: no Chromium at ${chromium} (install it with \`apt-get install -y chromium\`, or set WEFT_CHROMIUM to a Chromium binary, then run \`pnpm --filter @weft/console test\`)\n`
+  )
+}
+
+export default mergeConfig(
+  shared,
+  defineConfig({
+    test: {
+      exclude: browser ? configDefaults.exclude : [...configDefaults.exclude, "test/browser/**"],
+      globalSetup: browser ? ["test/support/build.ts"] : [],
+      // Each browser test runs a server and a Chromium: one file at a time on small machines.
+      fileParallelism: false,
+      testTimeout: 90_000,
+      // Pages update from streams and a 3 s poll: wait for what they show, not for a time.
+      expect: { poll: { timeout: 20_000, interval: 100 } },
+      hookTimeout: 90_000
+    }
+  })
+)
