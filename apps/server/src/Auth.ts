@@ -1,20 +1,29 @@
 /**
- * Optional bearer-token access control.
+ * Optional bearer-token access control: the server side of `Access` (`@weft/resource`).
  *
- * - `WEFT_API_TOKEN` grants everything except status updates;
- * - `WEFT_RUNNER_TOKEN` grants status updates and reads (a runner reports progress and
- *   may watch);
- * - with neither set, the API is open, and the server refuses to listen on an address
- *   other than loopback unless `WEFT_ALLOW_UNAUTHENTICATED=1`.
+ * Every endpoint declares in the contract the access it needs (`Access.read`, `write`,
+ * `report`), as an `HttpApiMiddleware` with the bearer scheme; this module implements
+ * those middlewares:
  *
- * `/health`, `/openapi.json` and `/docs` stay open. Tokens are compared in constant time
- * and never logged. A missing or unknown token is 401 UNAUTHENTICATED; a valid token of
- * the wrong role is 403 PERMISSION_DENIED.
+ * - the `Authenticator` turns the request's `Authorization: Bearer <token>` into a
+ *   `Caller` (name, role, orgs), or fails 401 UNAUTHENTICATED. Today its credentials are
+ *   `WEFT_API_TOKEN` (role `operator`: everything but status updates) and
+ *   `WEFT_RUNNER_TOKEN` (role `runner`: reads and status updates); with neither set the
+ *   API is open and every caller is `anonymous` with role `admin`, and the server refuses
+ *   to listen on an address other than loopback unless `WEFT_ALLOW_UNAUTHENTICATED=1`;
+ * - each access middleware authenticates, checks the role against the endpoint's level
+ *   (403 PERMISSION_DENIED) and provides the `Caller` to the handler;
+ * - `layer`, around the whole app, asks unknown routes for a valid token too (no probing
+ *   without one) and answers every 401 with `WWW-Authenticate: Bearer realm="weft"`.
+ *
+ * `/health`, `/openapi.json` and `/docs` declare no access and stay open. Tokens are
+ * compared in constant time (as SHA-256 digests, so lengths do not leak either) and
+ * never logged.
  */
-import { HttpApiBuilder, type HttpApp, HttpServerRequest } from "@effect/platform"
+import { HttpApiBuilder, type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { WeftApi } from "@weft/api"
-import { PermissionDenied, Unauthenticated } from "@weft/resource"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Access, PermissionDenied, Unauthenticated } from "@weft/resource"
+import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 
 export interface AuthConfigShape {
@@ -63,64 +72,181 @@ export const checkExposure = (config: AuthConfigShape, host: string): Effect.Eff
       )
     )
 
-type Role = "api" | "runner"
+/**
+ * What is odd about a configuration, one line each: with one token alone, a whole role
+ * is missing (nobody can report status, or nobody can create anything).
+ */
+export const warnings = (config: AuthConfigShape): ReadonlyArray<string> => {
+  const api = Option.isSome(config.apiToken)
+  const runner = Option.isSome(config.runnerToken)
+  if (api && !runner) {
+    return ["WEFT_API_TOKEN is set but WEFT_RUNNER_TOKEN is not: no caller can update execution status"]
+  }
+  if (runner && !api) {
+    return ["WEFT_RUNNER_TOKEN is set but WEFT_API_TOKEN is not: no caller can create, change or delete anything"]
+  }
+  if (api && runner && Redacted.value(config.apiToken.value) === Redacted.value(config.runnerToken.value)) {
+    return ["WEFT_API_TOKEN and WEFT_RUNNER_TOKEN are the same token: it acts as the API token only"]
+  }
+  return []
+}
+
+/** Logs each of `warnings` at warning level. */
+export const logWarnings = (config: AuthConfigShape): Effect.Effect<void> =>
+  Effect.forEach(warnings(config), (line) => Effect.logWarning(line), { discard: true })
+
+// --- authentication -------------------------------------------------------------------
+
+/** The callers of the two configured tokens, and of an open API. */
+export const apiCaller: Access.CallerShape = { name: "api-token", role: "operator", orgs: "*" }
+export const runnerCaller: Access.CallerShape = { name: "runner-token", role: "runner", orgs: "*" }
+export const anonymous: Access.CallerShape = { name: "anonymous", role: "admin", orgs: "*" }
+
+export interface AuthenticatorShape {
+  /** Whether credentials are configured; when not, everyone is `anonymous`. */
+  readonly enabled: boolean
+  /** The caller an `Authorization` header presents: 401 for a missing or unknown token. */
+  readonly authenticate: (authorization: string | undefined) => Effect.Effect<Access.CallerShape, Unauthenticated>
+}
+
+interface Credential {
+  readonly digest: Buffer
+  readonly caller: Access.CallerShape
+}
 
 const digest = (value: string) => createHash("sha256").update(value).digest()
 
-/** Which role a presented token has, compared in constant time. */
-const roleOf = (config: AuthConfigShape, presented: string): Role | undefined => {
-  const given = digest(presented)
-  const matches = (expected: Option.Option<Redacted.Redacted<string>>) =>
-    Option.isSome(expected) && timingSafeEqual(given, digest(Redacted.value(expected.value)))
-  // Evaluate both, so timing does not tell which one matched.
-  const api = matches(config.apiToken)
-  const runner = matches(config.runnerToken)
-  return api ? "api" : runner ? "runner" : undefined
+/** `Bearer <token>`, the scheme matched case-insensitively (RFC 9110 §11.1). */
+const bearerToken = (authorization: string | undefined): string | undefined => {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")
+  return match === null ? undefined : match[1]
 }
 
+export const makeAuthenticator = (config: Option.Option<AuthConfigShape>): AuthenticatorShape => {
+  const credentials: ReadonlyArray<Credential> = Option.match(config, {
+    onNone: () => [],
+    onSome: (config) => [
+      ...Option.toArray(Option.map(config.apiToken, (t) => ({ digest: digest(Redacted.value(t)), caller: apiCaller }))),
+      ...Option.toArray(
+        Option.map(config.runnerToken, (t) => ({ digest: digest(Redacted.value(t)), caller: runnerCaller }))
+      )
+    ]
+  })
+  if (credentials.length === 0) {
+    return { enabled: false, authenticate: () => Effect.succeed(anonymous) }
+  }
+  return {
+    enabled: true,
+    authenticate: (authorization) => {
+      const presented = bearerToken(authorization)
+      if (presented === undefined) {
+        return Effect.fail(
+          new Unauthenticated({
+            message: authorization === undefined ? "a bearer token is required" : "the bearer token is not valid"
+          })
+        )
+      }
+      const given = digest(presented)
+      // Compare with every credential, so timing does not tell which one matched.
+      let found: Access.CallerShape | undefined
+      for (const credential of credentials) {
+        if (timingSafeEqual(given, credential.digest) && found === undefined) found = credential.caller
+      }
+      return found === undefined
+        ? Effect.fail(new Unauthenticated({ message: "the bearer token is not valid" }))
+        : Effect.succeed(found)
+    }
+  }
+}
+
+export class Authenticator extends Context.Tag("@weft/server/Authenticator")<Authenticator, AuthenticatorShape>() {}
+
+/** From `AuthConfig` when one is provided; an open API otherwise. */
+export const AuthenticatorLive = Layer.effect(
+  Authenticator,
+  Effect.map(Effect.serviceOption(AuthConfig), makeAuthenticator)
+)
+
+// --- the access middlewares -----------------------------------------------------------
+
+const denied = (caller: Access.CallerShape, level: Access.Level) =>
+  new PermissionDenied({
+    message: `the token "${caller.name}" has the role ${caller.role}, which may not ${
+      Access.describe(level)
+    } (roles allowed: ${Access.rolesFor(level).join(", ")})`
+  })
+
 /**
- * The status update is the API's only PATCH route, so the method decides: matching the
- * path instead would have to mirror the router's case folding, slash merging and
- * percent-decoding exactly (a test pins the "only PATCH" fact).
+ * The middleware of one access level. The framework's own decoding of the bearer value
+ * does not check the scheme, so the header is read here.
  */
-const isStatusUpdate = (method: string) => method === "PATCH"
+const authorize = (authenticator: AuthenticatorShape, level: Access.Level) => ({
+  bearer: (_: Redacted.Redacted) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.filterOrFail(
+        authenticator.authenticate(request.headers["authorization"]),
+        (caller) => Access.permits(caller.role, level),
+        (caller) => denied(caller, level)
+      ))
+})
 
-const isRead = (method: string) => method === "GET" || method === "HEAD"
+/** Implements `Access.Read`, `Access.Write` and `Access.Report`. */
+export const AccessLive = Layer.mergeAll(
+  Layer.effect(Access.Read, Effect.map(Authenticator, (a) => authorize(a, "read"))),
+  Layer.effect(Access.Write, Effect.map(Authenticator, (a) => authorize(a, "write"))),
+  Layer.effect(Access.Report, Effect.map(Authenticator, (a) => authorize(a, "report")))
+).pipe(Layer.provideMerge(AuthenticatorLive))
 
-const isOpen = (path: string) => path === "/health" || path === "/openapi.json" || path === "/docs"
+// --- around the app ---------------------------------------------------------------------
 
-/** What a role may do: the API token everything but status updates; the runner reads and status updates. */
-export const allows = (role: Role, method: string): boolean =>
-  role === "api" ? !isStatusUpdate(method) : isStatusUpdate(method) || isRead(method)
+export const realm = "weft"
 
+const isOpen = (url: string) => {
+  const path = url.split("?", 1)[0]
+  return path === "/health" || path === "/openapi.json" || path === "/docs"
+}
+
+const isRouteNotFound = (error: unknown): error is { readonly request: HttpServerRequest.HttpServerRequest } =>
+  typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === "RouteNotFound"
+
+const encodeUnauthenticated = Schema.encodeSync(Unauthenticated)
+
+/**
+ * A 401 with its challenge (RFC 6750 §3): the realm, and `error="invalid_token"` when
+ * the request carried credentials that were refused.
+ */
+export const challenge = (error: Unauthenticated, request: HttpServerRequest.HttpServerRequest) =>
+  HttpServerResponse.unsafeJson(encodeUnauthenticated(error), {
+    status: 401,
+    headers: {
+      "www-authenticate": request.headers["authorization"] === undefined
+        ? `Bearer realm="${realm}"`
+        : `Bearer realm="${realm}", error="invalid_token"`
+    }
+  })
+
+/**
+ * Around the whole app: an unknown route (or a known one with another method) needs a
+ * valid token before it is told so, and every 401 carries `WWW-Authenticate`.
+ */
 export const layer = HttpApiBuilder.middleware(
   WeftApi,
   Effect.gen(function*() {
-    const provided = yield* Effect.serviceOption(AuthConfig)
-    if (Option.isNone(provided) || !isEnabled(provided.value)) return (app: HttpApp.Default) => app
-    const config = provided.value
+    const authenticator = yield* Authenticator
     return (app: HttpApp.Default) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const path = request.url.split("?", 1)[0]
-        if (isOpen(path)) return yield* app
-        const header = request.headers["authorization"] ?? ""
-        const match = /^Bearer\s+(.+)$/i.exec(header)
-        const role = match === null ? undefined : roleOf(config, match[1].trim())
-        if (role === undefined) {
-          return yield* new Unauthenticated({
-            message: match === null ? "a bearer token is required" : "the bearer token is not valid"
-          })
-        }
-        if (!allows(role, request.method)) {
-          return yield* new PermissionDenied({
-            message: role === "api"
-              ? "status updates need the runner token"
-              : "the runner token allows reads and status updates only"
-          })
-        }
-        return yield* app
+        return yield* app.pipe(
+          Effect.catchIf(
+            (error) => authenticator.enabled && isRouteNotFound(error) && !isOpen(request.url),
+            (error) => Effect.zipRight(authenticator.authenticate(request.headers["authorization"]), Effect.fail(error))
+          ),
+          Effect.catchIf(
+            (error): error is Unauthenticated => error instanceof Unauthenticated,
+            (error) => Effect.succeed(challenge(error, request))
+          )
+        )
       })
   }),
   { withContext: true }
-)
+).pipe(Layer.provide(AuthenticatorLive))

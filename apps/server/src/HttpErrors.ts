@@ -1,14 +1,23 @@
 /**
  * Puts every error into the contract's `{code, message}` shape: the framework's own
  * (schema decode failures of path, query and body, malformed JSON, unknown routes,
- * bodies over the limit) as well as defects, which are logged with their cause and
- * answered 500 INTERNAL without details.
+ * known routes with another method, bodies over the limit) as well as defects, which
+ * are logged with their cause and answered 500 INTERNAL without details.
  */
-import { Headers, HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
+import {
+  Headers,
+  HttpApiBuilder,
+  type HttpApp,
+  HttpIncomingMessage,
+  type HttpRouter,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
-import { clip, formatPath, Internal, InvalidArgument, NotFound, PayloadTooLarge } from "@weft/resource"
-import { Cause, Effect, identity, Option } from "effect"
+import { clip, formatPath, Internal, InvalidArgument, MethodNotAllowed, NotFound, PayloadTooLarge } from "@weft/resource"
+import { Cause, Chunk, Effect, identity, Layer, Option, Schema } from "effect"
+import * as FindMyWay from "find-my-way-ts"
 import { IncomingMessage } from "node:http"
 import { ServerConfig } from "./ServerConfig.js"
 
@@ -84,6 +93,36 @@ export const nestedDeeperThan = (text: string, max: number): boolean => {
 
 type Mapped = InvalidArgument | NotFound | PayloadTooLarge | Internal
 
+const methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const
+
+/**
+ * The methods each path of the app's router answers, found the way the router finds a
+ * route (same matcher, same case, slash and escape handling), so that a known path
+ * asked with another method is told which ones it has.
+ */
+const makeAllowed = (router: HttpRouter.HttpRouter<any, any>) => {
+  const matcher = FindMyWay.make<true>()
+  Chunk.forEach(router.routes, (route) => {
+    if (route.method === "*") matcher.all(route.path, true)
+    else matcher.on(route.method, route.path, true)
+  })
+  return (url: string): ReadonlyArray<string> =>
+    methods.filter((method) =>
+      matcher.find(method, url) !== undefined || (method === "HEAD" && matcher.find("GET", url) !== undefined)
+    )
+}
+
+const encodeMethodNotAllowed = Schema.encodeSync(MethodNotAllowed)
+
+/** 405 in the contract's shape, with the path's methods in `Allow` (RFC 9110 §15.5.6). */
+const methodNotAllowed = (method: string, allowed: ReadonlyArray<string>) =>
+  HttpServerResponse.unsafeJson(
+    encodeMethodNotAllowed(
+      new MethodNotAllowed({ message: `method ${method} is not allowed here; allowed: ${allowed.join(", ")}` })
+    ),
+    { status: 405, headers: { allow: allowed.join(", ") } }
+  )
+
 /** Translates one failure; `undefined` leaves it as it is. */
 const translate = (error: unknown, tooLarge: () => PayloadTooLarge): Mapped | undefined => {
   const tagged = error as { readonly _tag?: string; readonly request?: { method: string; url: string } }
@@ -103,6 +142,14 @@ export const layer = HttpApiBuilder.middleware(
   WeftApi,
   Effect.gen(function*() {
     const config = yield* ServerConfig
+    // The router the groups add their routes to (the same instance: layers are memoised).
+    const routes = yield* HttpApiBuilder.Router
+    let allowed: { readonly router: unknown; readonly find: (url: string) => ReadonlyArray<string> } | undefined
+    const allowedMethods = (url: string) =>
+      Effect.map(routes.router, (router) => {
+        if (allowed?.router !== router) allowed = { router, find: makeAllowed(router) }
+        return allowed.find(url)
+      })
     const limit = Option.some(config.maxBodyBytes)
     const tooLarge = () =>
       new PayloadTooLarge({ message: `request body is over the limit of ${config.maxBodyBytes} bytes` })
@@ -135,12 +182,20 @@ export const layer = HttpApiBuilder.middleware(
           asJson === request ? identity : Effect.provideService(HttpServerRequest.HttpServerRequest, asJson)
         )
       }).pipe(
-        Effect.catchAllCause((cause): Effect.Effect<never, any> => {
+        Effect.catchAllCause((cause): Effect.Effect<HttpServerResponse.HttpServerResponse, any> => {
           // The framework reads the body with `orDie`: malformed JSON and bodies over the
           // limit arrive as a defect carrying a RequestError, not as a failure.
           const failure = Option.orElse(Cause.failureOption(cause), () =>
             Option.filter(Cause.dieOption(cause), isRequestError))
           if (Option.isSome(failure)) {
+            const error = failure.value as { readonly _tag?: string; readonly request?: HttpServerRequest.HttpServerRequest }
+            if (error._tag === "RouteNotFound" && error.request !== undefined) {
+              const request = error.request
+              return Effect.flatMap(allowedMethods(request.url), (allowed) =>
+                allowed.length > 0
+                  ? Effect.succeed(methodNotAllowed(request.method, allowed))
+                  : Effect.fail(translate(error, tooLarge)!))
+            }
             const mapped = translate(failure.value, tooLarge)
             return mapped === undefined ? Effect.failCause(cause) : Effect.fail(mapped)
           }
@@ -152,4 +207,4 @@ export const layer = HttpApiBuilder.middleware(
       )
   }),
   { withContext: true }
-)
+).pipe(Layer.provide(HttpApiBuilder.Router.Live))

@@ -40,7 +40,8 @@ export const ServicesLive = WorkflowExecutions.Default.pipe(
 
 /** Every group's handlers. */
 export const HandlersLive = Layer.mergeAll(SystemLive, WorkflowsLive, WorkflowInstancesLive, WorkflowExecutionsLive).pipe(
-  Layer.provide(ServicesLive)
+  Layer.provide(ServicesLive),
+  Layer.provide(Auth.AccessLive)
 )
 
 export const ApiLive = HttpApiBuilder.api(WeftApi).pipe(Layer.provide(HandlersLive))

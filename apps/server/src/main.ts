@@ -28,6 +28,7 @@ const main = Effect.gen(function*() {
   const config = yield* ServerConfig.fromEnv
   const auth = yield* Auth.fromEnv
   yield* Auth.checkExposure(auth, config.host)
+  yield* Auth.logWarnings(auth)
   return yield* serve.pipe(
     Effect.scoped,
     Effect.provide(ServerLive.pipe(Layer.provide(ServerConfig.layer(config)))),

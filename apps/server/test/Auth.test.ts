@@ -14,10 +14,16 @@
  * - tokens never appear in stdout or stderr, even with request logs on;
  * - with no tokens, a non-loopback `WEFT_HOST` exits 1 unless `WEFT_ALLOW_UNAUTHENTICATED=1`.
  */
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { WeftApi } from "@weft/api"
+import { Access, Caller, NotFound } from "@weft/resource"
+import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as net from "node:net"
 import * as Auth from "../src/Auth.js"
+import * as HttpErrors from "../src/HttpErrors.js"
+import * as ServerConfig from "../src/ServerConfig.js"
 import * as Load from "./support/Load.js"
 import * as Proc from "./support/Process.js"
 import * as TestServer from "./support/TestServer.js"
@@ -298,6 +304,204 @@ describe("authentication (in process)", () => {
     })))
 })
 
+describe("challenge", () => {
+  it.live("every 401 carries WWW-Authenticate: Bearer with the realm; invalid_token when a token was refused", () =>
+    withAuth(Effect.gen(function*() {
+      const ids = idsOf(yield* fixtures)
+      const base = yield* TestServer.baseUrl
+      const cases: ReadonlyArray<[string, string, Record<string, string>, string]> = [
+        ["GET", "/v1/workflows", {}, `Bearer realm="weft"`],
+        ["PATCH", `/v1/workflow-executions/${ids.execution}/status`, {}, `Bearer realm="weft"`],
+        ["GET", "/v1/workflows", { authorization: "Bearer wrong" }, `Bearer realm="weft", error="invalid_token"`],
+        ["GET", "/v1/workflows", { authorization: `Basic ${API_TOKEN}` }, `Bearer realm="weft", error="invalid_token"`],
+        ["DELETE", `/v1/workflows/${ids.workflow}`, { authorization: "Bearer wrong" }, `Bearer realm="weft", error="invalid_token"`],
+        // Unknown routes, and known ones with another method, want a token first.
+        ["GET", "/v1/nope", {}, `Bearer realm="weft"`],
+        ["PATCH", "/v1/workflows", {}, `Bearer realm="weft"`]
+      ]
+      for (const [method, path, headers, expected] of cases) {
+        const res = yield* Effect.promise(() => fetch(base + path, { method, headers }))
+        const body: any = yield* Effect.promise(() => res.json())
+        assert.strictEqual(res.status, 401, `${method} ${path}`)
+        assert.strictEqual(body.code, "UNAUTHENTICATED")
+        assert.strictEqual(res.headers.get("www-authenticate"), expected, `${method} ${path}`)
+      }
+      // A 403 is not a challenge: the token is fine, its role is not.
+      const denied = yield* Effect.promise(() =>
+        fetch(`${base}/v1/workflows/${ids.workflow}`, { method: "DELETE", headers: runner }))
+      assert.strictEqual(denied.status, 403)
+      assert.isNull(denied.headers.get("www-authenticate"))
+      // With a valid token, an unknown route is a plain 404, a known path with another method 405.
+      expectCode(yield* call("GET", "/v1/nope", runner), 404, "NOT_FOUND", "unknown route with a token")
+      expectCode(yield* call("PATCH", "/v1/workflows", runner), 405, "METHOD_NOT_ALLOWED", "wrong method with a token")
+    })))
+})
+
+describe("access in the contract", () => {
+  const spec = OpenApi.fromApi(WeftApi)
+
+  it("/openapi.json declares the bearer scheme", () => {
+    const scheme = spec.components.securitySchemes[Access.schemeName] as any
+    assert.strictEqual(scheme.type, "http")
+    assert.strictEqual(scheme.scheme, "bearer")
+    assert.include(scheme.description, "WEFT_API_TOKEN")
+  })
+
+  it("every operation states its security: the roles the endpoint declares, none for /health", () => {
+    const expected: Record<string, ReadonlyArray<string>> = {
+      "get /health": [],
+      "get /v1/workflows": ["admin", "operator", "runner", "viewer"],
+      "post /v1/workflows": ["admin", "operator"],
+      "delete /v1/workflow-instances/{id}": ["admin", "operator"],
+      "get /v1/workflow-executions/{id}/watch": ["admin", "operator", "runner", "viewer"],
+      "put /v1/workflow-executions/{id}": ["admin", "operator"],
+      "patch /v1/workflow-executions/{id}/status": ["admin", "runner"]
+    }
+    for (const [operation, roles] of Object.entries(expected)) {
+      const [method, path] = operation.split(" ")
+      const op = (spec.paths as any)[path][method]
+      assert.deepStrictEqual(op.security, roles.length === 0 ? [] : [{ bearer: roles }], operation)
+      if (roles.length > 0) {
+        assert.include(op.description, "**Access:**", operation)
+        assert.property(op.responses, "401", operation)
+        assert.property(op.responses, "403", operation)
+      }
+    }
+    // Nothing outside /health is open.
+    for (const [path, methods] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(methods as Record<string, any>)) {
+        if (path === "/health") continue
+        assert.strictEqual(op.security.length, 1, `${method} ${path} declares its access`)
+      }
+    }
+  })
+
+  it("every endpoint but the system group's declares exactly one access level", () => {
+    const missing: Array<string> = []
+    HttpApi.reflect(WeftApi, {
+      onGroup: () => {},
+      onEndpoint: ({ endpoint, group, middleware }) => {
+        const levels = Access.levelOf(middleware)
+        if (group.identifier !== "system" && levels.length !== 1) {
+          missing.push(`${endpoint.method} ${endpoint.path}: ${levels.join(", ") || "none"}`)
+        }
+      }
+    })
+    assert.deepStrictEqual(missing, [])
+  })
+
+  it("Access.permits: the role table", () => {
+    const table = Access.Roles.map((role) => [role, ...(["read", "write", "report"] as const).map((l) => Access.permits(role, l))])
+    assert.deepStrictEqual(table, [
+      ["admin", true, true, true],
+      ["operator", true, true, false],
+      ["runner", true, false, true],
+      ["viewer", true, false, false]
+    ])
+  })
+})
+
+// --- roles come from the endpoint's declaration, not from its method -------------------
+
+const Who = Schema.Struct({ name: Schema.String, role: Schema.String })
+
+/** A GET that needs write access, a DELETE that needs only read, a POST for runners. */
+class ProbeApi extends HttpApiGroup.make("probe", { topLevel: true })
+  .add(Access.write(HttpApiEndpoint.get("adminRead", "/probe/guarded").addSuccess(Who)))
+  .add(Access.read(HttpApiEndpoint.del("harmless", "/probe/harmless").addSuccess(Who)))
+  .add(Access.report(HttpApiEndpoint.post("report", "/probe/report").addSuccess(Who)))
+{}
+
+const ProbeHttpApi = HttpApi.make("weft").add(ProbeApi).addError(NotFound)
+
+const whoAmI = Effect.map(Caller, (caller) => ({ name: caller.name, role: caller.role }))
+
+const ProbeLive = HttpApiBuilder.group(ProbeHttpApi, "probe", (handlers) =>
+  handlers.handle("adminRead", () => whoAmI).handle("harmless", () => whoAmI).handle("report", () => whoAmI))
+
+const probeServer = (tokens: Layer.Layer<Auth.AuthConfig> | undefined) => {
+  const server = HttpApiBuilder.serve().pipe(
+    Layer.provide(HttpErrors.layer),
+    Layer.provide(Auth.layer),
+    Layer.provide(HttpApiBuilder.api(ProbeHttpApi).pipe(Layer.provide(ProbeLive), Layer.provide(Auth.AccessLive))),
+    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provide(ServerConfig.layer(ServerConfig.defaults))
+  )
+  return tokens === undefined ? server : Layer.provide(server, tokens)
+}
+
+describe("per-endpoint roles", () => {
+  it.live("the declared level decides, whatever the method; the handler sees the Caller", () =>
+    Effect.gen(function*() {
+      const base = yield* TestServer.baseUrl
+      const send = (method: string, path: string, headers: Record<string, string>) =>
+        Effect.promise(async () => {
+          const res = await fetch(base + path, { method, headers })
+          return { status: res.status, body: (await res.json()) as any }
+        })
+      // A GET declared `write`: the runner token may not, the API token may.
+      expectCode(yield* send("GET", "/probe/guarded", runner), 403, "PERMISSION_DENIED", "runner GET write")
+      assert.deepStrictEqual((yield* send("GET", "/probe/guarded", api)).body, { name: "api-token", role: "operator" })
+      // A DELETE declared `read`: both tokens may.
+      assert.deepStrictEqual((yield* send("DELETE", "/probe/harmless", runner)).body, { name: "runner-token", role: "runner" })
+      assert.deepStrictEqual((yield* send("DELETE", "/probe/harmless", api)).body, { name: "api-token", role: "operator" })
+      // A POST declared `report`: the runner token only.
+      assert.deepStrictEqual((yield* send("POST", "/probe/report", runner)).body, { name: "runner-token", role: "runner" })
+      const denied = yield* send("POST", "/probe/report", api)
+      expectCode(denied, 403, "PERMISSION_DENIED", "API token POST report")
+      assert.include(denied.body.message, "roles allowed: admin, runner")
+      expectCode(yield* send("GET", "/probe/guarded", {}), 401, "UNAUTHENTICATED", "no token")
+    }).pipe(Effect.provide(probeServer(Auth.layerTokens({ apiToken: API_TOKEN, runnerToken: RUNNER_TOKEN })))))
+
+  it.live("without tokens every endpoint is open and the caller is anonymous, with the admin role", () =>
+    Effect.gen(function*() {
+      const base = yield* TestServer.baseUrl
+      for (const [method, path] of [["GET", "/probe/guarded"], ["DELETE", "/probe/harmless"], ["POST", "/probe/report"]]) {
+        const res = yield* Effect.promise(() => fetch(base + path, { method, headers: { authorization: "Bearer anything" } }))
+        assert.strictEqual(res.status, 200, `${method} ${path}`)
+        assert.deepStrictEqual(yield* Effect.promise(() => res.json()), { name: "anonymous", role: "admin" })
+      }
+    }).pipe(Effect.provide(probeServer(undefined))))
+})
+
+describe("authenticator", () => {
+  const authenticator = Auth.makeAuthenticator(Option.some({
+    apiToken: Option.some(Redacted.make(API_TOKEN)),
+    runnerToken: Option.some(Redacted.make(RUNNER_TOKEN)),
+    allowUnauthenticated: false
+  }))
+
+  it.effect("a bearer token, its scheme in any case, resolves to its caller; anything else is 401", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* authenticator.authenticate(`Bearer ${API_TOKEN}`), Auth.apiCaller)
+      assert.deepStrictEqual(yield* authenticator.authenticate(`bEaReR \t${RUNNER_TOKEN} `), Auth.runnerCaller)
+      for (const header of [undefined, "", "Bearer", `Bearer${API_TOKEN}`, `Token ${API_TOKEN}`, `Bearer ${API_TOKEN}x`]) {
+        const error = yield* Effect.flip(authenticator.authenticate(header))
+        assert.strictEqual(error.code, "UNAUTHENTICATED", String(header))
+      }
+    }))
+})
+
+describe("startup warnings", () => {
+  const config = (api: string | undefined, runner: string | undefined): Auth.AuthConfigShape => ({
+    apiToken: Option.map(Option.fromNullable(api), Redacted.make),
+    runnerToken: Option.map(Option.fromNullable(runner), Redacted.make),
+    allowUnauthenticated: false
+  })
+
+  it("one line when only one token is set, or both are the same; none otherwise", () => {
+    assert.deepStrictEqual(Auth.warnings(config(undefined, undefined)), [])
+    assert.deepStrictEqual(Auth.warnings(config(API_TOKEN, RUNNER_TOKEN)), [])
+    const [apiOnly] = Auth.warnings(config(API_TOKEN, undefined))
+    assert.include(apiOnly, "WEFT_RUNNER_TOKEN is not")
+    assert.include(apiOnly, "no caller can update execution status")
+    const [runnerOnly] = Auth.warnings(config(undefined, RUNNER_TOKEN))
+    assert.include(runnerOnly, "WEFT_API_TOKEN is not")
+    assert.include(runnerOnly, "no caller can create")
+    assert.strictEqual(Auth.warnings(config(API_TOKEN, API_TOKEN)).length, 1)
+  })
+})
+
 // --- as a process ---------------------------------------------------------------------
 
 describe("authentication (process)", () => {
@@ -358,6 +562,19 @@ describe("authentication (process)", () => {
         // Nor a large part of it.
         assert.notInclude(output, secret.slice(0, 16))
       }
+    }).pipe(Effect.scoped), 30_000)
+
+  it.live("with only the API token, the server starts and warns once that nobody can update status", () =>
+    Effect.gen(function*() {
+      const server = yield* Proc.start({ env: { WEFT_DB: ":memory:", WEFT_LOG_REQUESTS: "false", WEFT_API_TOKEN: API_TOKEN } })
+      const warnings = server.lines().filter((line) => line.includes("WEFT_RUNNER_TOKEN is not"))
+      assert.strictEqual(warnings.length, 1, server.stdout())
+      const entry = JSON.parse(warnings[0])
+      assert.strictEqual(entry.logLevel, "WARN")
+      assert.include(entry.message, "no caller can update execution status")
+      assert.notInclude(server.stdout() + server.stderr(), API_TOKEN)
+      yield* server.kill("SIGTERM")
+      assert.strictEqual((yield* server.waitExit("15 seconds")).code, 0)
     }).pipe(Effect.scoped), 30_000)
 
   it.live("with no tokens, a non-loopback WEFT_HOST exits 1", () =>

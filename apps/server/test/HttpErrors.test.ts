@@ -151,10 +151,36 @@ describe("unknown routes", () => {
       assert.include(res.json.message, "/nope")
     }).pipe(withApp()))
 
-  it.live("POST /health (wrong method on a known path) is 404 NOT_FOUND", () =>
+  it.live("POST /health (wrong method on a known path) is 405 METHOD_NOT_ALLOWED with Allow", () =>
     Effect.gen(function*() {
       const res = yield* raw({ method: "POST", path: "/health", body: ["{}"], headers: { "content-type": "application/json" } })
-      assertContractError(res, 404, "NOT_FOUND")
+      assertContractError(res, 405, "METHOD_NOT_ALLOWED")
+      assert.strictEqual(res.headers["allow"], "GET, HEAD")
+      assert.include(res.json.message, "POST")
+    }).pipe(withApp()))
+
+  it.live("a known path with another method is 405 whose Allow lists exactly that path's methods", () =>
+    Effect.gen(function*() {
+      const id = "wfl-00000000000000000000000000"
+      const cases: ReadonlyArray<[string, string, string]> = [
+        ["PATCH", "/v1/workflows", "GET, HEAD, POST"],
+        ["PUT", "/v1/workflows/by-slug/greeter", "GET, HEAD"],
+        ["POST", `/v1/workflows/${id}`, "GET, HEAD, PUT, DELETE"],
+        ["GET", `/v1/workflow-executions/${id}/status`, "PATCH"],
+        ["PUT", `/v1/workflow-executions/${id}/watch`, "GET, HEAD"],
+        // The router's spellings (case, trailing and duplicate slashes) count as the path.
+        ["GET", `/V1/Workflow-Executions/${id}/status/`, "PATCH"],
+        ["DELETE", "/openapi.json", "GET, HEAD"],
+        ["OPTIONS", "/v1/workflow-instances", "GET, HEAD, POST"]
+      ]
+      for (const [method, path, allow] of cases) {
+        const res = yield* raw({ method, path, ...(method === "GET" || method === "OPTIONS" ? {} : { body: ["{}"] }) })
+        assertContractError(res, 405, "METHOD_NOT_ALLOWED")
+        assert.strictEqual(res.headers["allow"], allow, `${method} ${path}`)
+      }
+      // The method a path has still works (control), and unknown paths stay 404.
+      assert.strictEqual((yield* raw({ method: "GET", path: `/v1/workflows/${id}` })).status, 404)
+      assertContractError(yield* raw({ method: "PATCH", path: "/v1/workflows/a/b/c" }), 404, "NOT_FOUND")
     }).pipe(withApp()))
 
   it.live("an unknown route under /v1 with a query string is 404 NOT_FOUND", () =>

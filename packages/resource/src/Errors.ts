@@ -46,6 +46,12 @@ export class NotFound extends Schema.TaggedError<NotFound>()(
   }
 }
 
+export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()(
+  "MethodNotAllowed",
+  { code: code("METHOD_NOT_ALLOWED"), message: Schema.String },
+  HttpApiSchema.annotations({ status: 405, description: "The route exists, with other methods (see `Allow`)" })
+) {}
+
 export class AlreadyExists extends Schema.TaggedError<AlreadyExists>()(
   "AlreadyExists",
   { code: code("ALREADY_EXISTS"), message: Schema.String },
@@ -99,6 +105,7 @@ export type CanonicalError =
   | Unauthenticated
   | PermissionDenied
   | NotFound
+  | MethodNotAllowed
   | AlreadyExists
   | FailedPrecondition
   | Aborted

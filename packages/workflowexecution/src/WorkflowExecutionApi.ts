@@ -1,9 +1,13 @@
 /**
- * The HTTP contract of the WorkflowExecution kind (`/v1/workflow-executions`).
+ * The HTTP contract of the WorkflowExecution kind (`/v1/workflow-executions`). Each
+ * endpoint declares the access it needs (`Access`) and is documented for
+ * `/openapi.json` (`ApiDocs`).
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import {
   Aborted,
+  Access,
+  ApiDocs,
   FailedPrecondition,
   InvalidArgument,
   NotFound,
@@ -41,11 +45,89 @@ export const ListWorkflowExecutionsParams = Schema.Struct({
   org: Schema.optional(Schema.String)
 })
 
+/** A run of a workflow's default instance, with its input. */
+export const exampleExecution = {
+  apiVersion: "agentic.stigmer.ai/v1",
+  kind: "WorkflowExecution",
+  metadata: { org: "acme", ownerScope: "organization" },
+  spec: {
+    workflowId: "wfl-01jd8x3k4q9v2m7n5p6r8s0t1w",
+    triggerMessage: "greet a new customer",
+    triggerMetadata: { name: "Jane" },
+    runtimeEnv: { REGION: { value: "eu-west-1" } }
+  }
+}
+
+/** A runner reporting that a run has started and its first task is running. */
+export const exampleStarted = {
+  phase: "EXECUTION_IN_PROGRESS",
+  tasks: [
+    { taskId: "compose", taskName: "compose", taskType: "WORKFLOW_TASK_TRANSFORM", status: "WORKFLOW_TASK_IN_PROGRESS" },
+    { taskId: "post", taskName: "post", taskType: "WORKFLOW_TASK_API_CALL", status: "WORKFLOW_TASK_PENDING" }
+  ]
+}
+
+/** A runner reporting the end of a run. */
+export const exampleCompleted = {
+  phase: "EXECUTION_COMPLETED",
+  tasks: [
+    { taskId: "compose", taskName: "compose", status: "WORKFLOW_TASK_COMPLETED", output: { greeting: "Hello, Jane" } },
+    { taskId: "post", taskName: "post", status: "WORKFLOW_TASK_COMPLETED", output: { sent: true } }
+  ],
+  output: { sent: true }
+}
+
+const ifMatch = "`If-Match` (an ETag such as `\"3\"`, a list, or `*`) makes it conditional: 412 ABORTED unless it matches."
+
+const runExamples = {
+  byWorkflow: { summary: "A run of a workflow's default instance", value: exampleExecution }
+}
+
 export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions")
-  .add(ResourceApi.create(path, WorkflowExecution, WorkflowExecutionInput))
-  .add(ResourceApi.list(path, WorkflowExecution, ListWorkflowExecutionsParams))
-  .add(ResourceApi.get(path, WorkflowExecution))
-  .add(ResourceApi.update(path, WorkflowExecution, WorkflowExecutionInput))
+  .add(
+    ResourceApi.create(path, WorkflowExecution, WorkflowExecutionInput).pipe(
+      Access.write,
+      ApiDocs.document({
+        summary: "Start a workflow execution",
+        description: "Creates a run of `spec.workflowInstanceId`, or of the default instance of " +
+          "`spec.workflowId` (created if the workflow has none); one of them is required (400), and must " +
+          "exist (404). The name defaults to `<instance slug>-<UTC yyyyMMdd-HHmmss>`. Answers 201 in phase " +
+          "`EXECUTION_PENDING`.",
+        examples: runExamples
+      })
+    )
+  )
+  .add(
+    ResourceApi.list(path, WorkflowExecution, ListWorkflowExecutionsParams).pipe(
+      Access.read,
+      ApiDocs.document({
+        summary: "List workflow executions",
+        description: "Newest first, in pages of `pageSize` (default 50, at most 1000); pass the answer's " +
+          "`nextPageToken` as `pageToken` for the next page. `workflowInstanceId`, `workflowId`, `org` and " +
+          "`phase` (repeatable: any of them) filter."
+      })
+    )
+  )
+  .add(
+    ResourceApi.get(path, WorkflowExecution).pipe(
+      Access.read,
+      ApiDocs.document({
+        summary: "Get a workflow execution",
+        description: "The execution with this id, with its version as `ETag`. 404 NOT_FOUND otherwise."
+      })
+    )
+  )
+  .add(
+    ResourceApi.update(path, WorkflowExecution, WorkflowExecutionInput).pipe(
+      Access.write,
+      ApiDocs.document({
+        summary: "Update a workflow execution's spec",
+        description: "Replaces the trigger fields and `runtimeEnv`; `workflowInstanceId` and `workflowId` " +
+          `cannot change, and the status is untouched (it changes only through the status route). ${ifMatch}`,
+        examples: runExamples
+      })
+    )
+  )
   .add(
     HttpApiEndpoint.patch("updateStatus", `${path}/:id/status`)
       .setPath(ResourceApi.IdPath)
@@ -56,7 +138,30 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
       .addError(NotFound)
       .addError(FailedPrecondition)
       .addError(Aborted)
-      .annotate(OpenApi.Description, "A runner reports progress: a partial status merged into the execution.")
+      .pipe(
+        Access.report,
+        ApiDocs.document({
+          summary: "Report a workflow execution's status",
+          description: "A runner reports progress: the fields sent (`phase`, `tasks`, `output`, `error`, " +
+            "`startedAt`, `completedAt`, `temporalWorkflowId`) replace the stored ones, the others are kept; " +
+            "`tasks` replaces the whole list. The server sets `startedAt`/`completedAt` of the run, and of " +
+            "each task entering IN_PROGRESS or an end state, unless given. A terminal phase cannot be left " +
+            "(409 FAILED_PRECONDITION); an empty body is 400. Watchers get the merged execution. " + ifMatch,
+          examples: {
+            started: { summary: "The run started; its first task is running", value: exampleStarted },
+            completed: { summary: "The run completed with an output", value: exampleCompleted }
+          }
+        })
+      )
+  )
+  .add(
+    ResourceApi.del(path, WorkflowExecution).pipe(
+      Access.write,
+      ApiDocs.document({
+        summary: "Delete a workflow execution",
+        description: `Deletes the execution and answers it; its watchers get \`event: deleted\`. ${ifMatch}`
+      })
+    )
   )
   .add(
     HttpApiEndpoint.post("cancel", `${path}/:id/cancel`)
@@ -64,12 +169,15 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
       .addSuccess(WorkflowExecution)
       .addError(NotFound)
       .addError(FailedPrecondition)
-      .annotate(
-        OpenApi.Description,
-        "Stops a run: phase EXECUTION_CANCELLED, running tasks FAILED (`cancelled`), pending ones SKIPPED. 409 FAILED_PRECONDITION when the execution is already in a terminal phase. Needs the API token."
+      .pipe(
+        Access.write,
+        ApiDocs.document({
+          summary: "Cancel a workflow execution",
+          description: "Stops a run: phase EXECUTION_CANCELLED, running tasks FAILED (`cancelled`), pending " +
+            "ones SKIPPED. 409 FAILED_PRECONDITION when the execution is already in a terminal phase."
+        })
       )
   )
-  .add(ResourceApi.del(path, WorkflowExecution))
   .add(
     HttpApiEndpoint.get("watch", `${path}/:id/watch`)
       .setPath(ResourceApi.IdPath)
@@ -78,9 +186,15 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
       )
       .addError(NotFound)
       .addError(Unavailable)
-      .annotate(
-        OpenApi.Description,
-        "Server-Sent Events: `event: execution` with the full execution as data and its version as id, first the current state then every change; ends after a terminal phase, or with `event: deleted`. A comment every 15 s keeps the connection alive."
+      .pipe(
+        Access.read,
+        ApiDocs.document({
+          summary: "Watch a workflow execution",
+          description: "Server-Sent Events: `event: execution` with the full execution as data and its version " +
+            "as id, first the current state then every change; ends after a terminal phase, or with " +
+            "`event: deleted`. A comment every 10 s keeps the connection alive. 404 NOT_FOUND before the " +
+            "stream starts for an unknown id; 503 UNAVAILABLE when the server's watcher capacity is full."
+        })
       )
   )
   .annotate(OpenApi.Description, "WorkflowExecutions: runs of a workflow instance, and their live status.")
