@@ -287,7 +287,7 @@ const main = async () => {
     metadata: { name: "soak", ownerScope: "organization", org: "soak" },
     spec: {
       document: { dsl: "1.0.0", namespace: "soak", name: "soak", version: "1.0.0" },
-      tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: {} }]
+      tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: {} } }]
     }
   })
   if (workflow === undefined) throw new Error(`cannot create the workflow: ${JSON.stringify([...errorsByKind])}`)

@@ -24,7 +24,7 @@ export const WORKFLOW_BODY = {
   metadata: { name: "bench", ownerScope: "organization", org: "bench" },
   spec: {
     document: { dsl: "1.0.0", namespace: "bench", name: "bench", version: "1.0.0" },
-    tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: {} }]
+    tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: {} } }]
   }
 }
 

@@ -301,7 +301,7 @@ const main = async () => {
     metadata: { name: "watch-bench", ownerScope: "organization", org: "bench" },
     spec: {
       document: { dsl: "1.0.0", namespace: "bench", name: "watch-bench", version: "1.0.0" },
-      tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: {} }]
+      tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: {} } }]
     }
   }, 201)
   const execution = await expect("POST", "/v1/workflow-executions", {

@@ -235,7 +235,7 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
 
   it.scoped("apply from stdin: JSON documents, slug references, an execution; a bad document is reported, the rest applied", () =>
     Effect.gen(function*() {
-      const task = { name: "only", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { x: 1 } }
+      const task = { name: "only", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { x: 1 } } }
       const docs = [
         {
           kind: "Workflow",

@@ -61,8 +61,8 @@ const workflowBody = {
   spec: {
     document: { dsl: "1.0.0", namespace: "reports", name: "nightly", version: "1.0.0" },
     tasks: [
-      { name: "collect", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { from: "db" } },
-      { name: "send", kind: "WORKFLOW_TASK_KIND_HTTP_CALL", taskConfig: { url: "https://mail" } }
+      { name: "collect", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { from: "db" } } },
+      { name: "send", kind: "WORKFLOW_TASK_KIND_HTTP_CALL", taskConfig: { method: "POST", endpoint: { uri: "https://mail" } } }
     ]
   }
 }

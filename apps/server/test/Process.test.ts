@@ -17,7 +17,7 @@ const workflow = {
   metadata: { name: "Drain Test", ownerScope: "organization", org: "acme" },
   spec: {
     document: { dsl: "1.0.0", namespace: "tests", name: "drain", version: "1.0.0" },
-    tasks: [{ name: "only", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { x: 1 } }]
+    tasks: [{ name: "only", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { x: 1 } } }]
   }
 }
 

@@ -37,7 +37,7 @@ const WORKFLOW = {
   metadata: { name: "wf", ownerScope: "organization", org: "acme" },
   spec: {
     document: { dsl: "1.0.0", namespace: "ns", name: "wf", version: "1.0.0" },
-    tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: {} }]
+    tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: {} } }]
   }
 }
 

@@ -23,7 +23,7 @@ const workflowBody = (name = "Customer Onboarding") => ({
   metadata: { name, ownerScope: "organization", org: "acme" },
   spec: {
     document: { dsl: "1.0.0", namespace: "default", name: "onboarding", version: "1.0.0" },
-    tasks: [{ name: "validate_email", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { a: 1 } }]
+    tasks: [{ name: "validate_email", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { a: 1 } } }]
   }
 })
 

@@ -12,7 +12,22 @@ const request = TestServer.request
 const withServer = <A, E>(effect: Effect.Effect<A, E, any>) =>
   Effect.provide(effect, TestServer.make()) as Effect.Effect<A, E, never>
 
-const task = (name: string, kind: unknown = "WORKFLOW_TASK_KIND_SET") => ({ name, kind, taskConfig: { x: 1 } })
+/** A valid config for the kinds these tests use, by name or proto number. */
+const configs: Record<string, Record<string, unknown>> = {
+  WORKFLOW_TASK_KIND_HTTP_CALL: { method: "POST", endpoint: { uri: "https://example.com/greet" } },
+  WORKFLOW_TASK_KIND_WAIT: { seconds: 5 },
+  13: { agent: "greeter", message: "hello" }
+}
+const task = (name: string, kind: unknown = "WORKFLOW_TASK_KIND_SET") => ({
+  name,
+  kind,
+  taskConfig: configs[String(kind)] ?? { variables: { x: 1 } }
+})
+const httpCall = (name: string, config: Record<string, unknown>) => ({
+  name,
+  kind: "WORKFLOW_TASK_KIND_HTTP_CALL",
+  taskConfig: { method: "GET", endpoint: { uri: "https://example.com" }, ...config }
+})
 
 const spec = (overrides: Record<string, unknown> = {}) => ({
   description: "greets",
@@ -162,6 +177,20 @@ describe("POST /v1/workflows", () => {
         [workflow({}, { tasks: [task("a", "WORKFLOW_TASK_KIND_TELEPORT")] }), "spec.tasks[0].kind"],
         [workflow({}, { tasks: [task("a", 0)] }), "spec.tasks[0].kind"],
         [workflow({}, { tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET" }] }), "spec.tasks[0].taskConfig"],
+        // Each config is checked against its kind (6.2), at every depth.
+        [workflow({}, { tasks: [task("a"), task("b"), httpCall("c", { method: "FETCH" })] }), "spec.tasks[2].taskConfig.method"],
+        [workflow({}, { tasks: [httpCall("c", { timeoutSeconds: 301 })] }), "spec.tasks[0].taskConfig.timeoutSeconds"],
+        [workflow({}, { tasks: [{ name: "w", kind: "WORKFLOW_TASK_KIND_WAIT", taskConfig: { seconds: 0 } }] }), "spec.tasks[0].taskConfig.seconds"],
+        [
+          workflow({}, {
+            tasks: [{
+              name: "loop",
+              kind: "WORKFLOW_TASK_KIND_FOR",
+              taskConfig: { in: "${ .items }", do: [task("x"), { ...task("y"), flow: { then: "nowhere" } }] }
+            }]
+          }),
+          "spec.tasks[0].taskConfig.do[1].flow.then"
+        ],
         [{ metadata: { name: "x", ownerScope: "platform" } }, "spec"]
       ]
       for (const [body, field] of cases) {

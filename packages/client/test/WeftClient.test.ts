@@ -21,8 +21,8 @@ const workflowInput = (name: string, description = "onboards a customer"): Workf
     description,
     document: { dsl: "1.0.0", namespace: "acme", name, version: "1.0.0" },
     tasks: [
-      { name: "validate_email", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { email: "${ .input.email }" } },
-      { name: "send_welcome", kind: "WORKFLOW_TASK_KIND_HTTP_CALL", taskConfig: { method: "POST" } }
+      { name: "validate_email", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { email: "${ .email }" } } },
+      { name: "send_welcome", kind: "WORKFLOW_TASK_KIND_HTTP_CALL", taskConfig: { method: "POST", endpoint: { uri: "https://mail.example/send" } } }
     ]
   }
 })

@@ -1,29 +1,13 @@
 /**
  * The Workflow kind: a template, a graph of tasks.
  */
-import { ProtoEnum, Resource, ResourceKind, ResourceTable } from "@weft/resource"
+import { Resource, ResourceKind, ResourceTable } from "@weft/resource"
 import { Schema } from "effect"
+import { validateTasks, WorkflowTask } from "./TaskConfig.js"
 
 export const Kind = ResourceKind.Workflow
 
-export const TaskKindNames = [
-  "WORKFLOW_TASK_KIND_SET",
-  "WORKFLOW_TASK_KIND_HTTP_CALL",
-  "WORKFLOW_TASK_KIND_GRPC_CALL",
-  "WORKFLOW_TASK_KIND_CALL_ACTIVITY",
-  "WORKFLOW_TASK_KIND_SWITCH",
-  "WORKFLOW_TASK_KIND_FOR",
-  "WORKFLOW_TASK_KIND_FORK",
-  "WORKFLOW_TASK_KIND_TRY",
-  "WORKFLOW_TASK_KIND_LISTEN",
-  "WORKFLOW_TASK_KIND_WAIT",
-  "WORKFLOW_TASK_KIND_RAISE",
-  "WORKFLOW_TASK_KIND_RUN",
-  "WORKFLOW_TASK_KIND_AGENT_CALL"
-] as const
-/** Task kinds; proto number 0 is UNSPECIFIED, which is refused. */
-export const TaskKind = ProtoEnum.make(TaskKindNames, { firstNumber: 1 })
-export type TaskKind = typeof TaskKind.Type
+export { TaskKind, TaskKindNames, WorkflowTask } from "./TaskConfig.js"
 
 const NonEmpty = Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
 
@@ -34,15 +18,6 @@ export const WorkflowDocument = Schema.Struct({
   version: NonEmpty,
   description: Schema.optional(Schema.String)
 })
-
-export const WorkflowTask = Schema.Struct({
-  name: NonEmpty,
-  kind: TaskKind,
-  taskConfig: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  export: Schema.optional(Schema.Struct({ as: NonEmpty })),
-  flow: Schema.optional(Schema.Struct({ then: Schema.optional(Schema.String) }))
-})
-export type WorkflowTask = typeof WorkflowTask.Type
 
 export const EnvVariable = Schema.Struct({
   value: Schema.optional(Schema.String),
@@ -61,16 +36,8 @@ export const WorkflowSpec = Schema.Struct({
   tasks: Schema.Array(WorkflowTask).pipe(Schema.minItems(1, { message: () => "must have at least one task" })),
   envSpec: Schema.optional(EnvSpec)
 }).pipe(
-  Schema.filter((spec) => {
-    const seen = new Set<string>()
-    for (const [i, task] of spec.tasks.entries()) {
-      if (seen.has(task.name)) {
-        return { path: ["tasks", i, "name"], message: `duplicate task name "${task.name}"` }
-      }
-      seen.add(task.name)
-    }
-    return undefined
-  })
+  // Every task config against its kind, at every depth; names and `then`s per list.
+  Schema.filter((spec) => validateTasks(spec.tasks, ["tasks"]))
 ).annotations({ identifier: "WorkflowSpec" })
 export type WorkflowSpec = typeof WorkflowSpec.Type
 

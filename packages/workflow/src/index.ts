@@ -1,4 +1,5 @@
 export * from "./DefaultInstanceProvisioner.js"
+export * as TaskConfig from "./TaskConfig.js"
 export * as Workflow from "./Workflow.js"
 export * from "./WorkflowApi.js"
 export * from "./Workflows.js"

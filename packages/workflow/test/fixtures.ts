@@ -15,10 +15,19 @@ import { DefaultInstanceProvisioner, type Workflow, Workflows } from "../src/ind
 
 export const ApiVersion = "agentic.stigmer.ai/v1"
 
+/** A valid config for the kinds fixtures use, by name or proto number. */
+const configs: Record<string, Record<string, unknown>> = {
+  WORKFLOW_TASK_KIND_HTTP_CALL: { method: "POST", endpoint: { uri: "https://example.com/greet" } },
+  2: { method: "POST", endpoint: { uri: "https://example.com/greet" } },
+  WORKFLOW_TASK_KIND_AGENT_CALL: { agent: "greeter", message: "hello" },
+  WORKFLOW_TASK_KIND_WAIT: { seconds: 5 },
+  13: { agent: "greeter", message: "hello" }
+}
+
 export const task = (name: string, kind: unknown = "WORKFLOW_TASK_KIND_SET") => ({
   name,
   kind,
-  taskConfig: { variables: { greeting: "hello" } }
+  taskConfig: configs[String(kind)] ?? { variables: { greeting: "hello" } }
 })
 
 export const spec = (overrides: Record<string, unknown> = {}) => ({

@@ -20,8 +20,8 @@ export const workflowBody = (metadata: Record<string, unknown> = {}) => ({
   spec: {
     document: { dsl: "1.0.0", namespace: "default", name: "onboarding", version: "1.0.0" },
     tasks: [
-      { name: "validate_email", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { a: 1 } },
-      { name: "create_account", kind: "WORKFLOW_TASK_KIND_HTTP_CALL", taskConfig: { url: "https://x" } }
+      { name: "validate_email", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { a: 1 } } },
+      { name: "create_account", kind: "WORKFLOW_TASK_KIND_HTTP_CALL", taskConfig: { method: "POST", endpoint: { uri: "https://x" } } }
     ]
   }
 })

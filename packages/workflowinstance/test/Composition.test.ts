@@ -23,7 +23,7 @@ const onboarding = {
   metadata: { name: "Onboarding", org: "acme", ownerScope: "organization" },
   spec: {
     document: { dsl: "1.0.0", namespace: "acme", name: "onboarding", version: "1.0.0" },
-    tasks: [{ name: "welcome", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: {} }]
+    tasks: [{ name: "welcome", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: {} } }]
   }
 }
 

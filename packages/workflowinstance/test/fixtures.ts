@@ -18,7 +18,7 @@ export const workflowBody = (metadata: Record<string, unknown> = {}) => ({
   metadata: { name: "Greeter", ownerScope: "organization", org: "acme", ...metadata },
   spec: {
     document: { dsl: "1.0.0", namespace: "default", name: "greeter", version: "1.0.0" },
-    tasks: [{ name: "init", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { a: 1 } }]
+    tasks: [{ name: "init", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { a: 1 } } }]
   }
 })
 
