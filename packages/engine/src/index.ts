@@ -1,2 +1,5 @@
+export * as Expressions from "./Expressions.js"
+export * as HttpCalls from "./HttpCalls.js"
+export * as HttpPolicy from "./HttpPolicy.js"
 export * as Interpreter from "./Interpreter.js"
 export * as TaskError from "./TaskError.js"

@@ -1,0 +1,207 @@
+/**
+ * Expressions (CONTRACT 6.1): jq, through the WebAssembly build of jq itself (`jq-web`),
+ * so the semantics are jq's own.
+ *
+ * A string that is entirely `${ … }` is an expression; every other string is literal.
+ * Inside one, `.` is the task's input and the scope's variables (`$input`, `$env`,
+ * `$context`, `$workflow`, `$task`, `$item`, …) are bound by name. An expression yields
+ * its first output (`null` when it yields none). A failure is a `TaskError` of type
+ * `expression`.
+ *
+ * Compiled forms are cached by source: a plain path (`.a.b`, `$input.items[0]`) becomes
+ * a JavaScript accessor that never enters jq; anything else becomes one jq program that
+ * binds the variables and evaluates every expression of a value in a single call.
+ */
+import { Context, Effect, Layer } from "effect"
+import { createRequire } from "node:module"
+import type { Jq } from "./internal/jq-web.js"
+import * as PathExpression from "./internal/pathExpression.js"
+import * as TaskError from "./TaskError.js"
+
+/** What an expression sees. */
+export interface Scope {
+  /** `.` */
+  readonly input: unknown
+  /** Variables by name, without `$` (`input`, `env`, `context`, `workflow`, `task`, …). */
+  readonly variables: Readonly<Record<string, unknown>>
+}
+
+export interface ExpressionsShape {
+  /** Evaluates one expression, written with or without `${ }` (as `export.as` may be). */
+  readonly evaluate: (source: string, scope: Scope) => Effect.Effect<unknown, TaskError.TaskError>
+  /**
+   * Evaluates every string leaf of `value` (at any depth) that is an expression, and
+   * answers `value` with each replaced by its result; literal strings stay as they are.
+   */
+  readonly resolve: (value: unknown, scope: Scope) => Effect.Effect<unknown, TaskError.TaskError>
+}
+
+export class Expressions extends Context.Tag("@weft/engine/Expressions")<Expressions, ExpressionsShape>() {}
+
+const wholeExpression = /^\s*\$\{([\s\S]*)\}\s*$/
+
+/** The body of `${ … }`, or undefined when `value` is not entirely an expression. */
+export const expressionBody = (value: string): string | undefined => wholeExpression.exec(value)?.[1]
+
+/** True for a string that is entirely `${ … }`. */
+export const isExpression = (value: unknown): value is string =>
+  typeof value === "string" && wholeExpression.test(value)
+
+/**
+ * jq-web is a CommonJS module whose export is a promise of the instantiated module; it
+ * reads `jq.wasm` beside its own file. Loaded with `require` from this file's location so
+ * that loaders and bundlers leave it alone (the server's bundle keeps it external).
+ */
+const loadJq = (): Promise<Jq> => createRequire(import.meta.url)("jq-web") as Promise<Jq>
+
+const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+export interface Options {
+  /** How many compiled forms to keep (least recently used go first); 0 disables the cache. */
+  readonly cacheSize?: number
+}
+
+type Compiled =
+  | { readonly _tag: "Path"; readonly path: PathExpression.PathExpression }
+  | { readonly _tag: "Jq"; readonly program: string }
+
+/** jq prints `jq: error (at inputString:0): <message>`; compile errors name the program's line. */
+const jqMessage = (error: unknown): string => {
+  const stderr = typeof error === "object" && error !== null && "stderr" in error ? String(error.stderr) : String(error)
+  const first = stderr.split("\n").find((line) => line.trim().length > 0) ?? stderr
+  return first
+    .replace(/^jq: error \(at [^)]*\):\s*/, "")
+    .replace(/^jq: error:\s*/, "")
+    .replace(/\s+at <top-level>, line \d+:?$/, "")
+    .trim()
+}
+
+const parseOutput = (stdout: string | undefined): unknown => {
+  if (stdout === undefined || stdout.trim() === "") return null
+  return JSON.parse(stdout)
+}
+
+export const make = Effect.fnUntraced(function*(options: Options = {}) {
+  const jq = yield* Effect.promise(loadJq)
+  const cacheSize = options.cacheSize ?? 2000
+  const single = lru<Compiled>(cacheSize)
+  const batches = lru<string>(cacheSize)
+
+  const names = (scope: Scope): ReadonlyArray<string> =>
+    Object.keys(scope.variables).filter((name) => variableName.test(name) && !name.startsWith("__"))
+
+  /** One jq program binding the variables and evaluating each body to its first output. */
+  const compileJq = (
+    bodies: ReadonlyArray<string>,
+    variables: ReadonlyArray<string>
+  ): { readonly _tag: "Jq"; readonly program: string } => {
+    const bindings = variables.map((name) => `$__weft.${name} as $${name} | `).join("")
+    const outputs = bodies.map((body) => `([limit(1; (${body}\n))] | .[0])`).join(", ")
+    return { _tag: "Jq", program: `.[0] as $__weft | ${bindings}.[1] | [${outputs}]` }
+  }
+
+  const compileOne = (body: string, variables: ReadonlyArray<string>): Compiled =>
+    single(`1\u0000${variables.join(",")}\u0000${body}`, () => {
+      const path = PathExpression.parse(body)
+      return path !== undefined && (path.variable === undefined || variables.includes(path.variable))
+        ? { _tag: "Path", path }
+        : compileJq([body], variables)
+    })
+
+  const fail = (message: string, body: string) =>
+    TaskError.make("expression", `${message} (in \${${body}})`)
+
+  const runJq = (program: string, scope: Scope, variables: ReadonlyArray<string>) => {
+    const bound: Record<string, unknown> = {}
+    for (const name of variables) bound[name] = scope.variables[name]
+    return jq.raw(JSON.stringify([bound, scope.input ?? null]), program, ["-c"])
+  }
+
+  const evaluateBody = (body: string, scope: Scope): Effect.Effect<unknown, TaskError.TaskError> => {
+    const variables = names(scope)
+    const compiled = compileOne(body, variables)
+    if (compiled._tag === "Path") {
+      const root = compiled.path.variable === undefined ? scope.input : scope.variables[compiled.path.variable]
+      const result = PathExpression.evaluate(compiled.path, root ?? null)
+      return result.ok ? Effect.succeed(result.value) : Effect.fail(fail(result.message, body))
+    }
+    return Effect.try({
+      try: () => (parseOutput(runJq(compiled.program, scope, variables)) as ReadonlyArray<unknown>)[0] ?? null,
+      catch: (error) => fail(jqMessage(error), body)
+    })
+  }
+
+  const evaluate = (source: string, scope: Scope) => evaluateBody(expressionBody(source) ?? source, scope)
+
+  const resolve = (value: unknown, scope: Scope): Effect.Effect<unknown, TaskError.TaskError> => {
+    const bodies: Array<string> = []
+    collect(value, bodies)
+    if (bodies.length === 0) return Effect.succeed(value)
+    if (bodies.length === 1) return Effect.map(evaluateBody(bodies[0], scope), (result) => substitute(value, [result]))
+    const variables = names(scope)
+    const program = batches(`${variables.join(",")}\u0000${bodies.join("\u0001")}`, () =>
+      compileJq(bodies, variables).program)
+    return Effect.try({
+      try: () => parseOutput(runJq(program, scope, variables)) as ReadonlyArray<unknown>,
+      catch: (error) => error
+    }).pipe(
+      Effect.map((results) => substitute(value, results.map((r) => r ?? null))),
+      // The batch failed: evaluate one by one to name the expression that did.
+      Effect.catchAll((error) =>
+        Effect.forEach(bodies, (body) => evaluateBody(body, scope), { discard: true }).pipe(
+          Effect.zipRight(Effect.fail(fail(jqMessage(error), bodies.join(", "))))
+        )
+      )
+    )
+  }
+
+  return Expressions.of({ evaluate, resolve })
+})
+
+/** A least-recently-used cache: a Map iterates in insertion order, so its first key is the oldest. */
+const lru = <V>(size: number) => {
+  const map = new Map<string, V>()
+  return (key: string, build: () => V): V => {
+    const hit = map.get(key)
+    if (hit !== undefined) {
+      map.delete(key)
+      map.set(key, hit)
+      return hit
+    }
+    const value = build()
+    if (size > 0) {
+      map.set(key, value)
+      if (map.size > size) map.delete(map.keys().next().value!)
+    }
+    return value
+  }
+}
+
+const collect = (value: unknown, into: Array<string>): void => {
+  if (typeof value === "string") {
+    const body = expressionBody(value)
+    if (body !== undefined) into.push(body)
+  } else if (Array.isArray(value)) {
+    for (const item of value) collect(item, into)
+  } else if (typeof value === "object" && value !== null) {
+    for (const item of Object.values(value)) collect(item, into)
+  }
+}
+
+/** Rebuilds `value` with its expression leaves replaced by `results`, in `collect`'s order. */
+const substitute = (value: unknown, results: ReadonlyArray<unknown>): unknown => {
+  let next = 0
+  const go = (v: unknown): unknown => {
+    if (typeof v === "string") return expressionBody(v) !== undefined ? results[next++] : v
+    if (Array.isArray(v)) return v.map(go)
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, go(item)]))
+    return v
+  }
+  return go(value)
+}
+
+/** The default service: a cache of 2,000 compiled forms. */
+export const layer: Layer.Layer<Expressions> = Layer.effect(Expressions, make())
+
+/** The service with other options (a benchmark turns the cache off). */
+export const layerWith = (options: Options): Layer.Layer<Expressions> => Layer.effect(Expressions, make(options))

@@ -1,0 +1,147 @@
+/**
+ * In-memory TaskEffects with a journal (so a second run replays the first one's results),
+ * a reporter that records every patch, and a plan builder.
+ */
+import { Effect, Exit, Layer } from "effect"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import { Expressions, HttpCalls, HttpPolicy, Interpreter, type TaskError } from "../src/index.js"
+
+export type Journal = Map<string, Exit.Exit<unknown, TaskError.TaskError>>
+
+export interface Recorder {
+  readonly journal: Journal
+  /** Keys whose activity actually ran (not replayed), in order. */
+  readonly executed: Array<string>
+  /** Timers that actually slept: [key, millis]. */
+  readonly slept: Array<readonly [string, number]>
+  readonly effects: Interpreter.TaskEffects
+}
+
+export const memoryEffects = (journal: Journal = new Map()): Recorder => {
+  const executed: Array<string> = []
+  const slept: Array<readonly [string, number]> = []
+  const effects: Interpreter.TaskEffects = {
+    activity: <A>(key: string, run: Effect.Effect<A, TaskError.TaskError>) =>
+      Effect.suspend(() => {
+        const recorded = journal.get(key)
+        if (recorded !== undefined) return recorded as Exit.Exit<A, TaskError.TaskError>
+        if (executed.includes(key)) return Effect.dieMessage(`activity ${key} ran twice`)
+        executed.push(key)
+        return Effect.tap(Effect.exit(run), (exit) => Effect.sync(() => journal.set(key, exit))).pipe(Effect.flatten)
+      }),
+    sleep: (key, millis) =>
+      Effect.suspend(() => {
+        if (journal.has(key)) return Effect.void
+        slept.push([key, millis])
+        return Effect.tap(Effect.sleep(millis), () => Effect.sync(() => journal.set(key, Exit.void)))
+      })
+  }
+  return { journal, executed, slept, effects }
+}
+
+export interface Report {
+  readonly patch: Interpreter.StatusPatch
+  readonly durable: boolean
+}
+
+export const recordingReporter = () => {
+  const reports: Array<Report> = []
+  const reporter: Interpreter.StatusReporter = {
+    report: (patch, options) => Effect.sync(() => void reports.push({ patch, durable: options.durable }))
+  }
+  return { reports, reporter }
+}
+
+/** The tasks as the last report listed them. */
+export const lastTasks = (reports: ReadonlyArray<Report>) => {
+  for (let i = reports.length - 1; i >= 0; i--) {
+    const tasks = reports[i].patch.tasks
+    if (tasks !== undefined) return tasks
+  }
+  return []
+}
+
+export const entry = (reports: ReadonlyArray<Report>, taskId: string) => lastTasks(reports).find((t) => t.taskId === taskId)
+
+type Task = Interpreter.RunPlan["tasks"][number]
+
+export const task = (
+  name: string,
+  kind: string,
+  taskConfig: Record<string, unknown>,
+  extra: { readonly then?: string; readonly exportAs?: string } = {}
+): Task => ({
+  name,
+  kind: `WORKFLOW_TASK_KIND_${kind}` as Task["kind"],
+  taskConfig,
+  ...(extra.then !== undefined ? { flow: { then: extra.then } } : {}),
+  ...(extra.exportAs !== undefined ? { export: { as: extra.exportAs } } : {})
+})
+
+export const set = (name: string, variables: Record<string, unknown>, extra?: { then?: string; exportAs?: string }) =>
+  task(name, "SET", { variables }, extra)
+
+export const plan = (tasks: ReadonlyArray<Task>, overrides: Partial<Interpreter.RunPlan> = {}): Interpreter.RunPlan => ({
+  execution: { id: "wex-01", name: "run-1", slug: "run-1", org: "acme" },
+  workflow: { id: "wfl-01", name: "Greeter", slug: "greeter" },
+  tasks,
+  input: {},
+  env: {},
+  secrets: [],
+  maxSteps: 10_000,
+  ...overrides
+})
+
+export const PolicyAllowAll = HttpPolicy.layer({ deny: [] })
+export const EngineTest = Layer.mergeAll(Expressions.layer, HttpCalls.layer.pipe(Layer.provide(PolicyAllowAll)))
+
+/** Runs a plan with fresh in-memory effects (or the given ones); answers the outcome and what was reported. */
+export const runPlan = (p: Interpreter.RunPlan, recorder: Recorder = memoryEffects(), layer = EngineTest) =>
+  Effect.gen(function*() {
+    const { reporter, reports } = recordingReporter()
+    const outcome = yield* Interpreter.run(p, recorder.effects, reporter).pipe(Effect.provide(layer))
+    return { outcome, reports, recorder }
+  })
+
+/** A local HTTP server whose handler sees each request's method, url, headers and body; counts requests. */
+export const testServer = (
+  handler: (req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; count: number }) => {
+    readonly status?: number
+    readonly body?: string
+    readonly contentType?: string
+    /** Never answer (for timeouts). */
+    readonly hang?: boolean
+  }
+) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly url: string; readonly requests: () => number; readonly server: http.Server }>((resume) => {
+      let count = 0
+      const server = http.createServer((req, res) => {
+        const chunks: Array<Buffer> = []
+        req.on("data", (c: Buffer) => chunks.push(c))
+        req.on("end", () => {
+          count++
+          const answer = handler({
+            method: req.method ?? "",
+            url: req.url ?? "",
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+            count
+          })
+          if (answer.hang === true) return
+          res.writeHead(answer.status ?? 200, { "content-type": answer.contentType ?? "application/json" })
+          res.end(answer.body ?? "")
+        })
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, requests: () => count, server }))
+      })
+    }),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
