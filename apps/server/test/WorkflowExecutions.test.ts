@@ -294,7 +294,7 @@ describe("PUT /v1/workflow-executions/{id}", () => {
       assert.isString(workflow.metadata.id)
     })))
 
-  it.live("If-Match: a stale \"1\" is 412 ABORTED and writes nothing; the current ETag, W/ and * pass", () =>
+  it.live("If-Match: a stale \"1\" or a weak W/\"2\" is 412 ABORTED and writes nothing; the current ETag, a list and * pass", () =>
     withServer(Effect.gen(function*() {
       const { id } = yield* setup
       const v2 = yield* request("PUT", `${PATH}/${id}`, { spec: { triggerMessage: "v2" } }, { "if-match": "\"1\"" })
@@ -305,7 +305,18 @@ describe("PUT /v1/workflow-executions/{id}", () => {
         "ABORTED"
       )
       assert.strictEqual((yield* request("GET", `${PATH}/${id}`)).body.spec.triggerMessage, "v2")
-      assertETag(yield* request("PUT", `${PATH}/${id}`, { spec: { triggerMessage: "v3" } }, { "if-match": "W/\"2\"" }), 3)
+      // Strong comparison (RFC 9110 §13.1.1): a weak tag never matches, even of the current version.
+      assertError(
+        yield* request("PUT", `${PATH}/${id}`, { spec: { triggerMessage: "v3" } }, { "if-match": "W/\"2\"" }),
+        412,
+        "ABORTED"
+      )
+      assertError(yield* request("DELETE", `${PATH}/${id}`, undefined, { "if-match": "W/\"2\"" }), 412, "ABORTED")
+      assert.strictEqual((yield* request("GET", `${PATH}/${id}`)).body.spec.triggerMessage, "v2")
+      assertETag(
+        yield* request("PUT", `${PATH}/${id}`, { spec: { triggerMessage: "v3" } }, { "if-match": "\"7\", \"2\"" }),
+        3
+      )
       assertETag(yield* request("PUT", `${PATH}/${id}`, { spec: { triggerMessage: "v4" } }, { "if-match": "*" }), 4)
     })))
 })

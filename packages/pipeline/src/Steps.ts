@@ -140,18 +140,31 @@ export const Persist = <A extends AnyResource>(table: ResourceTable.ResourceTabl
           )
   )
 
-/** An If-Match header against a version: `"7"`, `W/"7"`, `7` or `*`. */
+/**
+ * An If-Match header (RFC 9110 §13.1.1) against a version, whose ETag is the strong tag
+ * `"<version>"`. `*` matches (the resource exists: it was loaded); otherwise the header
+ * is a list of entity tags and matches when one of them is equal by the strong
+ * comparison, so a weak tag (`W/"7"`) never matches. A bare `7` is read as `"7"`.
+ */
 export const checkIfMatch = (
   kind: string,
   id: string,
   ifMatch: string | undefined,
   version: number
-): Effect.Effect<void, Aborted> => {
-  if (ifMatch === undefined || ifMatch.trim() === "*") return Effect.void
-  const accepted = ifMatch.split(",").map((tag) => tag.trim().replace(/^W\//, "").replace(/^"|"$/g, ""))
-  return accepted.includes(String(version))
+): Effect.Effect<void, Aborted> =>
+  ifMatch === undefined || ifMatch.trim() === "*" || strongMatch(ifMatch, String(version))
     ? Effect.void
     : Effect.fail(Aborted.versionMismatch(kind, id, ifMatch, version))
+
+/** Each member of the list: a quoted tag (weak or not), or a bare token. */
+const listMember = /(W\/)?"([^"]*)"|[^,\s]+/g
+
+const strongMatch = (header: string, current: string): boolean => {
+  for (const [member, weak, quoted] of header.matchAll(listMember)) {
+    if (weak !== undefined) continue
+    if ((quoted ?? member) === current) return true
+  }
+  return false
 }
 
 /** Input of the steps that load one resource by id. */

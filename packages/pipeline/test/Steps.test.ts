@@ -311,16 +311,39 @@ describe("checkIfMatch", () => {
   const check = (ifMatch: string | undefined, version: number) =>
     Effect.exit(Steps.checkIfMatch("Workflow", "wfl-1", ifMatch, version))
 
-  it.effect("accepts an absent header, *, and every spelling of the current version", () =>
+  it.effect("accepts an absent header, *, the current strong ETag, alone or in a list, and the bare version", () =>
     Effect.gen(function*() {
-      for (const header of [undefined, "*", " * ", "\"2\"", "W/\"2\"", "2", " \"2\" ", "\"1\", \"2\"", "W/\"9\", W/\"2\""]) {
+      for (
+        const header of [
+          undefined,
+          "*",
+          " * ",
+          "\"2\"",
+          "2",
+          " \"2\" ",
+          "\"1\", \"2\"",
+          "\"1\",\"2\"",
+          "W/\"2\", \"2\"",
+          "\"x,y\", \"2\"",
+          "\"1\", 2"
+        ]
+      ) {
         assert.isTrue(Exit.isSuccess(yield* check(header, 2)), `If-Match ${header} should match version 2`)
+      }
+    }))
+
+  it.effect("a weak tag never matches, even of the current version (strong comparison, RFC 9110)", () =>
+    Effect.gen(function*() {
+      for (const header of ["W/\"2\"", " W/\"2\" ", "W/\"9\", W/\"2\"", "W/\"1\", W/\"2\", W/\"3\""]) {
+        const error = yield* Effect.flip(Steps.checkIfMatch("Workflow", "wfl-1", header, 2))
+        assert.instanceOf(error, Aborted, header)
+        assert.strictEqual(error.code, "ABORTED")
       }
     }))
 
   it.effect("a different version is ABORTED naming the stored version and the header", () =>
     Effect.gen(function*() {
-      for (const header of ["\"1\"", "W/\"3\"", "1", "\"1\", \"3\"", "\"22\"", "\"\"", "", "abc"]) {
+      for (const header of ["\"1\"", "W/\"3\"", "1", "\"1\", \"3\"", "\"22\"", "\"\"", "", "abc", "\"2", "*, \"1\"", "\"2,\""]) {
         const error = yield* Effect.flip(Steps.checkIfMatch("Workflow", "wfl-1", header, 2))
         assert.instanceOf(error, Aborted)
         assert.strictEqual(error.code, "ABORTED")
@@ -364,12 +387,14 @@ for (const [name, load] of loaders) {
         }
       }).pipe(Effect.provide(StoreLive)))
 
-    it.effect("If-Match \"2\", W/\"2\" and * are accepted at version 2", () =>
+    it.effect("If-Match \"2\", a list holding it, and * are accepted at version 2; W/\"2\" is not", () =>
       Effect.gen(function*() {
         const r = yield* insert(fake({ version: 2 }))
-        for (const ifMatch of ["\"2\"", "W/\"2\"", "*"]) {
+        for (const ifMatch of ["\"2\"", "\"1\", \"2\"", "*"]) {
           assert.deepStrictEqual(yield* load.run({ input: { id: r.metadata.id, ifMatch } }), { existing: r })
         }
+        const weak = yield* Effect.flip(load.run({ input: { id: r.metadata.id, ifMatch: "W/\"2\"" } }))
+        assert.instanceOf(weak, Aborted)
       }).pipe(Effect.provide(StoreLive)))
 
     it.effect("a missing resource is NOT_FOUND even with If-Match", () =>
@@ -650,7 +675,11 @@ describe("standard pipelines, end to end", () => {
       )
       assert.instanceOf(stale, Aborted)
 
-      const deleted = yield* Pipeline.runInTransaction(deletePipeline, { id, ifMatch: "W/\"2\"" })
+      const weak = yield* Effect.flip(Pipeline.runInTransaction(deletePipeline, { id, ifMatch: "W/\"2\"" }))
+      assert.instanceOf(weak, Aborted)
+      assert.deepStrictEqual(yield* stored(id), Option.some(updated.state))
+
+      const deleted = yield* Pipeline.runInTransaction(deletePipeline, { id, ifMatch: "\"2\"" })
       assert.deepStrictEqual(deleted.deleted, updated.state)
       assert.deepStrictEqual(yield* all, [])
     }).pipe(Effect.provide(StoreLive)))
