@@ -56,7 +56,14 @@ describe("cancel", () => {
         assert.strictEqual(cancelled.status.completedAt, now)
         assert.strictEqual(cancelled.metadata.version, 3)
         assert.deepStrictEqual(cancelled.status.tasks, [
-          { taskId: "a", taskName: "a", status: "WORKFLOW_TASK_COMPLETED", output: { x: 1 } },
+          // Its end was stamped when it was reported COMPLETED (task times: status.ts).
+          {
+            taskId: "a",
+            taskName: "a",
+            status: "WORKFLOW_TASK_COMPLETED",
+            output: { x: 1 },
+            completedAt: new Date(T0).toISOString()
+          },
           {
             taskId: "b",
             taskName: "b",
@@ -65,7 +72,7 @@ describe("cancel", () => {
             completedAt: now,
             error: "cancelled"
           },
-          { taskId: "c", taskName: "c", status: "WORKFLOW_TASK_SKIPPED" }
+          { taskId: "c", taskName: "c", status: "WORKFLOW_TASK_SKIPPED", completedAt: now }
         ])
         assert.deepStrictEqual(runner.cancelled.map((e) => e.metadata.version), [3])
         assert.deepStrictEqual(yield* executions.get(id), cancelled)

@@ -283,7 +283,11 @@ describe("updateStatus", () => {
       ] as const
       const s3 = yield* executions.updateStatus(id, { phase: "EXECUTION_IN_PROGRESS", tasks: tasks3 })
       assert.strictEqual(s3.metadata.version, 4)
-      assert.deepStrictEqual(s3.status.tasks, tasks3)
+      // Task times: task-1 keeps the start and end stamped by updates 1 and 2; task-2 starts now.
+      assert.deepStrictEqual(s3.status.tasks, [
+        { ...tasks3[0], startedAt: iso(T0 + 1000), completedAt: iso(T0 + 2000) },
+        { ...tasks3[1], startedAt: iso(T0 + 3000) }
+      ])
       assert.deepStrictEqual(s3.status.output, { emailValid: true })
       assert.strictEqual(s3.status.startedAt, iso(T0 + 1000), "IN_PROGRESS again keeps startedAt")
 
@@ -305,7 +309,10 @@ describe("updateStatus", () => {
       // Final state, as stored.
       const final = yield* executions.get(id)
       assert.deepStrictEqual(final, s4)
-      assert.deepStrictEqual(final.status.tasks, tasks4)
+      assert.deepStrictEqual(final.status.tasks, [
+        { ...tasks4[0], startedAt: iso(T0 + 1000), completedAt: iso(T0 + 2000) },
+        { ...tasks4[1], startedAt: iso(T0 + 3000) }
+      ])
       assert.deepStrictEqual(final.status.output, { accountId: "acc-1" })
       assert.strictEqual(final.status.startedAt, iso(T0 + 1000))
       assert.strictEqual(final.status.temporalWorkflowId, "temporal-abc")
@@ -396,7 +403,7 @@ describe("updateStatus", () => {
       })
       assert.strictEqual(updated.status.phase, "EXECUTION_IN_PROGRESS")
       assert.deepStrictEqual(updated.status.tasks, [
-        { taskId: "t1", status: "WORKFLOW_TASK_COMPLETED", taskType: "WORKFLOW_TASK_CUSTOM" }
+        { taskId: "t1", status: "WORKFLOW_TASK_COMPLETED", taskType: "WORKFLOW_TASK_CUSTOM", completedAt: iso(0) }
       ])
       const done = yield* executions.updateStatus(execution.metadata.id, { phase: 5 })
       assert.strictEqual(done.status.phase, "EXECUTION_CANCELLED")

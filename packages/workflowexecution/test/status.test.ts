@@ -125,8 +125,8 @@ describe("merge", () => {
         output: { a: 1 },
         temporalWorkflowId: "temporal-1"
       })
-      const next = yield* merge(before, { tasks: [{ taskId: "t2", status: "WORKFLOW_TASK_IN_PROGRESS" }] }, NOW)
-      assert.deepStrictEqual(next.status.tasks, [{ taskId: "t2", status: "WORKFLOW_TASK_IN_PROGRESS" }])
+      const next = yield* merge(before, { tasks: [{ taskId: "t2", status: "WORKFLOW_TASK_PENDING" }] }, NOW)
+      assert.deepStrictEqual(next.status.tasks, [{ taskId: "t2", status: "WORKFLOW_TASK_PENDING" }])
       assert.strictEqual(next.status.phase, "EXECUTION_IN_PROGRESS")
       assert.strictEqual(next.status.startedAt, CREATED)
       assert.deepStrictEqual(next.status.output, { a: 1 })
@@ -134,6 +134,68 @@ describe("merge", () => {
 
       const emptied = yield* merge(next, { tasks: [] }, NOW)
       assert.deepStrictEqual(emptied.status.tasks, [])
+    }))
+
+  it.effect("a task becoming IN_PROGRESS gets startedAt, one ending (COMPLETED, FAILED, SKIPPED) completedAt", () =>
+    Effect.gen(function*() {
+      const running = yield* merge(execution(), {
+        phase: "EXECUTION_IN_PROGRESS",
+        tasks: [
+          { taskId: "a", status: "WORKFLOW_TASK_IN_PROGRESS" },
+          { taskId: "b", status: "WORKFLOW_TASK_PENDING" },
+          { taskId: "c" }
+        ]
+      }, NOW)
+      assert.deepStrictEqual(running.status.tasks, [
+        { taskId: "a", status: "WORKFLOW_TASK_IN_PROGRESS", startedAt: NOW },
+        { taskId: "b", status: "WORKFLOW_TASK_PENDING" },
+        { taskId: "c" }
+      ])
+      for (const status of ["WORKFLOW_TASK_COMPLETED", "WORKFLOW_TASK_FAILED", "WORKFLOW_TASK_SKIPPED"] as const) {
+        const ended = yield* merge(execution(), { tasks: [{ taskId: "x", status }] }, NOW)
+        assert.deepStrictEqual(ended.status.tasks, [{ taskId: "x", status, completedAt: NOW }], status)
+      }
+    }))
+
+  it.effect("task times the body gives are kept; those a stored entry had are kept when the body omits them", () =>
+    Effect.gen(function*() {
+      const T1 = "2025-01-11T14:30:40.000Z"
+      const T2 = "2025-01-11T14:30:50.000Z"
+      // Given in the body: kept, even if the stored entry had others.
+      const given = yield* merge(
+        execution({ tasks: [{ taskId: "a", status: "WORKFLOW_TASK_IN_PROGRESS", startedAt: CREATED }] }),
+        { tasks: [{ taskId: "a", status: "WORKFLOW_TASK_COMPLETED", startedAt: T1, completedAt: T2 }] },
+        NOW
+      )
+      assert.deepStrictEqual(given.status.tasks, [
+        { taskId: "a", status: "WORKFLOW_TASK_COMPLETED", startedAt: T1, completedAt: T2 }
+      ])
+      // Omitted: the stored startedAt is kept (matched by taskId), completedAt set now.
+      const stored = execution({
+        tasks: [
+          { taskId: "a", taskName: "fetch", status: "WORKFLOW_TASK_IN_PROGRESS", startedAt: T1 },
+          { taskName: "notify", status: "WORKFLOW_TASK_COMPLETED", startedAt: T1, completedAt: T2 }
+        ]
+      })
+      const next = yield* merge(stored, {
+        tasks: [
+          { taskId: "a", status: "WORKFLOW_TASK_COMPLETED" },
+          // Matched by name when there is no taskId: both stored times are kept.
+          { taskName: "notify", status: "WORKFLOW_TASK_COMPLETED", output: { ok: true } }
+        ]
+      }, NOW)
+      assert.deepStrictEqual(next.status.tasks, [
+        { taskId: "a", status: "WORKFLOW_TASK_COMPLETED", startedAt: T1, completedAt: NOW },
+        { taskName: "notify", status: "WORKFLOW_TASK_COMPLETED", output: { ok: true }, startedAt: T1, completedAt: T2 }
+      ])
+      // Still running: the first startedAt stays, no completedAt appears.
+      const again = yield* merge(stored, { tasks: [{ taskId: "a", status: "WORKFLOW_TASK_IN_PROGRESS" }] }, NOW)
+      assert.deepStrictEqual(again.status.tasks, [{ taskId: "a", status: "WORKFLOW_TASK_IN_PROGRESS", startedAt: T1 }])
+      // Another task of the same name but another taskId is another task.
+      const other = yield* merge(stored, { tasks: [{ taskId: "z", taskName: "fetch", status: "WORKFLOW_TASK_IN_PROGRESS" }] }, NOW)
+      assert.deepStrictEqual(other.status.tasks, [
+        { taskId: "z", taskName: "fetch", status: "WORKFLOW_TASK_IN_PROGRESS", startedAt: NOW }
+      ])
     }))
 
   it.effect("a status audit in the body is ignored", () =>

@@ -27,9 +27,9 @@ const updatableKeys = ["phase", "tasks", "output", "error", "startedAt", "comple
 
 /**
  * Merges a partial status into the execution: absent fields keep their value, `tasks`
- * replaces the array, the server sets `startedAt` when the phase first becomes
- * IN_PROGRESS and `completedAt` when it becomes terminal (unless the body gives them),
- * the status audit is bumped and the version grows by one.
+ * replaces the array (with the task times of `stampTasks`), the server sets `startedAt`
+ * when the phase first becomes IN_PROGRESS and `completedAt` when it becomes terminal
+ * (unless the body gives them), the status audit is bumped and the version grows by one.
  */
 export const merge = (
   execution: WorkflowExecution,
@@ -57,6 +57,7 @@ export const merge = (
   for (const key of updatableKeys) {
     if (update[key] !== undefined) status[key] = update[key]
   }
+  if (update.tasks !== undefined) status.tasks = stampTasks(update.tasks, current.tasks ?? [], now)
   if (to === "EXECUTION_IN_PROGRESS" && current.startedAt === undefined && update.startedAt === undefined) {
     status.startedAt = now
   }
@@ -68,6 +69,57 @@ export const merge = (
     ...execution,
     metadata: { ...execution.metadata, version: execution.metadata.version + 1 },
     status: status as WorkflowExecutionStatus
+  })
+}
+
+type TaskEntry = NonNullable<StatusUpdate["tasks"]>[number]
+
+const endStates: ReadonlySet<string> = new Set([
+  "WORKFLOW_TASK_COMPLETED",
+  "WORKFLOW_TASK_FAILED",
+  "WORKFLOW_TASK_SKIPPED"
+])
+
+/** The stored entry a reported one updates: the same `taskId`, else the same `taskName`. */
+const storedEntry = (stored: ReadonlyArray<TaskEntry>) => {
+  const byId = new Map<string, TaskEntry>()
+  const byName = new Map<string, TaskEntry>()
+  for (const task of stored) {
+    if (task.taskId !== undefined && !byId.has(task.taskId)) byId.set(task.taskId, task)
+    if (task.taskName !== undefined && !byName.has(task.taskName)) byName.set(task.taskName, task)
+  }
+  return (task: TaskEntry): TaskEntry | undefined =>
+    task.taskId !== undefined ? byId.get(task.taskId) : task.taskName !== undefined ? byName.get(task.taskName) : undefined
+}
+
+/**
+ * The times of the reported task entries: a time the body gives is kept; otherwise a task
+ * that is IN_PROGRESS or in an end state keeps the `startedAt` its stored entry had, and
+ * one in an end state the stored `completedAt`; failing that, the server sets `startedAt`
+ * of a task that is IN_PROGRESS and `completedAt` of one that is COMPLETED, FAILED or
+ * SKIPPED to `now`. (`tasks` replaces the whole list, so without this a runner reporting
+ * `{taskId, status}` would erase the times.)
+ */
+export const stampTasks = (
+  tasks: ReadonlyArray<TaskEntry>,
+  stored: ReadonlyArray<TaskEntry>,
+  now: string
+): ReadonlyArray<TaskEntry> => {
+  const previous = storedEntry(stored)
+  return tasks.map((task) => {
+    const running = task.status === "WORKFLOW_TASK_IN_PROGRESS"
+    const ended = task.status !== undefined && endStates.has(task.status)
+    if (!running && !ended) return task
+    const before = previous(task)
+    const startedAt = task.startedAt ?? before?.startedAt ?? (running ? now : undefined)
+    const completedAt = ended ? task.completedAt ?? before?.completedAt ?? now : task.completedAt
+    return startedAt === task.startedAt && completedAt === task.completedAt
+      ? task
+      : {
+        ...task,
+        ...(startedAt === undefined ? {} : { startedAt }),
+        ...(completedAt === undefined ? {} : { completedAt })
+      }
   })
 }
 
