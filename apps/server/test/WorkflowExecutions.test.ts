@@ -352,7 +352,15 @@ describe("PATCH /v1/workflow-executions/{id}/status", () => {
       assertETag(s3, 4)
       assert.strictEqual(s3.body.status.phase, "EXECUTION_COMPLETED")
       assert.strictEqual(s3.body.status.completedAt, "2030-01-01T00:00:00.000Z")
-      assert.deepStrictEqual(s3.body.status.tasks, [{ taskId: "t2", status: "WORKFLOW_TASK_COMPLETED" }])
+      // Task times: t2 keeps the start stamped at s2 and is stamped with its end.
+      const t2 = s2.body.status.tasks[1]
+      assert.match(t2.startedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+      assert.isUndefined(t2.completedAt)
+      assert.deepStrictEqual(s2.body.status.tasks[0].startedAt, s1.body.status.tasks[0].startedAt)
+      assert.isString(s2.body.status.tasks[0].completedAt)
+      const [done] = s3.body.status.tasks
+      assert.deepStrictEqual(done, { taskId: "t2", status: "WORKFLOW_TASK_COMPLETED", startedAt: t2.startedAt, completedAt: done.completedAt })
+      assert.isAtLeast(Date.parse(done.completedAt), Date.parse(t2.startedAt))
       assert.deepStrictEqual(s3.body.status.output, { done: true })
       assert.deepStrictEqual(s3.body.spec, execution.spec)
 
@@ -396,9 +404,14 @@ describe("PATCH /v1/workflow-executions/{id}/status", () => {
       const res = yield* patch(id, { phase: 2, tasks: [{ taskId: "t", status: 3, taskType: 1 }] })
       assert.strictEqual(res.status, 200, JSON.stringify(res.body))
       assert.strictEqual(res.body.status.phase, "EXECUTION_IN_PROGRESS")
-      assert.deepStrictEqual(res.body.status.tasks, [
-        { taskId: "t", status: "WORKFLOW_TASK_COMPLETED", taskType: "WORKFLOW_TASK_AGENT_INVOCATION" }
-      ])
+      const [task] = res.body.status.tasks
+      assert.deepStrictEqual(task, {
+        taskId: "t",
+        status: "WORKFLOW_TASK_COMPLETED",
+        taskType: "WORKFLOW_TASK_AGENT_INVOCATION",
+        completedAt: task.completedAt
+      })
+      assert.isString(task.completedAt)
     })))
 
   it.live("404 NOT_FOUND for an unknown id; 412 ABORTED for a stale If-Match", () =>
@@ -433,7 +446,9 @@ describe("PATCH /v1/workflow-executions/{id}/status", () => {
       const last = results.find((r) => r.body.metadata.version === initial + 50)!
       assert.deepStrictEqual(final.body, last.body)
       const i = final.body.status.output.i
-      assert.deepStrictEqual(final.body.status.tasks, [{ taskId: `task-${i}`, status: "WORKFLOW_TASK_COMPLETED" }])
+      assert.deepStrictEqual(final.body.status.tasks.map(({ completedAt: _, ...task }: any) => task), [
+        { taskId: `task-${i}`, status: "WORKFLOW_TASK_COMPLETED" }
+      ])
       assert.strictEqual(final.body.status.phase, "EXECUTION_IN_PROGRESS")
     })))
 })
