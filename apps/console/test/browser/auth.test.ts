@@ -1,29 +1,17 @@
 /** A server with tokens: the console asks for one, keeps it for the tab, and works with it. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { type Browser, launch } from "../support/browser.js"
+import { describe, expect, it } from "vitest"
 import * as F from "../support/fixtures.js"
-import { type Server, start } from "../support/server.js"
+import { session } from "../support/session.js"
 
 const API_TOKEN = "console-api-token-5d1c9e"
-let server: Server
-let browser: Browser
-
-beforeEach(async () => {
-  server = await start({ WEFT_RUNNER: "none", WEFT_API_TOKEN: API_TOKEN, WEFT_RUNNER_TOKEN: "console-runner-token-77a0f2" })
-  browser = await launch()
-})
-
-afterEach(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const s = session({ WEFT_RUNNER: "none", WEFT_API_TOKEN: API_TOKEN, WEFT_RUNNER_TOKEN: "console-runner-token-77a0f2" })
 
 describe("a server with tokens", () => {
   it("asks for a token, refuses a wrong one, works with the right one and forgets it on request", async () => {
-    const workflow = await server.api("POST", "/v1/workflows", F.greeting, API_TOKEN)
-    const execution = await server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id), API_TOKEN)
-    const { page } = browser
-    await page.goto(`${server.url}/runs`)
+    const workflow = await s.server.api("POST", "/v1/workflows", F.greeting, API_TOKEN)
+    const execution = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id), API_TOKEN)
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/runs`)
     const dialog = page.getByRole("dialog", { name: "API token" })
     await dialog.waitFor()
     expect(await page.locator("table.runs tbody tr").count()).toBe(0)

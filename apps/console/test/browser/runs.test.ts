@@ -4,56 +4,44 @@
  * follows its watch stream (phase, task timeline, graph states). Progress is reported
  * through the status route, as a runner does (the server runs with `WEFT_RUNNER=none`).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { type Browser, launch } from "../support/browser.js"
+import { describe, expect, it } from "vitest"
 import * as F from "../support/fixtures.js"
-import { type Server, start } from "../support/server.js"
+import { session } from "../support/session.js"
 
-let server: Server
-let browser: Browser
+const s = session({ WEFT_RUNNER: "none" })
 
-beforeEach(async () => {
-  server = await start({ WEFT_RUNNER: "none" })
-  browser = await launch()
-})
-
-afterEach(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-const row = (id: string) => browser.page.locator(`table.runs tbody tr[data-id="${id}"]`)
+const row = (id: string) => s.browser.page.locator(`table.runs tbody tr[data-id="${id}"]`)
 
 describe("runs list", () => {
   it("shows a run created through the API and follows its phase live", async () => {
-    const workflow = await server.api("POST", "/v1/workflows", F.fulfilment)
-    const first = await server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { order: "A-1" }))
-    const { page } = browser
-    await page.goto(`${server.url}/`)
+    const workflow = await s.server.api("POST", "/v1/workflows", F.fulfilment)
+    const first = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { order: "A-1" }))
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/`)
     await expect.poll(() => row(first.metadata.id).getAttribute("data-phase")).toBe("EXECUTION_PENDING")
     await expect.poll(() => row(first.metadata.id).locator(".badge").textContent()).toBe("Pending")
     await expect.poll(() => row(first.metadata.id).locator("td").nth(2).textContent()).toBe("Order fulfilment")
 
     // A new run appears at the top, and phases change, without a reload.
     const marker = await page.evaluate(() => ((window as any).__kept = Math.random()))
-    const second = await server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { order: "A-2" }))
+    const second = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { order: "A-2" }))
     await expect.poll(() => page.locator("table.runs tbody tr").first().getAttribute("data-id")).toBe(second.metadata.id)
-    await server.api("PATCH", `/v1/workflow-executions/${first.metadata.id}/status`, { phase: "EXECUTION_IN_PROGRESS" })
+    await s.server.api("PATCH", `/v1/workflow-executions/${first.metadata.id}/status`, { phase: "EXECUTION_IN_PROGRESS" })
     await expect.poll(() => row(first.metadata.id).getAttribute("data-phase")).toBe("EXECUTION_IN_PROGRESS")
-    await server.api("PATCH", `/v1/workflow-executions/${first.metadata.id}/status`, { phase: "EXECUTION_FAILED", error: "http: 502" })
+    await s.server.api("PATCH", `/v1/workflow-executions/${first.metadata.id}/status`, { phase: "EXECUTION_FAILED", error: "http: 502" })
     await expect.poll(() => row(first.metadata.id).locator(".badge").textContent()).toBe("Failed")
     expect(await page.evaluate(() => (window as any).__kept)).toBe(marker)
   })
 
   it("filters by phase through the URL, and pages with the next page token", async () => {
-    const workflow = await server.api("POST", "/v1/workflows", F.greeting)
+    const workflow = await s.server.api("POST", "/v1/workflows", F.greeting)
     const ids: Array<string> = []
     for (let i = 0; i < 55; i++) {
-      ids.push((await server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { n: String(i) }))).metadata.id)
+      ids.push((await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { n: String(i) }))).metadata.id)
     }
-    await server.api("PATCH", `/v1/workflow-executions/${ids[3]}/status`, { phase: "EXECUTION_COMPLETED" })
-    const { page } = browser
-    await page.goto(`${server.url}/runs`)
+    await s.server.api("PATCH", `/v1/workflow-executions/${ids[3]}/status`, { phase: "EXECUTION_COMPLETED" })
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/runs`)
     await expect.poll(() => page.locator("table.runs tbody tr").count()).toBe(50)
     expect(await page.locator("table.runs tbody tr").first().getAttribute("data-id")).toBe(ids[54])
     await page.getByRole("button", { name: "Load more" }).click()
@@ -73,16 +61,16 @@ describe("runs list", () => {
 
 describe("a run", () => {
   it("follows the run's watch: phase, task timeline, graph states, output", async () => {
-    const workflow = await server.api("POST", "/v1/workflows", F.fulfilment)
-    const execution = await server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { order: "A-7", express: "no" }))
+    const workflow = await s.server.api("POST", "/v1/workflows", F.fulfilment)
+    const execution = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { order: "A-7", express: "no" }))
     const id = execution.metadata.id
-    const { page } = browser
-    await page.goto(`${server.url}/runs/${id}`)
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/runs/${id}`)
     await expect.poll(() => page.locator("section[data-phase]").getAttribute("data-phase")).toBe("EXECUTION_PENDING")
     await expect.poll(() => page.getByLabel("Trigger metadata").textContent()).toContain(`"order": "A-7"`)
     await expect.poll(() => page.locator("svg.graph g[data-node='reserve/hold']").count()).toBe(1)
 
-    await server.api("PATCH", `/v1/workflow-executions/${id}/status`, F.fulfilmentProgress(Date.now() - 5000))
+    await s.server.api("PATCH", `/v1/workflow-executions/${id}/status`, F.fulfilmentProgress(Date.now() - 5000))
     await expect.poll(() => page.locator("section[data-phase]").getAttribute("data-phase")).toBe("EXECUTION_IN_PROGRESS")
     const timeline = page.getByRole("group", { name: "Task timeline" })
     await expect.poll(() => timeline.locator("[data-task]").count()).toBe(12)
@@ -99,7 +87,7 @@ describe("a run", () => {
     await page.locator("svg.graph g[data-node='validate']").click()
     await expect.poll(() => page.getByLabel("Input of validate").textContent()).toContain(`"order": "A-1042"`)
 
-    await server.api("PATCH", `/v1/workflow-executions/${id}/status`, {
+    await s.server.api("PATCH", `/v1/workflow-executions/${id}/status`, {
       phase: "EXECUTION_COMPLETED",
       output: { shipped: true, tracking: "Z-9" }
     })
@@ -110,17 +98,17 @@ describe("a run", () => {
   })
 
   it("runs again with the same input", async () => {
-    const workflow = await server.api("POST", "/v1/workflows", F.greeting)
-    const first = await server.api("POST", "/v1/workflow-executions", {
+    const workflow = await s.server.api("POST", "/v1/workflows", F.greeting)
+    const first = await s.server.api("POST", "/v1/workflow-executions", {
       ...F.run(workflow.metadata.id, { name: "Ada" }, { labels: { env: "prod" } }),
       spec: { workflowId: workflow.metadata.id, triggerMetadata: { name: "Ada" }, triggerMessage: "hello" }
     })
-    const { page } = browser
-    await page.goto(`${server.url}/runs/${first.metadata.id}`)
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/runs/${first.metadata.id}`)
     await page.getByRole("button", { name: "Run again" }).click()
     await page.waitForURL((url) => url.pathname.startsWith("/runs/wex-") && !url.pathname.endsWith(first.metadata.id))
     const againId = new URL(page.url()).pathname.split("/")[2]
-    const again = await server.api("GET", `/v1/workflow-executions/${againId}`)
+    const again = await s.server.api("GET", `/v1/workflow-executions/${againId}`)
     expect(again.spec.triggerMetadata).toEqual({ name: "Ada" })
     expect(again.spec.triggerMessage).toBe("hello")
     expect(again.spec.workflowInstanceId).toBe(first.spec.workflowInstanceId)
