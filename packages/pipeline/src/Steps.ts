@@ -56,7 +56,10 @@ export const ResolveSlug = () =>
     const derived = Slug.fromName(name)
     return derived === ""
       ? Effect.fail(
-        new InvalidArgument({ message: `metadata.name: "${name}" has no letters or digits to make a slug from` })
+        new InvalidArgument({
+          message: `metadata.slug: is required, since metadata.name "${name}" has no letters a-z or digits ` +
+            "(letters with accents count, other scripts do not) to make a slug from"
+        })
       )
       : Effect.succeed({ slug: derived })
   })

@@ -117,12 +117,15 @@ describe("ResolveSlug", () => {
       }
     }))
 
-  it.effect("a name with no letters or digits is INVALID_ARGUMENT", () =>
+  it.effect("a name that yields no slug (no letters a-z or digits) asks for metadata.slug", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(resolve.run({ request: request({ name: "@@@ !!!" }) }))
-      assert.instanceOf(error, InvalidArgument)
-      assert.include(error.message, "metadata.name")
-      assert.include(error.message, "@@@ !!!")
+      for (const name of ["@@@ !!!", "東京"]) {
+        const error = yield* Effect.flip(resolve.run({ request: request({ name }) }))
+        assert.instanceOf(error, InvalidArgument)
+        assert.match(error.message, /^metadata\.slug: is required, since metadata\.name /)
+        assert.include(error.message, name)
+      }
+      assert.deepStrictEqual(yield* resolve.run({ request: request({ name: "東京", slug: "tokyo" }) }), { slug: "tokyo" })
     }))
 })
 

@@ -3,7 +3,7 @@
  */
 import { Schema } from "effect"
 import * as ProtoEnum from "./ProtoEnum.js"
-import { Slug } from "./Slug.js"
+import { Name, Slug } from "./Slug.js"
 
 export const OwnerScopeNames = [
   "api_resource_owner_scope_unspecified",
@@ -18,7 +18,7 @@ const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
 
 /** Metadata as a client sends it. Which fields are required is decided per kind. */
 export const MetadataInput = Schema.Struct({
-  name: Schema.optional(Schema.String),
+  name: Schema.optional(Name),
   slug: Schema.optional(Slug),
   id: Schema.optional(Schema.String),
   org: Schema.optional(Schema.String),

@@ -22,8 +22,37 @@ describe("Slug.fromName", () => {
     assert.strictEqual(Slug.fromName("already-a-slug"), "already-a-slug")
   })
 
-  it("drops non-ASCII letters", () => {
-    assert.strictEqual(Slug.fromName("Café Ünïcode"), "caf-ncode")
+  it("writes Latin letters with diacritics without them", () => {
+    assert.strictEqual(Slug.fromName("Überweisung Zürich"), "uberweisung-zurich")
+    assert.strictEqual(Slug.fromName("Café Ünïcode"), "cafe-unicode")
+    assert.strictEqual(Slug.fromName("Straße"), "strasse")
+    assert.strictEqual(Slug.fromName("STRAẞE"), "strasse")
+    assert.strictEqual(Slug.fromName("Æble Øl Œuvre"), "aeble-ol-oeuvre")
+    assert.strictEqual(Slug.fromName("Łódź Kraków"), "lodz-krakow")
+    assert.strictEqual(Slug.fromName("Þórður Đorđe"), "thordur-dorde")
+    assert.strictEqual(Slug.fromName("São João ñandú"), "sao-joao-nandu")
+    assert.strictEqual(Slug.fromName("ﬁle №5"), "file-no5")
+  })
+
+  it("drops letters of other scripts", () => {
+    assert.strictEqual(Slug.fromName("東京 Office"), "office")
+    assert.strictEqual(Slug.fromName("Заказ 42"), "42")
+    assert.strictEqual(Slug.fromName("東京"), "")
+    assert.strictEqual(Slug.fromName("Привет мир"), "")
+  })
+
+  it("cuts a slug derived from a long name at 63 characters, without a trailing hyphen", () => {
+    assert.strictEqual(Slug.fromName("a".repeat(100)), "a".repeat(63))
+    assert.strictEqual(Slug.fromName(`${"a".repeat(62)} b`), "a".repeat(62))
+    assert.strictEqual(Slug.fromName("x".repeat(10_000)).length, 63)
+  })
+
+  it("withSuffix keeps the suffix and cuts the base", () => {
+    assert.strictEqual(Slug.withSuffix("orders", "default"), "orders-default")
+    const long = Slug.withSuffix("a".repeat(63), "default")
+    assert.strictEqual(long, `${"a".repeat(55)}-default`)
+    assert.isTrue(Slug.isSlug(long))
+    assert.strictEqual(Slug.withSuffix("a".repeat(63), "20260111-143022", 4).length, 59)
   })
 
   it("is empty when the name has no letters or digits", () => {
@@ -34,9 +63,9 @@ describe("Slug.fromName", () => {
     assert.strictEqual(Slug.fromName("___"), "")
   })
 
-  it("output is always empty or slug-shaped (property)", () => {
+  it("output is always empty or slug-shaped, of at most 63 characters (property)", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 60 }), (name) => {
+      fc.property(fc.string({ unit: "binary", maxLength: 120 }), (name) => {
         const slug = Slug.fromName(name)
         return slug === "" || Slug.pattern.test(slug)
       }),
@@ -102,5 +131,23 @@ describe("Slug.isSlug / Slug schema", () => {
     Effect.gen(function*() {
       const error = yield* Effect.flip(Schema.decodeUnknown(Slug.Slug)("Not A Slug"))
       assert.include(error.message, "slug-shaped")
+    }))
+
+  it.effect("takes at most 63 characters", () =>
+    Effect.gen(function*() {
+      assert.isTrue(Slug.isSlug("a".repeat(63)))
+      assert.isFalse(Slug.isSlug("a".repeat(64)))
+      assert.deepStrictEqual(decode("a".repeat(63)), Either.right("a".repeat(63)))
+      const error = yield* Effect.flip(Schema.decodeUnknown(Slug.Slug)("a".repeat(64)))
+      assert.include(error.message, "must be at most 63 characters (got 64)")
+    }))
+})
+
+describe("Slug.Name", () => {
+  it.effect("takes at most 256 characters", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* Schema.decodeUnknown(Slug.Name)("n".repeat(256)), "n".repeat(256))
+      const error = yield* Effect.flip(Schema.decodeUnknown(Slug.Name)("n".repeat(10_000)))
+      assert.include(error.message, "must be at most 256 characters (got 10000)")
     }))
 })

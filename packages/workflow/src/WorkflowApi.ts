@@ -115,7 +115,8 @@ export class WorkflowApi extends HttpApiGroup.make("workflows")
       ApiDocs.document({
         summary: "Delete a workflow",
         description: "Deletes the workflow with its default instance and answers the deleted workflow. " +
-          `409 FAILED_PRECONDITION while other instances of it exist. ${ifMatch}`
+          `409 FAILED_PRECONDITION while other instances of it exist. Its executions are kept: they are ` +
+          `history, and keep the ids they ran with. ${ifMatch}`
       })
     )
   )

@@ -1,7 +1,7 @@
 /**
  * The WorkflowInstance kind: a workflow bound to environment and defaults.
  */
-import { Metadata, Resource, ResourceKind, ResourceTable } from "@weft/resource"
+import { Metadata, Resource, ResourceKind, ResourceTable, Slug } from "@weft/resource"
 import { Schema } from "effect"
 
 export const Kind = ResourceKind.WorkflowInstance
@@ -35,6 +35,6 @@ export const table = ResourceTable.make<WorkflowInstance>(Kind, {
   workflow_id: (instance) => instance.spec.workflowId
 })
 
-/** The slug of a workflow's default instance. */
-export const defaultSlug = (workflowSlug: string) => `${workflowSlug}-default`
+/** The slug of a workflow's default instance: `<workflow slug>-default`, the workflow's part cut to fit 63 characters. */
+export const defaultSlug = (workflowSlug: string) => Slug.withSuffix(workflowSlug, "default")
 export const defaultDescription = "Default instance (auto-created)"

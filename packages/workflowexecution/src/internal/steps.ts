@@ -101,7 +101,8 @@ export const ResolveName = Pipeline.step(
       if (metadata.slug !== undefined) return { request: withName(ctx.request, metadata.slug) }
       const store = yield* ResourceStore.ResourceStore
       const now = yield* DateTime.now
-      const base = Slug.fromName(`${ctx.instance.metadata.slug}-${formatRunStamp(DateTime.toEpochMillis(now))}`)
+      // Room is left for the `-2`, `-3`… of nextFree: the slug stays within 63 characters.
+      const base = Slug.withSuffix(ctx.instance.metadata.slug, formatRunStamp(DateTime.toEpochMillis(now)), 4)
       return { request: withName(ctx.request, nextFree(base, yield* store.slugsWithPrefix(table, metadata.org, base))) }
     })
 )
