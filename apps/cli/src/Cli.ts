@@ -18,6 +18,7 @@ import * as Stdio from "./Stdio.js"
 
 export const version = "0.1.0"
 
+/** By name, in the order help lists them (keep in step with `command` below). */
 const subcommands = {
   apply,
   get,
@@ -25,6 +26,7 @@ const subcommands = {
   run: runCommand,
   watch,
   status,
+  cancel,
   delete: del
 } as const
 

@@ -329,7 +329,7 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
         weft("--completions", "bash")
       ], { concurrency: 2 })
       ok(help, "--help")
-      for (const command of ["apply", "get", "list", "run", "watch", "status", "delete"]) {
+      for (const command of ["apply", "get", "list", "run", "watch", "status", "cancel", "delete"]) {
         assert.match(help.stdout, new RegExp(`^  ${command}\\s+\\S`, "m"))
       }
       assert.match(help.stdout, /^Usage: weft <command> \[options\]$/m)

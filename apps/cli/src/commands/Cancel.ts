@@ -5,8 +5,9 @@
  */
 import { Args, Command } from "@effect/cli"
 import { WeftClient } from "@weft/client"
-import { Console, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import * as Kind from "../Kind.js"
+import * as Stdio from "../Stdio.js"
 import * as Output from "../Output.js"
 import { connection, org, withClient } from "../Shared.js"
 
@@ -22,6 +23,6 @@ export const cancel = Command.make(
       const weft = yield* WeftClient.WeftClient
       const execution = yield* Kind.findExecution(options.execution, Option.getOrUndefined(options.org))
       const cancelled = yield* weft.workflowExecutions.cancel({ path: { id: execution.metadata.id } })
-      yield* Console.log(`${Kind.label(cancelled)} ${Output.short(cancelled.status.phase)}`)
+      yield* Stdio.out(`${Kind.label(cancelled)} ${Output.short(cancelled.status.phase)}`)
     }).pipe((effect) => withClient(options, effect))
 ).pipe(Command.withDescription("Cancel a run: running tasks end FAILED, pending ones SKIPPED"))
