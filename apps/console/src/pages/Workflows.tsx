@@ -2,25 +2,34 @@
 import { useState } from "preact/hooks"
 import { stringify } from "yaml"
 import { get } from "../api/Api.js"
-import type { Execution, Instance, Workflow } from "../api/types.js"
+import type { Instance, Workflow } from "../api/types.js"
 import { Json } from "../components/Json.js"
 import { RunsTable } from "../components/RunsTable.js"
 import { StartRunForm } from "../components/StartRunForm.js"
 import { TaskGraph } from "../components/TaskGraph.js"
 import { useDirectory } from "../lib/directory.js"
 import { ago, createdAt, dateTime } from "../lib/format.js"
-import { useLoad, useNow, useTitle } from "../lib/hooks.js"
+import { useCapabilities, useLoad, useNow, useTitle } from "../lib/hooks.js"
 import { type Paged, usePaged } from "../lib/usePaged.js"
-import { toSearch } from "../lib/runs.js"
+import { type RunFilters, toSearch } from "../lib/runs.js"
+import { useRuns } from "../live/useRuns.js"
 
-const More = ({ list }: { readonly list: Paged<unknown> }) =>
+interface Listing {
+  readonly entries: ReadonlyArray<unknown>
+  readonly nextPageToken: string | undefined
+  readonly loading: boolean
+  readonly error: string | undefined
+  readonly loadMore: () => void
+}
+
+const More = ({ list }: { readonly list: Listing }) =>
   list.nextPageToken === undefined ? null : (
     <div class="more">
       <button type="button" onClick={list.loadMore} disabled={list.loading}>{list.loading ? "Loading…" : "Load more"}</button>
     </div>
   )
 
-const Status = ({ list, empty }: { readonly list: Paged<unknown>; readonly empty: string }) => (
+const Status = ({ list, empty }: { readonly list: Listing; readonly empty: string }) => (
   <>
     {list.error !== undefined && <p class="error" role="alert">{list.error}</p>}
     {list.entries.length === 0 && list.error === undefined && <p class="empty">{list.loading ? "Loading…" : empty}</p>}
@@ -88,8 +97,10 @@ const Document = ({ value }: { readonly value: unknown }) => {
   )
 }
 
-const RecentRuns = ({ query, title }: { readonly query: Record<string, string>; readonly title: string }) => {
-  const runs = usePaged<Execution>("/v1/workflow-executions", query, 20)
+/** A workflow's or an instance's runs, live like the runs page. */
+const RecentRuns = ({ filters, title }: { readonly filters: RunFilters; readonly title: string }) => {
+  const capabilities = useCapabilities()
+  const runs = useRuns(filters, capabilities)
   const directory = useDirectory()
   const running = runs.entries.some((e) => e.status.phase === "EXECUTION_IN_PROGRESS")
   const now = useNow(running)
@@ -97,10 +108,11 @@ const RecentRuns = ({ query, title }: { readonly query: Record<string, string>; 
     <section class="card" aria-labelledby="recent-title">
       <header class="card-head">
         <h2 id="recent-title">{title}</h2>
-        <a href={`/runs${toSearch({ phases: [], ...query })}`}>All runs →</a>
+        <a href={`/runs${toSearch(filters)}`}>All runs with filters →</a>
       </header>
       <Status list={runs} empty="No runs yet." />
       {runs.entries.length > 0 && <RunsTable entries={runs.entries} now={now} directory={directory} caption={title} showWorkflow={false} />}
+      <More list={runs} />
     </section>
   )
 }
@@ -167,7 +179,7 @@ export const WorkflowPage = ({ id }: { readonly id: string }) => {
         <h2 id="graph-title">Graph</h2>
         <TaskGraph tasks={workflow.spec.tasks ?? []} />
       </section>
-      <RecentRuns query={{ workflowId: workflow.metadata.id }} title="Recent runs" />
+      <RecentRuns filters={{ phases: [], workflowId: workflow.metadata.id }} title="Runs" />
       <section class="card" aria-labelledby="instances-title">
         <h2 id="instances-title">Instances</h2>
         <InstancesTable list={instances} showWorkflow={false} />
@@ -286,7 +298,7 @@ export const InstancePage = ({ id }: { readonly id: string }) => {
           <TaskGraph tasks={workflow.spec.tasks ?? []} />
         </section>
       )}
-      <RecentRuns query={{ workflowInstanceId: instance.metadata.id }} title="Recent runs" />
+      <RecentRuns filters={{ phases: [], workflowInstanceId: instance.metadata.id }} title="Runs" />
       <section class="card" aria-labelledby="document-title">
         <h2 id="document-title">Document</h2>
         <Document value={instance} />
