@@ -1,6 +1,7 @@
 // Bundles the server into dist/main.mjs with esbuild: one file that plain node runs,
 // without a TypeScript loader in the process (half the resident memory, faster start).
-// better-sqlite3 stays external: it is a native addon.
+// better-sqlite3 stays external: it is a native addon. So does jq-web (the engine's jq):
+// it reads jq.wasm beside its own file, so it is loaded from node_modules at run time.
 import { build } from "esbuild"
 import { fileURLToPath } from "node:url"
 
@@ -14,7 +15,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: "linked",
-  external: ["better-sqlite3"],
+  external: ["better-sqlite3", "jq-web"],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: "warning"
