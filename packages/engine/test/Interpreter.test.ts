@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { Interpreter } from "../src/index.js"
-import { entry, lastTasks, memoryEffects, plan, runPlan, set, task } from "./support.js"
+import { EngineTest, entry, lastTasks, memoryEffects, plan, recordingReporter, runPlan, set, task } from "./support.js"
 
 const completed = (outcome: Interpreter.RunOutcome) => {
   assert.strictEqual(outcome._tag, "Completed", outcome._tag === "Failed" ? outcome.message : "")
@@ -518,18 +518,14 @@ describe("WAIT", () => {
 describe("cancel", () => {
   it.effect("interrupting a run leaves the last report for cancelledPatch: running FAILED cancelled, pending SKIPPED", () =>
     Effect.gen(function*() {
-      const { reports, reporter } = yield* Effect.sync(() => {
-        const reports: Array<{ patch: Interpreter.StatusPatch }> = []
-        return { reports, reporter: { report: (patch: Interpreter.StatusPatch) => Effect.sync(() => void reports.push({ patch })) } }
-      })
-      const { EngineTest } = yield* Effect.promise(() => import("./support.js"))
+      const { reporter, reports } = recordingReporter()
       const fiber = yield* Effect.fork(
         Interpreter.run(plan([set("a", {}), task("w", "WAIT", { seconds: 60 }), set("b", {})]), memoryEffects().effects, reporter)
           .pipe(Effect.provide(EngineTest))
       )
       yield* TestClock.adjust("1 second")
       yield* Fiber.interrupt(fiber)
-      const patch = Interpreter.cancelledPatch(lastTasks(reports as any), "2026-01-01T00:00:00.000Z")
+      const patch = Interpreter.cancelledPatch(lastTasks(reports), "2026-01-01T00:00:00.000Z")
       assert.deepStrictEqual(patch.tasks!.map((t) => [t.taskId, t.status, t.error]), [
         ["a", "WORKFLOW_TASK_COMPLETED", undefined],
         ["w", "WORKFLOW_TASK_FAILED", "cancelled"],

@@ -54,7 +54,7 @@ export const recordingReporter = () => {
 }
 
 /** The tasks as the last report listed them. */
-export const lastTasks = (reports: ReadonlyArray<Report>) => {
+export const lastTasks = (reports: ReadonlyArray<{ readonly patch: Interpreter.StatusPatch }>) => {
   for (let i = reports.length - 1; i >= 0; i--) {
     const tasks = reports[i].patch.tasks
     if (tasks !== undefined) return tasks
@@ -62,7 +62,7 @@ export const lastTasks = (reports: ReadonlyArray<Report>) => {
   return []
 }
 
-export const entry = (reports: ReadonlyArray<Report>, taskId: string) => lastTasks(reports).find((t) => t.taskId === taskId)
+export const entry = (reports: ReadonlyArray<{ readonly patch: Interpreter.StatusPatch }>, taskId: string) => lastTasks(reports).find((t) => t.taskId === taskId)
 
 type Task = Interpreter.RunPlan["tasks"][number]
 
