@@ -75,7 +75,7 @@ export const TaskGraph = ({ tasks, entries, onSelect }: TaskGraphProps) => {
               class={`gnode task-${taskStatusClass(state?.status)}${select === undefined ? "" : " clickable"}`}
               data-node={node.key}
               data-status={state?.status}
-              tabIndex={select === undefined ? undefined : 0}
+              tabindex={select === undefined ? undefined : 0}
               role={select === undefined ? undefined : "button"}
               aria-label={`${node.name} (${node.kind})${state === undefined ? "" : `: ${taskStatusLabel(state.status)}`}`}
               onClick={select}
