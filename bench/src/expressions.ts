@@ -1,7 +1,8 @@
 /**
  * Expressions throughput: calls/s of the engine's `Expressions` service, with its cache of
- * compiled forms and without it, for a plain path (JavaScript fast path), a jq expression,
- * and a value with several expressions (one batched jq call), beside bare jq-web.
+ * compiled forms and without it, for a plain path and a string concatenation (answered in
+ * JavaScript), a jq expression, and a value with several expressions (those JavaScript
+ * cannot answer go to jq in one call), beside bare jq-web.
  *
  *   pnpm --filter @weft/bench expressions [--seconds 2]
  */
@@ -63,6 +64,11 @@ const main = async () => {
       "jq  ${ .items | map(.price * .qty) | add }",
       await measure(run(cached, setVariables.total)),
       await measure(run(uncached, setVariables.total))
+    ],
+    [
+      "concat  ${ \"Bearer \" + $env.TOKEN }",
+      await measure(run(cached, setVariables.auth)),
+      await measure(run(uncached, setVariables.auth))
     ],
     ["SET of 5 expressions, batched (resolve)", await measure(resolve(cached)), await measure(resolve(uncached))],
     ["SET of 5 expressions, one call each", await measure(oneByOne(cached)), undefined],

@@ -61,9 +61,14 @@ export interface Options {
   readonly cacheSize?: number
 }
 
+/** A compiled expression; `program` is its jq form, for what JavaScript does not answer. */
 type Compiled =
-  | { readonly _tag: "Path"; readonly path: PathExpression.PathExpression }
+  | { readonly _tag: "Path"; readonly path: PathExpression.PathExpression; readonly program: string }
+  /** Strings joined by `+`: answered here when every operand is a string. */
+  | { readonly _tag: "Concat"; readonly operands: ReadonlyArray<PathExpression.Operand>; readonly program: string }
   | { readonly _tag: "Jq"; readonly program: string }
+
+type Fast = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string }
 
 /** jq prints `jq: error (at inputString:0): <message>`; compile errors name the program's line. */
 const jqMessage = (error: unknown): string => {
@@ -100,13 +105,45 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     return { _tag: "Jq", program: `.[0] as $__weft | ${bindings}.[1] | [${outputs}]` }
   }
 
+  const known = (path: PathExpression.PathExpression, variables: ReadonlyArray<string>) =>
+    path.variable === undefined || variables.includes(path.variable)
+
   const compileOne = (body: string, variables: ReadonlyArray<string>): Compiled =>
     single(`1\u0000${variables.join(",")}\u0000${body}`, () => {
+      const program = compileJq([body], variables).program
       const path = PathExpression.parse(body)
-      return path !== undefined && (path.variable === undefined || variables.includes(path.variable))
-        ? { _tag: "Path", path }
-        : compileJq([body], variables)
+      if (path !== undefined && known(path, variables)) return { _tag: "Path", path, program }
+      const operands = PathExpression.parseConcat(body)
+      return operands !== undefined && operands.every((o) => "text" in o || known(o.path, variables))
+        ? { _tag: "Concat", operands, program }
+        : { _tag: "Jq", program }
     })
+
+  const follow = (path: PathExpression.PathExpression, scope: Scope) =>
+    PathExpression.evaluate(path, (path.variable === undefined ? scope.input : scope.variables[path.variable]) ?? null)
+
+  /** Evaluates in JavaScript where that gives jq's answer; undefined where jq must. */
+  const fast = (compiled: Compiled, scope: Scope): Fast | undefined => {
+    switch (compiled._tag) {
+      case "Path":
+        return follow(compiled.path, scope)
+      case "Concat": {
+        let text = ""
+        for (const operand of compiled.operands) {
+          if ("text" in operand) {
+            text += operand.text
+            continue
+          }
+          const result = follow(operand.path, scope)
+          if (!result.ok || typeof result.value !== "string") return undefined
+          text += result.value
+        }
+        return { ok: true, value: text }
+      }
+      case "Jq":
+        return undefined
+    }
+  }
 
   const fail = (message: string, body: string) =>
     TaskError.make("expression", `${message} (in \${${body}})`)
@@ -117,43 +154,61 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     return jq.raw(JSON.stringify([bound, scope.input ?? null]), program, ["-c"])
   }
 
+  /** Runs one jq program over the scope; its outputs, one per expression. */
+  const jqOutputs = (program: string, scope: Scope, variables: ReadonlyArray<string>, body: string) =>
+    Effect.try({
+      try: () => parseOutput(runJq(program, scope, variables)) as ReadonlyArray<unknown>,
+      catch: (error) => fail(jqMessage(error), body)
+    })
+
   const evaluateBody = (body: string, scope: Scope): Effect.Effect<unknown, TaskError.TaskError> => {
     const variables = names(scope)
     const compiled = compileOne(body, variables)
-    if (compiled._tag === "Path") {
-      const root = compiled.path.variable === undefined ? scope.input : scope.variables[compiled.path.variable]
-      const result = PathExpression.evaluate(compiled.path, root ?? null)
-      return result.ok ? Effect.succeed(result.value) : Effect.fail(fail(result.message, body))
-    }
-    return Effect.try({
-      try: () => (parseOutput(runJq(compiled.program, scope, variables)) as ReadonlyArray<unknown>)[0] ?? null,
-      catch: (error) => fail(jqMessage(error), body)
-    })
+    const quick = fast(compiled, scope)
+    if (quick !== undefined) return quick.ok ? Effect.succeed(quick.value) : Effect.fail(fail(quick.message, body))
+    return Effect.map(jqOutputs(compiled.program, scope, variables, body), (outputs) => outputs[0] ?? null)
   }
 
   const evaluate = (source: string, scope: Scope) => evaluateBody(expressionBody(source) ?? source, scope)
 
-  const resolve = (value: unknown, scope: Scope): Effect.Effect<unknown, TaskError.TaskError> => {
-    const bodies: Array<string> = []
-    collect(value, bodies)
-    if (bodies.length === 0) return Effect.succeed(value)
-    if (bodies.length === 1) return Effect.map(evaluateBody(bodies[0], scope), (result) => substitute(value, [result]))
-    const variables = names(scope)
-    const program = batches(`${variables.join(",")}\u0000${bodies.join("\u0001")}`, () =>
-      compileJq(bodies, variables).program)
-    return Effect.try({
-      try: () => parseOutput(runJq(program, scope, variables)) as ReadonlyArray<unknown>,
-      catch: (error) => error
-    }).pipe(
-      Effect.map((results) => substitute(value, results.map((r) => r ?? null))),
-      // The batch failed: evaluate one by one to name the expression that did.
-      Effect.catchAll((error) =>
-        Effect.forEach(bodies, (body) => evaluateBody(body, scope), { discard: true }).pipe(
-          Effect.zipRight(Effect.fail(fail(jqMessage(error), bodies.join(", "))))
+  const resolve = (value: unknown, scope: Scope): Effect.Effect<unknown, TaskError.TaskError> =>
+    Effect.suspend(() => {
+      const bodies: Array<string> = []
+      collect(value, bodies)
+      if (bodies.length === 0) return Effect.succeed(value)
+      // What JavaScript can answer is answered here; the rest goes to jq in one call.
+      const variables = names(scope)
+      const results: Array<unknown> = new Array(bodies.length)
+      const rest: Array<number> = []
+      for (const [i, body] of bodies.entries()) {
+        const quick = fast(compileOne(body, variables), scope)
+        if (quick === undefined) rest.push(i)
+        else if (quick.ok) results[i] = quick.value
+        else return Effect.fail(fail(quick.message, body))
+      }
+      if (rest.length === 0) return Effect.succeed(substitute(value, results))
+      if (rest.length === 1) {
+        return Effect.map(evaluateBody(bodies[rest[0]], scope), (result) => {
+          results[rest[0]] = result
+          return substitute(value, results)
+        })
+      }
+      const pending = rest.map((i) => bodies[i])
+      const program = batches(`${variables.join(",")}\u0000${pending.join("\u0001")}`, () =>
+        compileJq(pending, variables).program)
+      return jqOutputs(program, scope, variables, pending.join(", ")).pipe(
+        Effect.map((outputs) => {
+          rest.forEach((i, j) => (results[i] = outputs[j] ?? null))
+          return substitute(value, results)
+        }),
+        // The batch failed: evaluate one by one to name the expression that did.
+        Effect.catchAll((error) =>
+          Effect.forEach(pending, (body) => evaluateBody(body, scope), { discard: true }).pipe(
+            Effect.zipRight(Effect.fail(error))
+          )
         )
       )
-    )
-  }
+    })
 
   return Expressions.of({ evaluate, resolve })
 })

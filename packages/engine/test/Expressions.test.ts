@@ -61,6 +61,15 @@ describe("Expressions", () => {
         assert.strictEqual(batch.type, "expression")
         assert.include(batch.detail, "Cannot index number")
         assert.include(batch.detail, ".a.b")
+        const mixed = yield* Effect.flip(
+          e.resolve({ fast: "${ .a }", concat: "${ \"x\" + .a }", jq: "${ .a | tostring }", bad: "${ .a | .[0] }" }, scope({ a: "s" }))
+        )
+        assert.include(mixed.detail, "Cannot index string with number")
+        assert.include(mixed.detail, ".a | .[0]")
+        assert.deepStrictEqual(
+          yield* e.resolve({ fast: "${ .a }", concat: "${ \"x\" + .a }", jq: "${ .a | length }", n: "${ .n + 1 }" }, scope({ a: "s", n: 1 })),
+          { fast: "s", concat: "xs", jq: 1, n: 2 }
+        )
         const raised = yield* Effect.flip(e.evaluate("${ error(\"boom\") }", scope({})))
         assert.include(raised.detail, "boom")
       })
@@ -71,14 +80,18 @@ describe("Expressions", () => {
       const cases: Array<[string, unknown]> = [
         [".a", null], [".a", 5], [".a", [1]], [".a", { a: { b: 1 } }], [".a.b", { a: { b: 2 } }],
         [".[0]", {}], [".[0]", "s"], [".[1]", [1, 2]], [".[-1]", [1, 2]], [".[5]", [1]], [".a[0]", { a: [9] }],
-        ["$input.x", null], [".", { z: 1 }], [".a", true]
+        ["$input.x", null], [".", { z: 1 }], [".a", true],
+        ["\"Bearer \" + $input.s", null], ["\"Bearer \" + .t", { t: "tok" }], ["\"Bearer \" + .t", {}],
+        ["\"Bearer \" + .t", { t: 5 }], [".a + .b", { a: "x", b: "y" }], [".a + .b", { a: 1, b: 2 }],
+        ["\"a\" + .t + \"-\" + $input.s", { t: "m" }], [".a.b + \"x\"", { a: 3 }]
       ]
       const fast = yield* Effect.provide(Expressions.Expressions, Expressions.layer)
+      const variables = { input: { x: 3, s: "str" } }
       const slow = yield* Effect.provide(Expressions.Expressions, Expressions.layerWith({ cacheSize: 0 }))
       for (const [expression, input] of cases) {
-        const a = yield* Effect.exit(fast.evaluate(expression, scope(input, { input: { x: 3 } })))
-        // `($x)` is not a plain path, so it goes through jq.
-        const b = yield* Effect.exit(slow.evaluate(`(${expression})`, scope(input, { input: { x: 3 } })))
+        const a = yield* Effect.exit(fast.evaluate(expression, scope(input, variables)))
+        // `(…)` is neither a plain path nor a concatenation, so it goes through jq.
+        const b = yield* Effect.exit(slow.evaluate(`(${expression})`, scope(input, variables)))
         assert.strictEqual(Exit.isSuccess(a), Exit.isSuccess(b), expression)
         if (Exit.isSuccess(a) && Exit.isSuccess(b)) assert.deepStrictEqual(a.value, b.value, expression)
         if (Exit.isFailure(a) && Exit.isFailure(b)) {

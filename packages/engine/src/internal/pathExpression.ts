@@ -71,3 +71,37 @@ export const evaluate = (
   }
   return { ok: true, value: value === undefined ? null : value }
 }
+
+/** An operand of a string concatenation: a literal without escapes, or a plain path. */
+export type Operand = { readonly text: string } | { readonly path: PathExpression }
+
+/**
+ * Parses `source` as a `+` of string literals and plain paths (`"Bearer " + $env.TOKEN`),
+ * or answers undefined. Evaluated in JavaScript only when every operand is a string
+ * (jq's `+` concatenates strings); any other case is left to jq.
+ */
+export const parseConcat = (source: string): ReadonlyArray<Operand> | undefined => {
+  const operands: Array<Operand> = []
+  let rest = source.trim()
+  while (rest !== "") {
+    if (rest.startsWith("\"")) {
+      const end = rest.indexOf("\"", 1)
+      if (end < 0) return undefined
+      const text = rest.slice(1, end)
+      if (text.includes("\\")) return undefined
+      operands.push({ text })
+      rest = rest.slice(end + 1).trimStart()
+    } else {
+      const plus = rest.indexOf("+")
+      const path = parse(plus < 0 ? rest : rest.slice(0, plus))
+      if (path === undefined) return undefined
+      operands.push({ path })
+      rest = plus < 0 ? "" : rest.slice(plus)
+    }
+    if (rest === "") break
+    if (!rest.startsWith("+")) return undefined
+    rest = rest.slice(1).trimStart()
+    if (rest === "") return undefined
+  }
+  return operands.length >= 2 ? operands : undefined
+}
