@@ -11,11 +11,14 @@ const here = (file) => fileURLToPath(new URL(file, import.meta.url))
 const dist = here("./dist")
 
 const started = performance.now()
-fs.rmSync(dist, { recursive: true, force: true })
+// Built beside dist/ and swapped in at the end, so that a server starting meanwhile (tests
+// run builds and servers side by side) reads a whole build or none.
+const staging = here(`./dist.${process.pid}.partial`)
+fs.rmSync(staging, { recursive: true, force: true })
 
 const result = await build({
   entryPoints: [here("./src/main.tsx")],
-  outdir: path.join(dist, "assets"),
+  outdir: path.join(staging, "assets"),
   entryNames: "[name]-[hash]",
   assetNames: "[name]-[hash]",
   bundle: true,
@@ -43,7 +46,7 @@ const style = named(".css")
 // The icon, hashed like the bundle.
 const iconText = fs.readFileSync(here("./src/favicon.svg"))
 const icon = `favicon-${createHash("sha256").update(iconText).digest("hex").slice(0, 8)}.svg`
-fs.writeFileSync(path.join(dist, "assets", icon), iconText)
+fs.writeFileSync(path.join(staging, "assets", icon), iconText)
 
 const html = `<!doctype html>
 <html lang="en">
@@ -62,7 +65,15 @@ const html = `<!doctype html>
 </body>
 </html>
 `
-fs.writeFileSync(path.join(dist, "index.html"), html)
+fs.writeFileSync(path.join(staging, "index.html"), html)
+fs.rmSync(dist, { recursive: true, force: true })
+try {
+  fs.renameSync(staging, dist)
+} catch (error) {
+  // Another build swapped its own in first: the same sources, so keep it.
+  if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error
+  fs.rmSync(staging, { recursive: true, force: true })
+}
 
 const size = (file) => fs.statSync(path.join(dist, file.replace(/^\//, ""))).size
 process.stdout.write(

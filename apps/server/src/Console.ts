@@ -90,10 +90,16 @@ const walk = (dir: string, prefix = ""): Array<string> =>
       : []
   )
 
-/** Reads a console build; a directory that does not exist is a console not built. */
+const notBuilt: ConsoleFiles = { index: undefined, assets: new Map() }
+
+/**
+ * Reads a console build; a directory without `index.html` is a console not built, and so
+ * is one that cannot be read whole (a build being swapped in at that moment), with a
+ * warning: the API is served either way.
+ */
 export const load = (dir: string): Effect.Effect<ConsoleFiles> =>
-  Effect.sync(() => {
-    if (!fs.existsSync(path.join(dir, "index.html"))) return { index: undefined, assets: new Map() }
+  Effect.try(() => {
+    if (!fs.existsSync(path.join(dir, "index.html"))) return notBuilt
     const read = (file: string) => asset(fs.readFileSync(path.join(dir, file)), contentTypeOf(file))
     const assetsDir = path.join(dir, "assets")
     const assets = new Map<string, Asset>()
@@ -101,7 +107,15 @@ export const load = (dir: string): Effect.Effect<ConsoleFiles> =>
       for (const file of walk(assetsDir)) assets.set(file, read(`assets/${file}`))
     }
     return { index: read("index.html"), assets }
-  }).pipe(Effect.withSpan("Console.load"))
+  }).pipe(
+    Effect.catchAll((error) =>
+      Effect.logWarning("the web console could not be read; serving the API without it").pipe(
+        Effect.annotateLogs({ dir, error: String(error.error) }),
+        Effect.as(notBuilt)
+      )
+    ),
+    Effect.withSpan("Console.load")
+  )
 
 /** The console's client routes: each answers with `index.html`, the console routes itself. */
 const isConsoleRoute = (pathname: string) =>

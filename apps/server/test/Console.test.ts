@@ -196,6 +196,19 @@ describe("console pages", () => {
         assert.strictEqual((yield* raw("GET", "/v1/workflows")).status, 200)
       })
     ))
+
+  it("a build that cannot be read whole is served as not built, and the API still runs", () =>
+    withConsole(
+      // index.html is a directory here: reading it fails, as a file removed mid-read would.
+      { "index.html/part": "x", "assets/main-4F2A.js": SCRIPT },
+      Effect.gen(function*() {
+        const res = yield* raw("GET", "/")
+        assert.strictEqual(res.status, 404)
+        assert.include(res.body.toString("utf8"), "console is not built")
+        assert.strictEqual((yield* raw("GET", "/assets/main-4F2A.js")).status, 404)
+        assert.strictEqual((yield* raw("GET", "/health")).status, 200)
+      })
+    ))
 })
 
 describe("Accept-Encoding", () => {
