@@ -23,6 +23,8 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { validate } from "@readme/openapi-parser"
 import { SystemApi } from "@weft/api"
 import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unavailable } from "@weft/resource"
+import { Workflow } from "@weft/workflow"
+import { WorkflowExecution } from "@weft/workflowexecution"
 import { Effect, Layer, Schema } from "effect"
 import * as Http from "node:http"
 import { SystemLive } from "../src/handlers/System.js"
@@ -250,6 +252,70 @@ describe("request body decoding", () => {
       const res = yield* raw({ method: "POST", path: "/echo", headers: { "content-type": "application/json" } })
       assertContractError(res, 400, "INVALID_ARGUMENT")
     }).pipe(withEcho()))
+})
+
+describe("enum values in messages", () => {
+  const workflow = (kinds: ReadonlyArray<unknown>) => ({
+    metadata: { name: "wf", ownerScope: "organization", org: "acme" },
+    spec: {
+      document: { dsl: "1.0.0", namespace: "ns", name: "wf", version: "1.0.0" },
+      tasks: kinds.map((kind, i) => ({ name: `t${i}`, kind, taskConfig: { variables: {} } }))
+    }
+  })
+
+  const assertListsWhole = (message: string, names: ReadonlyArray<string>) => {
+    for (const name of names) {
+      // Each value whole: not cut, nor followed by a cut.
+      assert.match(message, new RegExp(`(^|[^A-Z_])${name}([^A-Z_]|$)`), `names ${name}: ${message}`)
+    }
+    assert.notInclude(message, "…", message)
+  }
+
+  it.live("a bad task kind is 400 naming the field and listing every kind whole", () =>
+    Effect.gen(function*() {
+      const res = yield* raw({ method: "POST", path: "/v1/workflows", body: [JSON.stringify(workflow(["WORKFLOW_TASK_KIND_NOPE"]))] })
+      assertContractError(res, 400, "INVALID_ARGUMENT")
+      assert.match(res.json.message, /^spec\.tasks\[0\]\.kind: /)
+      assertListsWhole(res.json.message, Workflow.TaskKindNames)
+    }).pipe(withApp()))
+
+  it.live("a bad kind given as a number is refused the same way", () =>
+    Effect.gen(function*() {
+      const res = yield* raw({ method: "POST", path: "/v1/workflows", body: [JSON.stringify(workflow([99]))] })
+      assertContractError(res, 400, "INVALID_ARGUMENT")
+      assert.match(res.json.message, /^spec\.tasks\[0\]\.kind: /)
+      assertListsWhole(res.json.message, Workflow.TaskKindNames)
+    }).pipe(withApp()))
+
+  it.live("a bad phase or task status in a status update lists every value whole", () =>
+    Effect.gen(function*() {
+      const created = yield* TestServer.request("POST", "/v1/workflows", workflow(["WORKFLOW_TASK_KIND_SET"]))
+      const execution = yield* TestServer.request("POST", "/v1/workflow-executions", {
+        metadata: { ownerScope: "organization", org: "acme" },
+        spec: { workflowId: created.body.metadata.id }
+      })
+      const path = `/v1/workflow-executions/${execution.body.metadata.id}/status`
+      const phase = yield* raw({ method: "PATCH", path, body: [JSON.stringify({ phase: "RUNNING" })] })
+      assertContractError(phase, 400, "INVALID_ARGUMENT")
+      assertListsWhole(phase.json.message, WorkflowExecution.PhaseNames)
+      const status = yield* raw({ method: "PATCH", path, body: [JSON.stringify({ tasks: [{ status: "DONE" }] })] })
+      assertContractError(status, 400, "INVALID_ARGUMENT")
+      assert.match(status.json.message, /^tasks\[0\]\.status: /)
+      assertListsWhole(status.json.message, WorkflowExecution.TaskStatusNames)
+      const type = yield* raw({ method: "PATCH", path, body: [JSON.stringify({ tasks: [{ taskType: "X" }] })] })
+      assertContractError(type, 400, "INVALID_ARGUMENT")
+      assertListsWhole(type.json.message, WorkflowExecution.TaskTypeNames)
+    }).pipe(withApp()))
+
+  it("clipWords cuts long text at a word boundary and marks it", () => {
+    const text = Array.from({ length: 200 }, (_, i) => `WORD_${i}`).join(", ")
+    const clipped = HttpErrors.clipWords(text, 100)
+    assert.isAtMost(clipped.length, 101)
+    assert.match(clipped, /WORD_\d+ …$/)
+    const words = clipped.slice(0, -2).split(", ")
+    assert.deepStrictEqual(words, Array.from({ length: words.length }, (_, i) => `WORD_${i}`))
+    assert.strictEqual(HttpErrors.clipWords("short", 100), "short")
+  })
 })
 
 describe("path and query decoding", () => {
