@@ -9,6 +9,10 @@
  */
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Migrations } from "@weft/resource"
+import { WorkflowMigrations } from "@weft/workflow"
+import { WorkflowExecutionMigrations } from "@weft/workflowexecution"
+import { WorkflowInstanceMigrations } from "@weft/workflowinstance"
 import { Cause, Data, Effect, Layer } from "effect"
 import Sqlite from "better-sqlite3"
 import * as fs from "node:fs"
@@ -67,3 +71,17 @@ export const layerSqlite = (
 
 /** The database named by the server's configuration. */
 export const layer = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerSqlite(config.database)))
+
+/**
+ * Every migration set the app applies, in order (a set that refers to another's tables
+ * comes after it). Each set is recorded in its own table; see `Migrations` in
+ * `@weft/resource` and docs/DECISIONS.md.
+ */
+export const migrations: ReadonlyArray<Migrations.MigrationSet> = [
+  WorkflowMigrations,
+  WorkflowInstanceMigrations,
+  WorkflowExecutionMigrations
+]
+
+/** Applies `migrations` once, when the app's layers are built, before any service. */
+export const MigrationsLive = Migrations.layer(migrations)

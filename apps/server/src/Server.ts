@@ -26,8 +26,9 @@ import * as RequestLog from "./RequestLog.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 
 /**
- * The services of every kind over one ResourceStore; they need a SqlClient. The
- * Workflow kind's DefaultInstanceProvisioner comes from the WorkflowInstance package.
+ * The services of every kind over one ResourceStore, with the database migrated before
+ * they are built; they need a SqlClient. The Workflow kind's DefaultInstanceProvisioner
+ * comes from the WorkflowInstance package.
  */
 export const ServicesLive = WorkflowExecutions.Default.pipe(
   Layer.provideMerge(WorkflowInstances.Default),
@@ -35,7 +36,8 @@ export const ServicesLive = WorkflowExecutions.Default.pipe(
   Layer.provideMerge(DefaultInstanceProvisionerLive),
   Layer.provideMerge(ExecutionEvents.layerInProcess),
   Layer.provideMerge(ExecutionRunner.layerNoop),
-  Layer.provideMerge(ResourceStore.layer)
+  Layer.provideMerge(ResourceStore.layer),
+  Layer.provideMerge(Database.MigrationsLive)
 )
 
 /** Every group's handlers. */

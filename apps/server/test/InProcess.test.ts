@@ -7,16 +7,17 @@
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { assert, describe, it } from "@effect/vitest"
-import { ResourceStore } from "@weft/resource"
-import { Workflows } from "@weft/workflow"
+import { Migrations, ResourceStore } from "@weft/resource"
+import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import {
   ExecutionEvents,
   ExecutionRunner,
   type WatchEvent,
   WorkflowExecution,
+  WorkflowExecutionMigrations,
   WorkflowExecutions
 } from "@weft/workflowexecution"
-import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
+import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
 import { Chunk, Context, Effect, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
 
 // ---------------------------------------------------------------------------------------
@@ -46,7 +47,9 @@ const WeftLive = WorkflowExecutions.Default.pipe(
   Layer.provideMerge(Workflows.Default),
   Layer.provideMerge(DefaultInstanceProvisionerLive),
   Layer.provideMerge(ExecutionEvents.layerInProcess),
-  Layer.provideMerge(ResourceStore.layer)
+  Layer.provideMerge(ResourceStore.layer),
+  // weft's tables, migrated once, before the services are built.
+  Layer.provideMerge(Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations]))
 )
 
 const AppLive = WeftLive.pipe(

@@ -3,8 +3,8 @@
  * the columns the execution list filters on, its table and a fresh in-memory store.
  */
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Metadata, ResourceId, ResourceKind, ResourceStore, ResourceTable } from "@weft/resource"
-import { Layer, Schema } from "effect"
+import { Metadata, Migrations, ResourceId, ResourceKind, ResourceStore, ResourceTable } from "@weft/resource"
+import { Schema } from "effect"
 
 export interface FakeSpec {
   readonly workflowId: string
@@ -75,7 +75,27 @@ export const buildFake = (request: FakeInput, parts: { metadata: Metadata.Metada
 
 export const SqliteLive = SqliteClient.layer({ filename: ":memory:" })
 
+/** The fake kind's table, as a kind's frozen migration would create it. */
+export const FakeMigrations = Migrations.make("fake", {
+  sqlite: {
+    "0001_create_fake_executions": [
+      `CREATE TABLE workflow_executions (
+        id TEXT PRIMARY KEY NOT NULL,
+        org TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        phase TEXT,
+        workflow_id TEXT
+      )`,
+      "CREATE UNIQUE INDEX workflow_executions_org_slug ON workflow_executions (org, slug)",
+      "CREATE INDEX workflow_executions_phase ON workflow_executions (phase, id)",
+      "CREATE INDEX workflow_executions_workflow_id ON workflow_executions (workflow_id, id)"
+    ]
+  }
+})
+
 /** A fresh in-memory database with the fake kind's table and the SQL store. */
-export const StoreLive = Layer.mergeAll(ResourceStore.layer, Layer.effectDiscard(ResourceTable.createTable(table))).pipe(
-  Layer.provideMerge(SqliteLive)
-)
+export const StoreLive = ResourceStore.layerTest([FakeMigrations])

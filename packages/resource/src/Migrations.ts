@@ -1,21 +1,90 @@
 /**
- * Each package keeps its own migrations table (`weft_migrations_<name>`), so packages
- * can be composed in any order without one's ids shadowing another's.
+ * Versioned, frozen SQL migrations, one set per package and one list per dialect.
+ *
+ * A package's migrations live in `src/migrations/<dialect>/NNNN_<name>.ts`, each file
+ * exporting its statements as literal SQL text (never generated from code: a migration
+ * is what the database was changed with at the time, whatever the code says later).
+ * The package gathers them into a `MigrationSet` with `make`. An app applies every set it
+ * composes with ONE `layer([...sets])`, built once; services never run migrations.
+ *
+ * Each set keeps its own table (`weft_migrations_<set name>`): `@effect/sql`'s Migrator
+ * skips ids lower than the latest one applied, so per-set tables let packages number
+ * their migrations independently and be composed in any order.
  */
 import { Migrator, SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 
-export const run = (
-  name: string,
-  migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>
-) =>
-  Migrator.make({})({
-    loader: Migrator.fromRecord(migrations),
-    table: `weft_migrations_${name}`
-  }).pipe(Effect.orDie, Effect.withSpan("Migrations.run", { attributes: { name }, captureStackTrace: false }))
+/** One migration: its SQL statements, run in order in one transaction. */
+export type Statements = ReadonlyArray<string>
 
-/** A Layer that runs the migrations when it is built. */
-export const layer = (
-  name: string,
-  migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>>
-): Layer.Layer<never, never, SqlClient.SqlClient> => Layer.effectDiscard(run(name, migrations))
+/** Migrations keyed `NNNN_<name>` (the Migrator's id and name). */
+export type Migrations = { readonly [idAndName: string]: Statements }
+
+export type Dialect = "sqlite" | "pg"
+
+export interface MigrationSet {
+  /** Names the table `weft_migrations_<name>`. */
+  readonly name: string
+  readonly dialects: { readonly sqlite: Migrations; readonly pg?: Migrations | undefined }
+}
+
+export const make = (name: string, dialects: MigrationSet["dialects"]): MigrationSet => {
+  for (const migrations of Object.values(dialects)) {
+    if (migrations === undefined) continue
+    for (const key of Object.keys(migrations)) {
+      if (!/^\d{4}_[a-z0-9_]+$/.test(key)) throw new Error(`migration ${name}/${key}: name it NNNN_snake_case`)
+    }
+  }
+  return { name, dialects }
+}
+
+/** The table a set's applied migrations are recorded in. */
+export const tableOf = (set: MigrationSet): string => `weft_migrations_${set.name}`
+
+const loader = (set: MigrationSet, migrations: Migrations): Migrator.Loader =>
+  Effect.succeed(
+    Object.entries(migrations)
+      .map(([key, statements]): Migrator.ResolvedMigration => {
+        const [, id, name] = key.match(/^(\d+)_(.+)$/)!
+        const run = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          Effect.forEach(statements, (statement) => sql.unsafe(statement), { discard: true }))
+        return [Number(id), name, Effect.succeed(run)]
+      })
+      .sort(([a], [b]) => a - b)
+  ).pipe(Effect.withSpan("Migrations.load", { attributes: { set: set.name }, captureStackTrace: false }))
+
+/** The set's migrations for the client's dialect; a dialect the set has none for is a defect. */
+export const forDialect = (sql: SqlClient.SqlClient, set: MigrationSet): Migrations =>
+  sql.onDialectOrElse({
+    sqlite: () => set.dialects.sqlite,
+    pg: () => {
+      if (set.dialects.pg === undefined) throw new Error(`migrations ${set.name}: no PostgreSQL migrations`)
+      return set.dialects.pg
+    },
+    orElse: () => {
+      throw new Error(`migrations ${set.name}: only SQLite and PostgreSQL are supported`)
+    }
+  })
+
+/**
+ * Applies every set in order (each set's new migrations in id order); answers what was
+ * applied, as `<set>/<id>_<name>`. A failing migration is a defect: the app does not start.
+ */
+export const run = (sets: ReadonlyArray<MigrationSet>): Effect.Effect<ReadonlyArray<string>, never, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const names = new Set<string>()
+    const applied: Array<string> = []
+    for (const set of sets) {
+      if (names.has(set.name)) return yield* Effect.dieMessage(`migrations ${set.name}: composed twice`)
+      names.add(set.name)
+      const migrations = yield* Effect.try({ try: () => forDialect(sql, set), catch: (e) => e }).pipe(Effect.orDie)
+      const done = yield* Migrator.make({})({ loader: loader(set, migrations), table: tableOf(set) })
+      for (const [id, name] of done) applied.push(`${set.name}/${String(id).padStart(4, "0")}_${name}`)
+    }
+    return applied
+  }).pipe(Effect.orDie, Effect.withSpan("Migrations.run", { captureStackTrace: false }))
+
+/** A Layer that applies `sets` when it is built: compose it once, under the services. */
+export const layer = (sets: ReadonlyArray<MigrationSet>): Layer.Layer<never, never, SqlClient.SqlClient> =>
+  Layer.effectDiscard(run(sets))

@@ -6,8 +6,10 @@
  * cause, never as a user error.
  */
 import { SqlClient, type SqlError } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Context, Effect, Layer, Option } from "effect"
 import { Aborted, AlreadyExists, InvalidArgument } from "./Errors.js"
+import * as Migrations from "./Migrations.js"
 import type { AnyResource } from "./Resource.js"
 import type { ResourceTable } from "./ResourceTable.js"
 
@@ -226,3 +228,16 @@ const latestUpdate = (resource: AnyResource): string => {
 
 /** The SQL store; requires a `SqlClient`. */
 export const layer: Layer.Layer<ResourceStore, never, SqlClient.SqlClient> = Layer.effect(ResourceStore, make)
+
+/**
+ * For tests: the store over a fresh in-memory SQLite database with `sets` migrated, and
+ * the SqlClient. Each time it is provided (and built) it is a new, empty database.
+ */
+export const layerTest = (
+  sets: ReadonlyArray<Migrations.MigrationSet>
+): Layer.Layer<ResourceStore | SqlClient.SqlClient> =>
+  layer.pipe(
+    Layer.provideMerge(Migrations.layer(sets)),
+    Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })),
+    Layer.orDie
+  )

@@ -4,11 +4,12 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
-import { type Aborted, Metadata, Migrations, NotFound, ResourceKind, ResourceStore, ResourceTable, ServiceContext } from "@weft/resource"
-import { Effect, Option } from "effect"
+import { type Aborted, Metadata, NotFound, ResourceKind, ResourceStore, ServiceContext } from "@weft/resource"
+import { Effect, Layer, Option } from "effect"
 import { DefaultInstanceProvisioner } from "./DefaultInstanceProvisioner.js"
 import { ProvisionDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
 import { Kind, table, type Workflow, WorkflowInput } from "./Workflow.js"
+import { WorkflowMigrations } from "./WorkflowMigrations.js"
 
 const build = (request: WorkflowInput, parts: Steps.NewStateParts): Workflow => ({
   apiVersion: ResourceKind.ApiVersion,
@@ -53,10 +54,6 @@ export const deletePipeline = Pipeline.make<Steps.ByIdInput>("Workflows.delete")
   Pipeline.andThen(Steps.DeleteResource(table))
 )
 
-export const migrations = {
-  "0001_create_workflows": ResourceTable.createTable(table)
-}
-
 export interface ListWorkflows {
   readonly pageSize: number
   readonly pageToken?: string | undefined
@@ -65,7 +62,6 @@ export interface ListWorkflows {
 
 export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workflows", {
   effect: Effect.gen(function*() {
-    yield* Migrations.run("workflow", migrations)
     const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore | DefaultInstanceProvisioner>()
     const provide = ServiceContext.provider(context)
     const store = yield* ResourceStore.ResourceStore
@@ -113,3 +109,16 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
     return { ...operations, list, setDefaultInstance } as const
   })
 }) {}
+
+/**
+ * For tests: Workflows over a fresh in-memory SQLite database with the Workflow tables
+ * migrated, and the given `DefaultInstanceProvisioner` (the real one lives in
+ * `@weft/workflowinstance`); also provides the ResourceStore and SqlClient.
+ */
+export const layerTest = <E>(
+  provisioner: Layer.Layer<DefaultInstanceProvisioner, E, SqlClient.SqlClient | ResourceStore.ResourceStore>
+) =>
+  Workflows.Default.pipe(
+    Layer.provide(provisioner),
+    Layer.provideMerge(ResourceStore.layerTest([WorkflowMigrations]))
+  )

@@ -8,10 +8,9 @@
  * committed or rolled back with the workflow's transaction.
  */
 import { SqlClient } from "@effect/sql"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import { FailedPrecondition, InvalidArgument, ResourceStore } from "@weft/resource"
+import type { FailedPrecondition, InvalidArgument } from "@weft/resource"
 import { Effect, Layer } from "effect"
-import { DefaultInstanceProvisioner, type Workflow, Workflows } from "../src/index.js"
+import { DefaultInstanceProvisioner, layerTest, type Workflow } from "../src/index.js"
 
 export const ApiVersion = "agentic.stigmer.ai/v1"
 
@@ -93,18 +92,11 @@ export const makeProvisioner = (options: ProvisionerOptions = {}) => {
   return { log, layer }
 }
 
-const SqliteLive = SqliteClient.layer({ filename: ":memory:" })
-
 /**
  * Workflows over a fresh in-memory database (when provided per test) and the given
  * provisioner; also exposes the SqlClient and ResourceStore.
  */
-export const makeLayer = (provisioner: Layer.Layer<DefaultInstanceProvisioner, never, SqlClient.SqlClient>) =>
-  Workflows.Default.pipe(
-    Layer.provide(provisioner),
-    Layer.provideMerge(ResourceStore.layer),
-    Layer.provideMerge(SqliteLive)
-  )
+export const makeLayer = layerTest
 
 /** Rows the fake provisioner has written (and that were not rolled back). */
 export const provisionedRows = Effect.flatMap(SqlClient.SqlClient, (sql) =>

@@ -10,18 +10,17 @@ import {
   FailedPrecondition,
   InvalidArgument,
   Metadata,
-  Migrations,
   NotFound,
   ResourceKind,
   ResourceStore,
-  ResourceTable,
   ServiceContext,
   Transaction
 } from "@weft/resource"
-import { DefaultInstanceProvisioner, Workflows } from "@weft/workflow"
-import { Effect, Option, Schedule, Schema, Stream } from "effect"
-import { type ExecutionEvent, ExecutionEvents } from "./ExecutionEvents.js"
-import { ExecutionRunner } from "./ExecutionRunner.js"
+import { DefaultInstanceProvisioner, WorkflowMigrations, Workflows } from "@weft/workflow"
+import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
+import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
+import { type ExecutionEvent, ExecutionEvents, layerInProcess } from "./ExecutionEvents.js"
+import { ExecutionRunner, layerNoop } from "./ExecutionRunner.js"
 import * as Status from "./internal/status.js"
 import {
   CreateDefaultInstanceIfNeeded,
@@ -41,6 +40,7 @@ import {
   type WorkflowExecution,
   WorkflowExecutionInput
 } from "./WorkflowExecution.js"
+import { WorkflowExecutionMigrations } from "./WorkflowExecutionMigrations.js"
 
 const build = (request: WorkflowExecutionInput, parts: Steps.NewStateParts): WorkflowExecution => ({
   apiVersion: ResourceKind.ApiVersion,
@@ -80,10 +80,6 @@ export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowExecutions
   Pipeline.andThen(Steps.DeleteResource(table))
 )
 
-export const migrations = {
-  "0001_create_workflow_executions": ResourceTable.createTable(table)
-}
-
 export interface ListWorkflowExecutions {
   readonly pageSize: number
   readonly pageToken?: string | undefined
@@ -102,7 +98,6 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
   "@weft/workflowexecution/WorkflowExecutions",
   {
     effect: Effect.gen(function*() {
-      yield* Migrations.run("workflowexecution", migrations)
       const context = yield* Effect.context<
         | SqlClient.SqlClient
         | ResourceStore.ResourceStore
@@ -292,3 +287,20 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
     })
   }
 ) {}
+
+/**
+ * For tests: every kind's service as an app composes them, the in-process event hub and
+ * `runner` (by default one that starts nothing), over a fresh in-memory SQLite database
+ * with every table migrated; also provides the ResourceStore and SqlClient.
+ */
+export const layerTest = (runner: Layer.Layer<ExecutionRunner> = layerNoop) =>
+  WorkflowExecutions.Default.pipe(
+    Layer.provideMerge(WorkflowInstances.Default),
+    Layer.provideMerge(Workflows.Default),
+    Layer.provideMerge(DefaultInstanceProvisionerLive),
+    Layer.provideMerge(layerInProcess),
+    Layer.provideMerge(runner),
+    Layer.provideMerge(
+      ResourceStore.layerTest([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations])
+    )
+  )

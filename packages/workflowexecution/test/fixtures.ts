@@ -4,12 +4,10 @@
  * (`ServicesLive`), over one fresh in-memory SQLite per test.
  */
 import { SqlClient } from "@effect/sql"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import { ResourceStore } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
-import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
+import { WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Layer, Schema } from "effect"
-import { ExecutionEvents, ExecutionRunner, WorkflowExecution, WorkflowExecutions } from "../src/index.js"
+import { ExecutionRunner, layerTest, WorkflowExecution, WorkflowExecutions } from "../src/index.js"
 
 export const ApiVersion = "agentic.stigmer.ai/v1"
 
@@ -63,19 +61,8 @@ export const failingRunner = Layer.succeed(
   ExecutionRunner.ExecutionRunner.of({ start: () => Effect.dieMessage("runner unavailable") })
 )
 
-const SqliteLive = SqliteClient.layer({ filename: ":memory:" })
-
 /** Every service, the store, the event hub and the SqlClient, over the given runner. */
-export const makeLayer = (runner: Layer.Layer<ExecutionRunner.ExecutionRunner> = ExecutionRunner.layerNoop) =>
-  WorkflowExecutions.Default.pipe(
-    Layer.provideMerge(WorkflowInstances.Default),
-    Layer.provideMerge(Workflows.Default),
-    Layer.provideMerge(DefaultInstanceProvisionerLive),
-    Layer.provideMerge(ExecutionEvents.layerInProcess),
-    Layer.provideMerge(runner),
-    Layer.provideMerge(ResourceStore.layer),
-    Layer.provideMerge(SqliteLive)
-  )
+export const makeLayer = layerTest
 
 export const TestLayer = makeLayer()
 

@@ -4,8 +4,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
-import { FailedPrecondition, Migrations, ResourceKind, ResourceStore, ResourceTable, ServiceContext } from "@weft/resource"
-import { DefaultInstanceProvisioner, type Workflow, Workflows } from "@weft/workflow"
+import { FailedPrecondition, ResourceKind, ResourceStore, ServiceContext } from "@weft/resource"
+import { DefaultInstanceProvisioner, type Workflow, WorkflowMigrations, Workflows } from "@weft/workflow"
 import { Effect, Layer } from "effect"
 import {
   ClearDefaultOnParent,
@@ -21,6 +21,7 @@ import {
   type WorkflowInstance,
   WorkflowInstanceInput
 } from "./WorkflowInstance.js"
+import { WorkflowInstanceMigrations } from "./WorkflowInstanceMigrations.js"
 
 const build = (request: WorkflowInstanceInput, parts: Steps.NewStateParts): WorkflowInstance => ({
   apiVersion: ResourceKind.ApiVersion,
@@ -67,12 +68,6 @@ export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowInstances.
   Pipeline.andThen(ClearDefaultOnParent)
 )
 
-export const migrations = {
-  "0001_create_workflow_instances": ResourceTable.createTable(table)
-}
-
-const runMigrations = Migrations.run("workflowinstance", migrations)
-
 /** The request that creates a workflow's default instance. */
 export const defaultInstanceRequest = (workflow: Workflow.Workflow) => ({
   metadata: {
@@ -92,7 +87,6 @@ export interface ListWorkflowInstances {
 
 export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@weft/workflowinstance/WorkflowInstances", {
   effect: Effect.gen(function*() {
-    yield* runMigrations
     const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore | Workflows>()
     const provide = ServiceContext.provider(context)
     const store = yield* ResourceStore.ResourceStore
@@ -125,7 +119,6 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
 export const DefaultInstanceProvisionerLive = Layer.effect(
   DefaultInstanceProvisioner,
   Effect.gen(function*() {
-    yield* runMigrations
     const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore>()
     const provide = ServiceContext.provider(context)
     const store = yield* ResourceStore.ResourceStore
@@ -151,4 +144,15 @@ export const DefaultInstanceProvisionerLive = Layer.effect(
         }).pipe(Effect.withSpan("DefaultInstanceProvisioner.release", { captureStackTrace: false }))
     })
   })
+)
+
+/**
+ * For tests: both workflow kinds as an app composes them (the real
+ * `DefaultInstanceProvisionerLive`), over a fresh in-memory SQLite database with their
+ * tables migrated; also provides the ResourceStore and SqlClient.
+ */
+export const layerTest = WorkflowInstances.Default.pipe(
+  Layer.provideMerge(Workflows.Default),
+  Layer.provide(DefaultInstanceProvisionerLive),
+  Layer.provideMerge(ResourceStore.layerTest([WorkflowMigrations, WorkflowInstanceMigrations]))
 )

@@ -5,10 +5,10 @@
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { assert, describe, it } from "@effect/vitest"
-import { InvalidArgument, ResourceStore } from "@weft/resource"
-import { Workflows } from "@weft/workflow"
+import { InvalidArgument, Migrations, ResourceStore } from "@weft/resource"
+import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { Effect, Layer } from "effect"
-import { DefaultInstanceProvisionerLive, WorkflowInstances } from "../src/index.js"
+import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "../src/index.js"
 
 const SqlLive = SqliteClient.layer({ filename: ":memory:" })
 
@@ -16,6 +16,7 @@ const WeftLive = WorkflowInstances.Default.pipe(
   Layer.provideMerge(Workflows.Default),
   Layer.provide(DefaultInstanceProvisionerLive),
   Layer.provideMerge(ResourceStore.layer),
+  Layer.provideMerge(Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations])),
   Layer.provideMerge(SqlLive) // the README uses Layer.provide; the test also wants the SqlClient
 )
 

@@ -4,11 +4,8 @@
  * SQLite per test.
  */
 import { SqlClient } from "@effect/sql"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import { ResourceStore } from "@weft/resource"
-import { Workflows } from "@weft/workflow"
-import { Effect, Layer } from "effect"
-import { DefaultInstanceProvisionerLive, WorkflowInstances } from "../src/index.js"
+import { Effect } from "effect"
+import { layerTest } from "../src/index.js"
 
 export const ApiVersion = "agentic.stigmer.ai/v1"
 
@@ -35,15 +32,8 @@ export const instanceBody = (
   ...extra
 })
 
-const SqliteLive = SqliteClient.layer({ filename: ":memory:" })
-
 /** Both services as `apps/server` composes them (`ServicesLive`), plus the SqlClient. */
-export const TestLayer = WorkflowInstances.Default.pipe(
-  Layer.provideMerge(Workflows.Default),
-  Layer.provide(DefaultInstanceProvisionerLive),
-  Layer.provideMerge(ResourceStore.layer),
-  Layer.provideMerge(SqliteLive)
-)
+export const TestLayer = layerTest
 
 const count = (table: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql(table)}`).pipe(

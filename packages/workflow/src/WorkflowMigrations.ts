@@ -1,0 +1,10 @@
+/**
+ * The Workflow kind's tables (`weft_migrations_workflow`). Add a migration as a new file
+ * `migrations/<dialect>/NNNN_<name>.ts` and list it here; never edit an applied one.
+ */
+import { Migrations } from "@weft/resource"
+import create_workflows from "./migrations/sqlite/0001_create_workflows.js"
+
+export const WorkflowMigrations = Migrations.make("workflow", {
+  sqlite: { "0001_create_workflows": create_workflows }
+})

@@ -1,0 +1,11 @@
+/**
+ * The WorkflowInstance kind's tables (`weft_migrations_workflowinstance`). Add a
+ * migration as a new file `migrations/<dialect>/NNNN_<name>.ts` and list it here; never
+ * edit an applied one.
+ */
+import { Migrations } from "@weft/resource"
+import create_workflow_instances from "./migrations/sqlite/0001_create_workflow_instances.js"
+
+export const WorkflowInstanceMigrations = Migrations.make("workflowinstance", {
+  sqlite: { "0001_create_workflow_instances": create_workflow_instances }
+})
