@@ -9,20 +9,22 @@
 import { SqlClient } from "@effect/sql"
 import { Migrations } from "@weft/resource"
 import { Chunk, Duration, Effect, Queue } from "effect"
+import cluster_messages_entity_index from "../migrations/sqlite/0001_cluster_messages_entity_index.js"
 import { entityType, RunWorkflow } from "./durableWorkflow.js"
 
 const messages = "cluster_messages"
 const replies = "cluster_replies"
 
 /** The cluster's tables are looked up by run when a journal is deleted: an index for that. */
-export const migrations = {
-  "0001_cluster_messages_entity_index": Effect.flatMap(
-    SqlClient.SqlClient,
-    (sql) => sql`CREATE INDEX IF NOT EXISTS weft_cluster_messages_entity_idx ON ${sql(messages)} (entity_id)`
-  )
-}
+export const EngineMigrations = Migrations.make("engine", {
+  sqlite: { "0001_cluster_messages_entity_index": cluster_messages_entity_index }
+})
 
-export const runMigrations = Migrations.run("engine", migrations)
+/**
+ * Run when the engine is built: the cluster's own storage layer creates the tables this
+ * index is on, so it cannot run with the app's migrations, before the layers are built.
+ */
+export const runMigrations = Migrations.run([EngineMigrations])
 
 /** Deletes the journals of these runs (by the workflow engine's execution ids) in one transaction. */
 export const remove = (ids: ReadonlyArray<string>) =>

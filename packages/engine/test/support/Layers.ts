@@ -4,10 +4,10 @@
  * start another on the same data).
  */
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { ResourceStore } from "@weft/resource"
-import { Workflows } from "@weft/workflow"
-import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
-import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
+import { Migrations, ResourceStore } from "@weft/resource"
+import { WorkflowMigrations, Workflows } from "@weft/workflow"
+import { ExecutionEvents, ExecutionRunner, WorkflowExecutionMigrations, WorkflowExecutions } from "@weft/workflowexecution"
+import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
 import { Duration, Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -24,7 +24,8 @@ export const services = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
     Layer.provideMerge(DefaultInstanceProvisionerLive),
     Layer.provideMerge(ExecutionEvents.layerInProcess),
     Layer.provideMerge(runner),
-    Layer.provideMerge(ResourceStore.layer)
+    Layer.provideMerge(ResourceStore.layer),
+    Layer.provideMerge(Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations]))
   )
 
 export const sqlite = (filename: string) => SqliteClient.layer({ filename })
