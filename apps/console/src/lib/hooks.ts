@@ -1,7 +1,7 @@
 /** Small hooks the pages share. */
 import { useEffect, useState } from "preact/hooks"
 import { message } from "../api/Api.js"
-import { type Capabilities, capabilities, minimal } from "../api/capabilities.js"
+import { type Capabilities, capabilities } from "../api/capabilities.js"
 
 /** The current time, updated every `intervalMillis` while `active`. */
 export const useNow = (active = true, intervalMillis = 1000): number => {
@@ -38,8 +38,9 @@ export const useLoad = <A>(load: (signal: AbortSignal) => Promise<A>, deps: Read
   return [result, () => setGeneration((n) => n + 1)]
 }
 
-export const useCapabilities = (): Capabilities => {
-  const [value, setValue] = useState<Capabilities>(minimal)
+/** What the server offers; undefined until its OpenAPI document was read (once per tab). */
+export const useCapabilities = (): Capabilities | undefined => {
+  const [value, setValue] = useState<Capabilities | undefined>(undefined)
   useEffect(() => {
     let live = true
     capabilities().then((c) => live && setValue(c))

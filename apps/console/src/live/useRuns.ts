@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { ApiError, get, message } from "../api/Api.js"
-import type { Capabilities } from "../api/capabilities.js"
+import { type Capabilities, minimal } from "../api/capabilities.js"
 import { isAbort, stream } from "../api/sse.js"
 import { pause } from "../lib/pause.js"
 import type { Execution, Page } from "../api/types.js"
@@ -26,7 +26,9 @@ export const pageSize = 50
 export const pollMillis = 3000
 const maxPageSize = 1000
 
-export const useRuns = (filters: RunFilters, capabilities: Capabilities) => {
+/** Starts once `capabilities` are known (which filters the list takes decides the query). */
+export const useRuns = (filters: RunFilters, known: Capabilities | undefined) => {
+  const capabilities = known ?? minimal
   const [state, setState] = useState<RunsState>({
     entries: [],
     nextPageToken: undefined,
@@ -36,7 +38,7 @@ export const useRuns = (filters: RunFilters, capabilities: Capabilities) => {
   })
   const current = useRef(state)
   current.current = state
-  const key = JSON.stringify([filters, [...capabilities.listParams].sort()])
+  const key = JSON.stringify([filters, known === undefined ? null : [...known.listParams].sort()])
   const query = useMemo(() => toQuery(filters, capabilities), [key])
   const keepLoaded = useMemo(() => matchesFilters(clientFilters(filters, capabilities)), [key])
   const keepLive = useMemo(() => matchesFilters(filters), [key])
@@ -96,7 +98,11 @@ export const useRuns = (filters: RunFilters, capabilities: Capabilities) => {
 
     const follow = async () => {
       let lastEventId: string | undefined
-      let listed = false
+      let opened = false
+      const failed = (error: unknown) => !isAbort(error) && update((s) => ({ ...s, loading: false, error: message(error) }))
+      // The first page is asked for at once, beside the feed, for a quick first render. It
+      // may be read before the feed is subscribed, so the feed's opening lists again.
+      const first = list(pageSize).catch(failed)
       // Changes that arrive while the first page is on its way are applied after it.
       let pending: Array<{ type: string; execution: Execution }> | undefined = []
       const apply = (type: string, execution: Execution) => {
@@ -113,6 +119,7 @@ export const useRuns = (filters: RunFilters, capabilities: Capabilities) => {
       }
       const relist = async () => {
         pending = []
+        await first
         await list(Math.min(maxPageSize, Math.max(pageSize, current.current.entries.length)))
         const queued = pending
         pending = undefined
@@ -128,15 +135,15 @@ export const useRuns = (filters: RunFilters, capabilities: Capabilities) => {
             lastEventId,
             onOpen: () => {
               update((s) => ({ ...s, mode: "live" }))
-              if (!listed) {
-                listed = true
-                relist().catch((error) => !isAbort(error) && update((s) => ({ ...s, loading: false, error: message(error) })))
+              if (!opened) {
+                opened = true
+                relist().catch(failed)
               }
             },
             onEvent: (event) => {
               if (event.id !== undefined) lastEventId = event.id
               if (event.event === "reset") {
-                relist().catch((error) => !isAbort(error) && update((s) => ({ ...s, error: message(error) })))
+                relist().catch(failed)
               } else if (event.event === "execution" || event.event === "deleted") {
                 const data = JSON.parse(event.data) as Execution
                 if (data?.metadata?.id !== undefined) apply(event.event, data)
@@ -151,16 +158,8 @@ export const useRuns = (filters: RunFilters, capabilities: Capabilities) => {
             return
           }
           if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
-            if (!listed) {
-              listed = true
-              await list(pageSize).catch((e) => !isAbort(e) && update((s) => ({ ...s, loading: false, error: message(e) })))
-            }
+            await first
             return poll()
-          }
-          if (!listed) {
-            // The list itself may work where the feed does not (a proxy cutting streams).
-            listed = true
-            await list(pageSize).catch((e) => !isAbort(e) && update((s) => ({ ...s, loading: false, error: message(e) })))
           }
         }
         if (signal.aborted) return
@@ -170,7 +169,7 @@ export const useRuns = (filters: RunFilters, capabilities: Capabilities) => {
     }
 
     setState({ entries: [], nextPageToken: undefined, loading: true, error: undefined, mode: "connecting" })
-    follow()
+    if (known !== undefined) follow()
     return () => controller.abort()
   }, [key])
 

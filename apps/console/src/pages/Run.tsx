@@ -2,7 +2,7 @@
 import { useLocation } from "preact-iso"
 import { useState } from "preact/hooks"
 import { get, message, post } from "../api/Api.js"
-import type { Capabilities } from "../api/capabilities.js"
+import { type Capabilities, minimal } from "../api/capabilities.js"
 import { type Execution, type Instance, isTerminal, type Workflow } from "../api/types.js"
 import { Live, PhaseBadge, TaskBadge } from "../components/Badges.js"
 import { Json } from "../components/Json.js"
@@ -229,7 +229,7 @@ const TaskDetail = ({ execution, taskId, onClose }: { readonly execution: Execut
 
 export const RunPage = ({ id }: { readonly id: string }) => {
   const [state, apply] = useExecution(id)
-  const capabilities = useCapabilities()
+  const capabilities = useCapabilities() ?? minimal
   const [selected, setSelected] = useState<string | undefined>()
   const execution = state.execution
   const now = useNow(execution !== undefined && !isTerminal(execution.status.phase))

@@ -1,7 +1,7 @@
 /** The runs list: newest first, filtered, paged, live. */
 import { useLocation } from "preact-iso"
 import { useMemo } from "preact/hooks"
-import type { Capabilities } from "../api/capabilities.js"
+import { type Capabilities, minimal } from "../api/capabilities.js"
 import { type Phase, phases } from "../api/types.js"
 import { Live } from "../components/Badges.js"
 import { RunsTable } from "../components/RunsTable.js"
@@ -35,10 +35,11 @@ const liveTitle = {
 export const RunsPage = () => {
   const { url, route } = useLocation()
   const filters = useMemo(() => fromSearch(new URL(url, location.origin).searchParams), [url])
-  const capabilities = useCapabilities()
+  const known = useCapabilities()
+  const capabilities = known ?? minimal
   const directory = useDirectory()
   const errors = invalid(filters)
-  const runs = useRuns(errors === undefined ? filters : { phases: [] }, capabilities)
+  const runs = useRuns(errors === undefined ? filters : { phases: [] }, known)
   const running = runs.entries.some((e) => e.status.phase === "EXECUTION_IN_PROGRESS")
   const now = useNow(running)
   useTitle("Runs")

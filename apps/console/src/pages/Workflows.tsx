@@ -99,8 +99,7 @@ const Document = ({ value }: { readonly value: unknown }) => {
 
 /** A workflow's or an instance's runs, live like the runs page. */
 const RecentRuns = ({ filters, title }: { readonly filters: RunFilters; readonly title: string }) => {
-  const capabilities = useCapabilities()
-  const runs = useRuns(filters, capabilities)
+  const runs = useRuns(filters, useCapabilities())
   const directory = useDirectory()
   const running = runs.entries.some((e) => e.status.phase === "EXECUTION_IN_PROGRESS")
   const now = useNow(running)
