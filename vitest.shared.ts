@@ -1,12 +1,13 @@
 import { defineConfig } from "vitest/config"
 
-// Shared by every package's vitest.config.ts. Under CI a JSON report is written per
-// package so that .ci/run can print one closing "N passed, N failed" line.
+// Shared by every package's vitest.config.ts. Each run also writes a JSON report
+// (test-results.json, ignored by git): `pnpm test` sums them into per-package and total
+// counts (scripts/test-summary.mjs), and turbo keeps it as the task's output.
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    reporters: process.env.CI ? ["default", ["json", { outputFile: "test-results.json" }]] : ["default"]
+    reporters: ["default", ["json", { outputFile: "test-results.json" }]]
   }
 })

@@ -5,7 +5,7 @@
  * own and add what is theirs.
  */
 import type { SqlClient } from "@effect/sql"
-import { Aborted, type AnyResource, type ResourceTable, Transaction } from "@weft/resource"
+import { Aborted, type AnyResource, type NotFound, type ResourceStore, type ResourceTable, Transaction } from "@weft/resource"
 import { Effect } from "effect"
 import { andThen, make as makePipeline, type Pipeline, run, runInTransaction } from "./Pipeline.js"
 import { type ByIdInput, LoadByReference, LoadTarget } from "./Steps.js"
@@ -23,11 +23,22 @@ export interface KindPipelines<A extends AnyResource, EC, EA, EU, EG, ES, ED, R>
 }
 
 /** The read pipeline every kind has: `<service>.get`, LoadTarget. */
-export const getPipeline = <A extends AnyResource>(service: string, table: ResourceTable.ResourceTable<A>) =>
+export const getPipeline = <A extends AnyResource>(
+  service: string,
+  table: ResourceTable.ResourceTable<A>
+): Pipeline<{ readonly id: string }, { readonly target: A }, NotFound, ResourceStore.ResourceStore> =>
   makePipeline<{ readonly id: string }>(`${service}.get`).pipe(andThen(LoadTarget(table)))
 
 /** The by-reference read: `<service>.getBySlug`, LoadByReference. */
-export const getBySlugPipeline = <A extends AnyResource>(service: string, table: ResourceTable.ResourceTable<A>) =>
+export const getBySlugPipeline = <A extends AnyResource>(
+  service: string,
+  table: ResourceTable.ResourceTable<A>
+): Pipeline<
+  { readonly slug: string; readonly org?: string | undefined },
+  { readonly target: A },
+  NotFound,
+  ResourceStore.ResourceStore
+> =>
   makePipeline<{ readonly slug: string; readonly org?: string | undefined }>(`${service}.getBySlug`).pipe(
     andThen(LoadByReference(table))
   )

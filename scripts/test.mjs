@@ -1,0 +1,30 @@
+// `pnpm test`: type checks and tests of every package through turbo (two tasks at a
+// time), then the per-package and total counts (scripts/test-summary.mjs). Exits non-zero
+// when a type check or a test failed.
+import { spawnSync } from "node:child_process"
+import { existsSync, readdirSync, rmSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+process.chdir(root)
+
+// Reports of an earlier run must not be counted as this run's.
+for (const dir of ["packages", "apps", "tests"]) {
+  if (!existsSync(dir)) continue
+  for (const name of readdirSync(dir)) rmSync(join(dir, name, "test-results.json"), { force: true })
+}
+
+const turbo = spawnSync(
+  "turbo",
+  ["run", "typecheck", "test", "--concurrency=2", "--output-logs=errors-only", ...process.argv.slice(2)],
+  { stdio: "inherit", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1" }, shell: false }
+)
+if (turbo.error !== undefined) {
+  console.error(`cannot run turbo: ${turbo.error.message}`)
+  process.exit(1)
+}
+// With extra turbo arguments (`pnpm test --filter=@weft/resource`) only some packages run.
+const partial = process.argv.length > 2 ? ["--partial"] : []
+const summary = spawnSync(process.execPath, ["scripts/test-summary.mjs", ...partial], { stdio: "inherit" })
+process.exit(turbo.status !== 0 ? turbo.status ?? 1 : summary.status ?? 1)
