@@ -22,17 +22,10 @@ import { fileURLToPath } from "node:url"
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repoRoot = path.resolve(here, "../../..")
 
-/** The library packages, in dependency order. */
-const libraries = [
-  "resource",
-  "pipeline",
-  "workflow",
-  "workflowinstance",
-  "workflowexecution",
-  "api",
-  "client",
-  "engine"
-] as const
+/** The library packages: every directory of packages/. */
+const libraries = fs.readdirSync(path.join(repoRoot, "packages"))
+  .filter((name) => fs.existsSync(path.join(repoRoot, "packages", name, "package.json")))
+  .sort()
 
 interface Ran {
   readonly code: number
@@ -73,6 +66,28 @@ const catalogVersion = (name: string): string => {
 }
 
 describe("embedding weft outside the repository", () => {
+  it("every library package is set up to build and pack", () => {
+    const built = JSON.parse(fs.readFileSync(path.join(repoRoot, "tsconfig.build.json"), "utf8")).references
+      .map((ref: { readonly path: string }) => ref.path)
+    for (const name of libraries) {
+      const dir = path.join(repoRoot, "packages", name)
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"))
+      assert.isTrue(fs.existsSync(path.join(dir, "tsconfig.build.json")), `packages/${name}/tsconfig.build.json is missing`)
+      assert.include(built, `packages/${name}/tsconfig.build.json`, `the root tsconfig.build.json does not build ${name}`)
+      assert.deepStrictEqual(manifest.publishConfig?.exports, {
+        ".": { types: "./dist/index.d.ts", import: "./dist/index.js" }
+      }, `packages/${name}: publishConfig.exports`)
+      assert.deepStrictEqual(manifest.files, ["dist", "src"], `packages/${name}: files`)
+      assert.isUndefined(manifest.private, `packages/${name} is private`)
+      // Project references follow the dependencies, so tsc -b builds them first.
+      const references = (JSON.parse(fs.readFileSync(path.join(dir, "tsconfig.build.json"), "utf8")).references ?? [])
+        .map((ref: { readonly path: string }) => ref.path).sort()
+      const weftDependencies = Object.keys(manifest.dependencies ?? {}).filter((dep) => dep.startsWith("@weft/"))
+        .map((dep) => `../${dep.slice("@weft/".length)}/tsconfig.build.json`).sort()
+      assert.deepStrictEqual(references, weftDependencies, `packages/${name}/tsconfig.build.json references`)
+    }
+  })
+
   it.scoped("build, pack, install into an app outside the workspace, run, type-check", () =>
     Effect.gen(function*() {
       succeed("tsc -b", yield* exec(process.execPath, [tsc, "-b", "tsconfig.build.json"], repoRoot))
