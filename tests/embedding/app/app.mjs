@@ -2,10 +2,10 @@
 // database, its own runner, no HTTP. It creates a workflow, starts an execution, watches
 // it while its worker reports the run to the end, and prints each event it saw.
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { ResourceStore } from "@weft/resource"
-import { Workflows } from "@weft/workflow"
-import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
-import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
+import { Migrations, ResourceStore } from "@weft/resource"
+import { WorkflowMigrations, Workflows } from "@weft/workflow"
+import { ExecutionEvents, ExecutionRunner, WorkflowExecutionMigrations, WorkflowExecutions } from "@weft/workflowexecution"
+import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Fiber, Layer, Queue, Stream } from "effect"
 
 // The app's runner: weft hands it each new execution; the app's worker runs it.
@@ -15,6 +15,7 @@ const Weft = WorkflowExecutions.Default.pipe(
   Layer.provideMerge(WorkflowInstances.Default), Layer.provideMerge(Workflows.Default),
   Layer.provideMerge(DefaultInstanceProvisionerLive), Layer.provideMerge(ExecutionEvents.layerInProcess),
   Layer.provideMerge(ResourceStore.layer), Layer.provideMerge(Runner),
+  Layer.provideMerge(Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations])),
   Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })))
 
 const program = Effect.gen(function*() {
