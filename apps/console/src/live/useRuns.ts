@@ -9,7 +9,8 @@ import { ApiError, get, message } from "../api/Api.js"
 import { type Capabilities, minimal } from "../api/capabilities.js"
 import { isAbort, stream } from "../api/sse.js"
 import { pause } from "../lib/pause.js"
-import type { Execution, Page } from "../api/types.js"
+import { newer } from "./useExecution.js"
+import { type Execution, isTerminal, type Page } from "../api/types.js"
 import { applyChange, clientFilters, matchesFilters, removeRun, type RunFilters, toQuery } from "../lib/runs.js"
 
 export type LiveMode = "connecting" | "live" | "polling" | "reconnecting"
@@ -24,6 +25,7 @@ export interface RunsState {
 
 export const pageSize = 50
 export const pollMillis = 3000
+export const maxRunWatches = 3
 const maxPageSize = 1000
 
 /** Starts once `capabilities` are known (which filters the list takes decides the query). */
@@ -49,16 +51,59 @@ export const useRuns = (filters: RunFilters, known: Capabilities | undefined) =>
     const { signal } = controller
     const update = (f: (s: RunsState) => RunsState) => !signal.aborted && setState((s) => f(s))
 
-    /** Lists `size` rows from the top, replacing what is shown. */
-    const list = async (size: number) => {
+    /**
+     * Lists `size` rows from the top, replacing what is shown; a row a watch already has
+     * in a later version keeps that one. Answers the rows.
+     */
+    const list = async (size: number): Promise<ReadonlyArray<Execution>> => {
       const page = await get<Page<Execution>>("/v1/workflow-executions", { ...query, pageSize: size }, signal)
-      update((s) => ({
-        ...s,
-        entries: page.entries.filter(keepLoaded),
-        nextPageToken: page.nextPageToken,
-        loading: false,
-        error: undefined
-      }))
+      const entries = page.entries.filter(keepLoaded)
+      update((s) => {
+        const shown = new Map(s.entries.map((e) => [e.metadata.id, e]))
+        return {
+          ...s,
+          entries: entries.map((e) => newer(shown.get(e.metadata.id), e)),
+          nextPageToken: page.nextPageToken,
+          loading: false,
+          error: undefined
+        }
+      })
+      return entries
+    }
+
+    /**
+     * Without the feed, the first few unfinished rows are followed through their own
+     * watch streams, so their phases change at once rather than at the next poll (a few
+     * only: a browser opens at most six connections to one server).
+     */
+    const watched = new Map<string, AbortController>()
+    const watchUnfinished = (entries: ReadonlyArray<Execution>) => {
+      const chosen = entries.filter((e) => !isTerminal(e.status.phase)).slice(0, maxRunWatches).map((e) => e.metadata.id)
+      for (const [id, watch] of watched) {
+        if (!chosen.includes(id)) {
+          watch.abort()
+          watched.delete(id)
+        }
+      }
+      for (const id of chosen) {
+        if (watched.has(id)) continue
+        const watch = new AbortController()
+        watched.set(id, watch)
+        signal.addEventListener("abort", () => watch.abort(), { once: true })
+        stream(`/v1/workflow-executions/${encodeURIComponent(id)}/watch`, {
+          signal: watch.signal,
+          onEvent: (event) => {
+            if (event.event === "deleted") update((s) => ({ ...s, entries: removeRun(s.entries, id) }))
+            if (event.event !== "execution") return
+            const execution = JSON.parse(event.data) as Execution
+            update((s) => ({ ...s, entries: applyChange(s.entries, execution, keepLive, true) }))
+          }
+        }).catch(() => {
+          // Cut or refused: the next poll chooses again.
+        }).finally(() => {
+          if (watched.get(id) === watch) watched.delete(id)
+        })
+      }
     }
 
     loadMoreRef.current = async () => {
@@ -81,15 +126,16 @@ export const useRuns = (filters: RunFilters, known: Capabilities | undefined) =>
       }
     }
 
-    const poll = async () => {
+    const poll = async (shown: ReadonlyArray<Execution> | undefined) => {
       update((s) => ({ ...s, mode: "polling" }))
+      if (shown !== undefined) watchUnfinished(shown)
       while (!signal.aborted) {
         await pause(pollMillis, signal)
         if (signal.aborted) return
         if (document.hidden) continue
         try {
           const loaded = current.current.entries.length
-          await list(Math.min(maxPageSize, Math.max(pageSize, loaded)))
+          watchUnfinished(await list(Math.min(maxPageSize, Math.max(pageSize, loaded))))
         } catch (error) {
           if (!isAbort(error)) update((s) => ({ ...s, error: message(error) }))
         }
@@ -99,7 +145,10 @@ export const useRuns = (filters: RunFilters, known: Capabilities | undefined) =>
     const follow = async () => {
       let lastEventId: string | undefined
       let opened = false
-      const failed = (error: unknown) => !isAbort(error) && update((s) => ({ ...s, loading: false, error: message(error) }))
+      const failed = (error: unknown): undefined => {
+        if (!isAbort(error)) update((s) => ({ ...s, loading: false, error: message(error) }))
+        return undefined
+      }
       // The first page is asked for at once, beside the feed, for a quick first render. It
       // may be read before the feed is subscribed, so the feed's opening lists again.
       const first = list(pageSize).catch(failed)
@@ -158,8 +207,7 @@ export const useRuns = (filters: RunFilters, known: Capabilities | undefined) =>
             return
           }
           if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
-            await first
-            return poll()
+            return poll(await first)
           }
         }
         if (signal.aborted) return

@@ -17,8 +17,19 @@ describe("runs list", () => {
     const workflow = await s.server.api("POST", "/v1/workflows", F.fulfilment)
     const first = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id, { order: "A-1" }))
     const { page } = s.browser
+    const watches = new Set<string>()
+    page.on("request", (request) => {
+      const match = /\/v1\/workflow-executions\/(wex-[0-9a-z]+)\/watch$/.exec(new URL(request.url()).pathname)
+      if (match !== null) watches.add(match[1])
+    })
     await page.goto(`${s.server.url}/`)
     await expect.poll(() => row(first.metadata.id).getAttribute("data-phase")).toBe("EXECUTION_PENDING")
+    // Live through the feed of every change; on a server without it (404), by polling,
+    // with the unfinished rows followed through their own watch streams.
+    await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toMatch(/^(live|polling)$/)
+    const mode = await page.locator("[data-live]").getAttribute("data-live")
+    if (mode === "polling") await expect.poll(() => watches.has(first.metadata.id)).toBe(true)
+    else expect(watches.size).toBe(0)
     await expect.poll(() => row(first.metadata.id).locator(".badge").textContent()).toBe("Pending")
     await expect.poll(() => row(first.metadata.id).locator("td").nth(2).textContent()).toBe("Order fulfilment")
 
