@@ -6,9 +6,10 @@
  */
 import { TaskConfig, type Workflow } from "@weft/workflow"
 import type { WorkflowExecution } from "@weft/workflowexecution"
-import { Clock, Data, Deferred, Effect, Either, ParseResult } from "effect"
-import { Expressions, type ExpressionsShape, type Scope } from "./Expressions.js"
-import { HttpCalls } from "./HttpCalls.js"
+import { Clock, type ConfigError, Data, Deferred, Effect, Either, Layer, ParseResult } from "effect"
+import { Expressions, type ExpressionsShape, layer as expressionsLayer, type Scope } from "./Expressions.js"
+import { HttpCalls, layer as httpCallsLayer } from "./HttpCalls.js"
+import * as HttpPolicy from "./HttpPolicy.js"
 import { asObject, asText, redactor, typeName, wrap } from "./internal/data.js"
 import { TaskBoard } from "./internal/taskBoard.js"
 import * as TaskErrors from "./TaskError.js"
@@ -85,6 +86,15 @@ export const cancelledPatch = (tasks: ReadonlyArray<TaskEntry>, now: string): St
     }
   })
 })
+
+/**
+ * What `run` needs, as an app composes it: jq expressions, and outbound HTTP under the
+ * policy of `WEFT_HTTP_DENY` / `WEFT_HTTP_ALLOW`.
+ */
+export const layerServices: Layer.Layer<Expressions | HttpCalls, ConfigError.ConfigError> = Layer.mergeAll(
+  expressionsLayer,
+  httpCallsLayer.pipe(Layer.provide(HttpPolicy.layerConfig))
+)
 
 /** How a list of tasks ended: it ran out, `exit` left it, or `end` ends the run. */
 type ListResult = { readonly _tag: "Done" | "Exit" | "End"; readonly output: unknown }
