@@ -37,7 +37,11 @@ for (const dir of ["packages", "apps", "tests", "bench"]) {
     passed += p
     failed += f
     skipped += s
-    rows.push([pkg.name, `${p} passed${f > 0 ? `, ${f} failed` : ""}${s > 0 ? `, ${s} skipped` : ""}`])
+    // A package's note on what its run left out (written by its test setup, e.g. the
+    // console's browser tests without Chromium), shown beside its counts.
+    const notes = join(base, name, "test-notes.txt")
+    const note = existsSync(notes) ? ` (${readFileSync(notes, "utf8").trim()})` : ""
+    rows.push([pkg.name, `${p} passed${f > 0 ? `, ${f} failed` : ""}${s > 0 ? `, ${s} skipped` : ""}${note}`])
   }
 }
 
