@@ -85,7 +85,7 @@ describe("request logs", () => {
       const server = yield* Proc.start({ env: { WEFT_DB: path.join(dir, "weft.db") } })
       assert.strictEqual((yield* Proc.get(`${server.url}/health`)).status, 200)
       assert.strictEqual((yield* Proc.get(`${server.url}/nope?secret=1`)).status, 404)
-      assert.strictEqual((yield* Proc.get(`${server.url}/health`, { method: "POST", body: "{}" })).status, 404)
+      assert.strictEqual((yield* Proc.get(`${server.url}/health`, { method: "POST", body: "{}" })).status, 405)
       yield* server.waitForLine((line) => line.includes("\"POST\""))
       // Every stdout line but the ready line is JSON.
       for (const line of server.lines()) {
@@ -95,7 +95,7 @@ describe("request logs", () => {
       const logs = requestLogs(server.lines())
       assert.deepStrictEqual(
         logs.map((entry) => [entry.method, entry.path, entry.status]),
-        [["GET", "/health", 200], ["GET", "/nope", 404], ["POST", "/health", 404]]
+        [["GET", "/health", 200], ["GET", "/nope", 404], ["POST", "/health", 405]]
       )
       for (const entry of logs) {
         assert.isNumber(entry.durationMs)
