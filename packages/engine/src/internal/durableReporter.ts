@@ -35,6 +35,30 @@ const statusKeys = ["phase", "tasks", "output", "error"] as const
 export const isNoop = (status: Execution["status"], patch: StatusPatch): boolean =>
   statusKeys.every((key) => patch[key] === undefined || jsonEqual(patch[key], status[key]))
 
+type TaskEntry = WorkflowExecution.TaskEntry
+
+/**
+ * The patch's task entries with the times already stored for the same run of the same
+ * task. A replay after a restart runs the pure part of a run again and stamps the tasks
+ * it reports again with the current time: the times of record are the first ones.
+ */
+export const keepRecordedTimes = (
+  stored: ReadonlyArray<TaskEntry> | undefined,
+  tasks: ReadonlyArray<TaskEntry>
+): ReadonlyArray<TaskEntry> => {
+  if (stored === undefined || stored.length === 0) return tasks
+  const byId = new Map(stored.map((entry) => [entry.taskId, entry]))
+  return tasks.map((entry) => {
+    const before = byId.get(entry.taskId)
+    if (before === undefined || before.metadata?.runs !== entry.metadata?.runs) return entry
+    const startedAt = before.startedAt ?? entry.startedAt
+    const completedAt = before.status === entry.status ? before.completedAt ?? entry.completedAt : entry.completedAt
+    return startedAt === entry.startedAt && completedAt === entry.completedAt
+      ? entry
+      : { ...entry, startedAt, completedAt }
+  })
+}
+
 const jsonEqual = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
 
 /** Every occurrence of a secret value in a string, also inside a longer one, replaced by `[secret]`. */
@@ -108,10 +132,11 @@ export const make = (options: {
       }
       const upTo = reported
       pending = undefined
+      const merged = patch.tasks === undefined ? patch : { ...patch, tasks: keepRecordedTimes(known.tasks, patch.tasks) }
       const update: StatusUpdate = known.startedAt === undefined && startedAt !== undefined
-        ? { ...patch, startedAt }
-        : patch
-      const written = isNoop(known, patch)
+        ? { ...merged, startedAt }
+        : merged
+      const written = isNoop(known, merged)
         ? Effect.void
         : Effect.map(executions.updateStatus(id, update), (execution) => {
           known = execution.status

@@ -14,7 +14,7 @@ import type { Sharding } from "@effect/cluster"
 import { Activity, DurableClock, Workflow, WorkflowEngine } from "@effect/workflow"
 import type { Workflows } from "@weft/workflow"
 import { WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
-import { Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Fiber, Option, Schema, type Scope } from "effect"
 import type { RunOutcome, RunPlan, StatusReporter, TaskEffects } from "../Interpreter.js"
 import { TaskError } from "../TaskError.js"
 import * as Pin from "./durablePin.js"
@@ -105,9 +105,25 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
         initial: current.value,
         secrets: pinned.plan.secrets
       })
-      const stopped = Effect.raceFirst(Deferred.await(reporter.stopped), Deferred.await(stop))
-      yield* Effect.raceFirst(Effect.asVoid(interpret(pinned.plan, effects, reporter)), stopped)
-      yield* Effect.raceFirst(reporter.flush, stopped)
+      // The interpreter runs in a child fiber. When it suspends (a WAIT), it interrupts
+      // itself and joining it passes the interruption on, which is how the workflow
+      // engine sees a suspension. A stop (a cancel, or the execution ended under the
+      // run) interrupts it from here and ends the run normally.
+      const fiber = yield* Effect.fork(Effect.zipRight(interpret(pinned.plan, effects, reporter), reporter.flush))
+      let stopping = false
+      yield* Effect.forkScoped(
+        Effect.raceFirst(Deferred.await(reporter.stopped), Deferred.await(stop)).pipe(
+          Effect.zipRight(Effect.suspend(() => {
+            stopping = true
+            return Fiber.interrupt(fiber)
+          }))
+        )
+      )
+      yield* Fiber.join(fiber).pipe(
+        Effect.catchAllCause((cause) =>
+          stopping && Cause.isInterruptedOnly(cause) ? Effect.void : Effect.failCause(cause)
+        )
+      )
     })).pipe(Effect.ensuring(Effect.sync(() => deps.active.delete(id))))
   }).pipe(
     Effect.zipRight(deps.finished(id)),
