@@ -195,8 +195,12 @@ export const buildWeft = () => {
   built = true
 }
 
-/** weft, as `pnpm start` runs it (the bundle), on `dbFile`. */
-export const startWeft = async (dbFile: string): Promise<ServerProcess> =>
+/**
+ * weft, as `pnpm start` runs it (the bundle), on `dbFile`. The engine is off unless
+ * `env` turns it on (`WEFT_RUNNER: "embedded"`): the API benchmarks measure the control
+ * plane, with the load generator as the runner.
+ */
+export const startWeft = async (dbFile: string, env: Record<string, string> = {}): Promise<ServerProcess> =>
   startServer({
     name: "weft",
     args: (buildWeft(), ["apps/server/dist/main.mjs"]),
@@ -204,7 +208,9 @@ export const startWeft = async (dbFile: string): Promise<ServerProcess> =>
       WEFT_DB: dbFile,
       WEFT_HOST: "127.0.0.1",
       WEFT_PORT: String(await freePort()),
-      WEFT_LOG_REQUESTS: "false"
+      WEFT_LOG_REQUESTS: "false",
+      WEFT_RUNNER: "none",
+      ...env
     }
   })
 

@@ -91,7 +91,7 @@ const startWeft = async (dbFile: string): Promise<string> => {
   execFileSync(process.execPath, ["apps/server/build.mjs"], { cwd: repoRoot, stdio: "inherit" })
   const proc = spawn(process.execPath, ["apps/server/dist/main.mjs"], {
     cwd: repoRoot,
-    env: { ...process.env, WEFT_DB: dbFile, WEFT_HOST: HOST, WEFT_PORT: String(port), WEFT_LOG_REQUESTS: "false" },
+    env: { ...process.env, WEFT_DB: dbFile, WEFT_HOST: HOST, WEFT_PORT: String(port), WEFT_LOG_REQUESTS: "false", WEFT_RUNNER: "none" },
     stdio: ["ignore", "pipe", "pipe"]
   })
   child = proc

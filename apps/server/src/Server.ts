@@ -6,6 +6,7 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
+import { Engine, EngineConfig, EngineRunner, Expressions, HttpCalls, HttpPolicy, Interpreter } from "@weft/engine"
 import { ResourceStore } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
 import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
@@ -26,23 +27,42 @@ import * as RequestLog from "./RequestLog.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 
 /**
- * The services of every kind over one ResourceStore, with the database migrated before
- * they are built; they need a SqlClient. The Workflow kind's DefaultInstanceProvisioner
- * comes from the WorkflowInstance package.
+ * The services of every kind over one ResourceStore, handing executions to `runner`,
+ * with the database migrated before they are built; they need a SqlClient. The Workflow
+ * kind's DefaultInstanceProvisioner comes from the WorkflowInstance package.
  */
-export const ServicesLive = WorkflowExecutions.Default.pipe(
-  Layer.provideMerge(WorkflowInstances.Default),
-  Layer.provideMerge(Workflows.Default),
-  Layer.provideMerge(DefaultInstanceProvisionerLive),
-  Layer.provideMerge(ExecutionEvents.layerInProcess),
-  Layer.provideMerge(ExecutionRunner.layerNoop),
-  Layer.provideMerge(ResourceStore.layer),
-  Layer.provideMerge(Database.MigrationsLive)
+const servicesOver = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
+  WorkflowExecutions.Default.pipe(
+    Layer.provideMerge(WorkflowInstances.Default),
+    Layer.provideMerge(Workflows.Default),
+    Layer.provideMerge(DefaultInstanceProvisionerLive),
+    Layer.provideMerge(ExecutionEvents.layerInProcess),
+    Layer.provideMerge(runner),
+    Layer.provideMerge(ResourceStore.layer),
+    Layer.provideMerge(Database.MigrationsLive)
+  )
+
+/** The services with no engine (`WEFT_RUNNER=none`): executions stay PENDING for an external runner. */
+export const ServicesLive = servicesOver(ExecutionRunner.layerNoop)
+
+/** The services with the engine (`WEFT_RUNNER=embedded`): every execution runs, durably, in this process. */
+export const ServicesWithEngineLive = Engine.layer(Interpreter.run).pipe(
+  Layer.provideMerge(servicesOver(EngineRunner.layer)),
+  Layer.provide(Expressions.layer),
+  Layer.provide(HttpCalls.layer),
+  Layer.provide(HttpPolicy.layerConfig)
 )
+
+/** The services as configured (`ServerConfig.engine`). */
+const ConfiguredServicesLive = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =>
+  config.engine.runner === "embedded"
+    ? ServicesWithEngineLive.pipe(Layer.provide(EngineConfig.layer(config.engine)))
+    : ServicesLive
+))
 
 /** Every group's handlers. */
 export const HandlersLive = Layer.mergeAll(SystemLive, WorkflowsLive, WorkflowInstancesLive, WorkflowExecutionsLive).pipe(
-  Layer.provide(ServicesLive),
+  Layer.provide(ConfiguredServicesLive),
   Layer.provide(Auth.AccessLive)
 )
 

@@ -1,6 +1,7 @@
 /**
  * The server's configuration, read from the environment.
  */
+import { EngineConfig } from "@weft/engine"
 import { Config, Context, Effect, Layer } from "effect"
 
 export interface ServerConfigShape {
@@ -18,6 +19,8 @@ export interface ServerConfigShape {
   readonly requestTimeoutMillis: number
   /** Most concurrent watch streams; past it a watch is 503 UNAVAILABLE. */
   readonly maxWatchers: number
+  /** Whether the server runs executions (`WEFT_RUNNER`), and the engine's limits. */
+  readonly engine: EngineConfig.EngineConfigShape
 }
 
 export class ServerConfig extends Context.Tag("@weft/server/ServerConfig")<ServerConfig, ServerConfigShape>() {}
@@ -30,14 +33,18 @@ export const fromEnv = Config.all({
   shutdownGraceMillis: Config.integer("WEFT_SHUTDOWN_GRACE_MS").pipe(Config.withDefault(10_000)),
   logRequests: Config.boolean("WEFT_LOG_REQUESTS").pipe(Config.withDefault(true)),
   requestTimeoutMillis: Config.integer("WEFT_REQUEST_TIMEOUT_MS").pipe(Config.withDefault(30_000)),
-  maxWatchers: Config.integer("WEFT_MAX_WATCHERS").pipe(Config.withDefault(10_000))
+  maxWatchers: Config.integer("WEFT_MAX_WATCHERS").pipe(Config.withDefault(10_000)),
+  engine: EngineConfig.fromEnv
 })
 
 export const layer = (config: ServerConfigShape) => Layer.succeed(ServerConfig, config)
 
 export const layerEnv = Layer.effect(ServerConfig, Effect.orDie(fromEnv))
 
-/** Defaults for tests: in-memory database, ephemeral port. */
+/**
+ * Defaults for tests: in-memory database, ephemeral port, and no engine (tests of the
+ * API play the runner themselves; engine tests turn it on).
+ */
 export const defaults: ServerConfigShape = {
   host: "127.0.0.1",
   port: 0,
@@ -46,5 +53,6 @@ export const defaults: ServerConfigShape = {
   shutdownGraceMillis: 2_000,
   logRequests: false,
   requestTimeoutMillis: 30_000,
-  maxWatchers: 10_000
+  maxWatchers: 10_000,
+  engine: { ...EngineConfig.defaults, runner: "none" }
 }

@@ -70,9 +70,13 @@ export const tempDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
 )
 
-/** The parent's environment without any `WEFT_*` variable, plus `env` (undefined deletes). */
+/**
+ * The parent's environment without any `WEFT_*` variable, plus `env` (undefined deletes).
+ * The engine is off (`WEFT_RUNNER=none`) unless `env` turns it on: these tests play the
+ * runner themselves.
+ */
 const environment = (env: Record<string, string | undefined>) => {
-  const out: Record<string, string> = {}
+  const out: Record<string, string> = { WEFT_RUNNER: "none" }
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith("WEFT_") && value !== undefined) out[key] = value
   }

@@ -62,7 +62,9 @@ export const start = Effect.gen(function*() {
         env: environment({
           WEFT_DB: path.join(dir, "weft.db"),
           WEFT_PORT: String(port),
-          WEFT_LOG_REQUESTS: "false"
+          WEFT_LOG_REQUESTS: "false",
+          // The tests report status as a runner would: no engine.
+          WEFT_RUNNER: "none"
         }),
         stdio: ["ignore", "pipe", "pipe"],
         detached: true
