@@ -8,7 +8,7 @@ import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { Workflows } from "@weft/workflow"
 import { type WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
-import { Deferred, Effect, Option, Schedule, Stream } from "effect"
+import { Chunk, Deferred, Effect, Option, Schedule, Stream } from "effect"
 import * as StubInterpreter from "./support/StubInterpreter.js"
 import { tempDatabase, withEngine, withoutEngine } from "./support/Layers.js"
 
@@ -171,6 +171,31 @@ describe("durable runtime", () => {
       { effect: (_, input) => Effect.sync(() => (laterRan++, input)) }
     )
   }, 60_000)
+
+  it.live("a run woken from its WAIT replays its start without showing watchers a step back, and keeps its times", () =>
+    inEngine(Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const executions = yield* WorkflowExecutions
+      const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), wait("pause", 1), set("b", { y: 2 })]))
+      const created = yield* createRun(workflow.metadata.id)
+      const events = Chunk.toReadonlyArray(yield* Stream.runCollect(yield* executions.watch(created.metadata.id)))
+      const states = events.map((e) => e.execution)
+      assert.strictEqual(states.at(-1)?.status.phase, "EXECUTION_COMPLETED")
+      const rank = (status: string | undefined) =>
+        status === undefined || status === "WORKFLOW_TASK_PENDING" ? 0 : status === "WORKFLOW_TASK_IN_PROGRESS" ? 1 : 2
+      for (const name of ["a", "pause", "b"]) {
+        const ranks = states.map((e) => rank(e.status.tasks?.find((t) => t.taskName === name)?.status))
+        assert.deepStrictEqual(ranks, [...ranks].sort(), `task ${name} went back: ${ranks.join(",")}`)
+      }
+      // "a" was stamped once: the replay after the WAIT did not move its times.
+      const stamped = new Set(states.flatMap((e) => {
+        const a = e.status.tasks?.find((t) => t.taskName === "a")
+        return a?.completedAt === undefined ? [] : [`${a.startedAt}/${a.completedAt}`]
+      }))
+      assert.strictEqual(stamped.size, 1)
+      const pause = states.at(-1)!.status.tasks!.find((t) => t.taskName === "pause")!
+      assert.isAtLeast(Date.parse(pause.completedAt!) - Date.parse(pause.startedAt!), 1000)
+    })), 60_000)
 
   it.live("resume at start-up: runs left PENDING by a server without the engine are run by the next one", () =>
     Effect.scoped(Effect.gen(function*() {

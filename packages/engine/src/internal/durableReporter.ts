@@ -5,9 +5,10 @@
  *
  * Every write is an fsync'd transaction, so reports are coalesced: patches are merged
  * into one pending patch, written as soon as the previous write has finished; a durable
- * report waits until a write that contains it has committed. A patch that would change
- * nothing in the stored status (a replay after a restart reports what is already
- * there) is not written. Secret values are replaced by `[secret]` before anything is
+ * report waits until a write that contains it has committed. A replay (after a restart,
+ * or when a run wakes from a WAIT) reports its run again from the start: a patch that
+ * would change nothing in the stored status, or that is behind it, is not written, and
+ * the times already stored for a task are kept. Secret values are replaced by `[secret]` before anything is
  * written.
  *
  * When the status path refuses a write because the execution has ended (a cancel, or
@@ -59,7 +60,39 @@ export const keepRecordedTimes = (
   })
 }
 
-const jsonEqual = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
+const rank = (status: TaskEntry["status"]): number =>
+  status === undefined || status === "WORKFLOW_TASK_PENDING" ? 0 : status === "WORKFLOW_TASK_IN_PROGRESS" ? 1 : 2
+const runsOf = (entry: TaskEntry): number => Number(entry.metadata?.runs ?? "1")
+
+/**
+ * Whether the patch's tasks are behind the stored ones: a replay after a restart or a
+ * wake-up reports again, from the start, states the stored status has passed. Writing
+ * them would show watchers a run going backwards. A task's progress only moves forward
+ * (PENDING → IN_PROGRESS → an end) for one run of it, and its runs only grow.
+ */
+export const isBehind = (stored: ReadonlyArray<TaskEntry> | undefined, tasks: ReadonlyArray<TaskEntry> | undefined) => {
+  if (stored === undefined || stored.length === 0 || tasks === undefined) return false
+  const byId = new Map(tasks.map((entry) => [entry.taskId, entry]))
+  return stored.some((before) => {
+    const now = byId.get(before.taskId)
+    if (now === undefined) return true
+    const runs = runsOf(now) - runsOf(before)
+    return runs < 0 || (runs === 0 && rank(now.status) < rank(before.status))
+  })
+}
+
+/** Equality of JSON values, whatever the order of object keys (the stored form may differ). */
+const jsonEqual = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]))
+  }
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+  return ka.length === kb.length &&
+    ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+}
 
 /** Every occurrence of a secret value in a string, also inside a longer one, replaced by `[secret]`. */
 export const redact = <A>(value: A, secrets: ReadonlyArray<string>): A => {
@@ -136,7 +169,7 @@ export const make = (options: {
       const update: StatusUpdate = known.startedAt === undefined && startedAt !== undefined
         ? { ...merged, startedAt }
         : merged
-      const written = isNoop(known, merged)
+      const written = isNoop(known, merged) || isBehind(known.tasks, merged.tasks)
         ? Effect.void
         : Effect.map(executions.updateStatus(id, update), (execution) => {
           known = execution.status
