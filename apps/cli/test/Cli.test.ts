@@ -77,7 +77,14 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
       ok(instance, "get instance")
       const wf = JSON.parse(workflow.stdout)
       assert.strictEqual(wf.metadata.version, 1)
-      assert.deepStrictEqual(wf.spec.tasks.map((t: any) => t.name), ["validate_email", "create_account", "send_welcome"])
+      assert.deepStrictEqual(wf.spec.tasks.map((t: any) => t.name), [
+        "validate_email",
+        "check_email",
+        "create_account",
+        "wait_for_activation",
+        "send_welcome",
+        "reject"
+      ])
       assert.strictEqual(JSON.parse(instance.stdout).spec.workflowId, wf.metadata.id)
     }))
 
@@ -165,8 +172,11 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
         execution.status.tasks.map((t: any) => [t.taskName, t.status]),
         [
           ["validate_email", "WORKFLOW_TASK_COMPLETED"],
+          ["check_email", "WORKFLOW_TASK_PENDING"],
           ["create_account", "WORKFLOW_TASK_COMPLETED"],
-          ["send_welcome", "WORKFLOW_TASK_COMPLETED"]
+          ["wait_for_activation", "WORKFLOW_TASK_PENDING"],
+          ["send_welcome", "WORKFLOW_TASK_COMPLETED"],
+          ["reject", "WORKFLOW_TASK_PENDING"]
         ]
       )
       assert.isString(execution.status.tasks[0].startedAt)
@@ -221,7 +231,7 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
       ], { concurrency: 2 })
       for (const result of [table, json, yaml, instances, executions, byKindSlash]) ok(result, "get/list")
       assert.match(lines(table.stdout)[0], /^SLUG\s+ID\s+ORG\s+TASKS\s+VERSION\s+AGE$/)
-      assert.match(table.stdout, /^customer-onboarding\s+wfl-[0-9a-z]{26}\s+acme\s+3\s+1\s+\S+$/m)
+      assert.match(table.stdout, /^customer-onboarding\s+wfl-[0-9a-z]{26}\s+acme\s+6\s+1\s+\S+$/m)
       const page = JSON.parse(json.stdout)
       assert.isTrue(page.entries.some((w: any) => w.metadata.slug === "customer-onboarding"))
       assert.match(yaml.stdout, /^kind: Workflow$/m)
@@ -412,7 +422,8 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
       assert.strictEqual(
         refused.stderr,
         "error: INVALID_ARGUMENT: --task: \"nosuchtask\" is not a task of workflow customer-onboarding " +
-          "(validate_email, create_account, send_welcome); pass --allow-new-tasks to add it anyway\n"
+          "(validate_email, check_email, create_account, wait_for_activation, send_welcome, reject); " +
+          "pass --allow-new-tasks to add it anyway\n"
       )
       const unchanged = JSON.parse((yield* weft("get", "wex", id, "-o", "json")).stdout)
       assert.strictEqual(unchanged.metadata.version, 1, "nothing was sent")
@@ -424,8 +435,11 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
         updated.status.tasks.map((t: any) => [t.taskName, t.status]),
         [
           ["validate_email", "WORKFLOW_TASK_PENDING"],
+          ["check_email", "WORKFLOW_TASK_PENDING"],
           ["create_account", "WORKFLOW_TASK_PENDING"],
+          ["wait_for_activation", "WORKFLOW_TASK_PENDING"],
           ["send_welcome", "WORKFLOW_TASK_PENDING"],
+          ["reject", "WORKFLOW_TASK_PENDING"],
           ["nosuchtask", "WORKFLOW_TASK_COMPLETED"]
         ]
       )
@@ -497,4 +511,54 @@ it.scoped("one shell, two tokens: status sends WEFT_RUNNER_TOKEN, the other comm
     // --token wins over both.
     const explicit = yield* as(both, "status", id, "--phase", "COMPLETED", "--token", "runner-token")
     ok(explicit, "status --token")
+  }), { timeout: 240_000 })
+
+it.scoped("with the engine on, the walkthrough runs by itself: run --watch exits 0 on COMPLETED; cancel stops a run, once", () =>
+  Effect.gen(function*() {
+    const dir = yield* Process.tempDir
+    const server = yield* Process.start({
+      env: { WEFT_DB: path.join(dir, "weft.db"), WEFT_RUNNER: "embedded", WEFT_LOG_REQUESTS: "false" }
+    })
+    const as = (...args: ReadonlyArray<string>) => Weft.run(args, { server: server.url })
+    ok(yield* as("apply", "-f", example), "apply")
+    const watched = yield* as("run", "customer-onboarding", "--org", "acme", "--input", "email=Jane@Example.com", "--watch")
+    ok(watched, "run --watch")
+    assert.match(lines(watched.stdout).at(-1)!, /^workflowexecution\/customer-onboarding-default-\S+ COMPLETED in /)
+    const id = executionId.exec(watched.stdout)![1]
+    const got = yield* as("get", "execution", id, "-o", "json")
+    ok(got, "get")
+    const execution = JSON.parse(got.stdout)
+    assert.strictEqual(execution.status.output.welcome, "Welcome jane@example.com, account acc-jane (starter) is ready")
+    assert.deepStrictEqual(execution.status.tasks.map((t: any) => [t.taskName, t.status]), [
+      ["validate_email", "WORKFLOW_TASK_COMPLETED"],
+      ["check_email", "WORKFLOW_TASK_COMPLETED"],
+      ["create_account", "WORKFLOW_TASK_COMPLETED"],
+      ["wait_for_activation", "WORKFLOW_TASK_COMPLETED"],
+      ["send_welcome", "WORKFLOW_TASK_COMPLETED"],
+      ["reject", "WORKFLOW_TASK_SKIPPED"]
+    ])
+
+    // A run parked in a long WAIT: cancel stops it; cancelling again is refused.
+    const parked = JSON.stringify({
+      kind: "Workflow",
+      metadata: { name: "parked", ownerScope: "organization", org: "acme" },
+      spec: {
+        document: { dsl: "1.0.0", namespace: "acme", name: "parked", version: "1" },
+        tasks: [{ name: "pause", kind: "WORKFLOW_TASK_KIND_WAIT", taskConfig: { seconds: 3600 } }]
+      }
+    })
+    ok(yield* Weft.run(["apply", "-f", "-"], { server: server.url, stdin: parked }), "apply parked")
+    const run = yield* as("run", "parked", "--org", "acme", "-q")
+    ok(run, "run parked")
+    const runId = run.stdout.trim()
+    const watcher = yield* Weft.start(["watch", runId], { server: server.url })
+    yield* watcher.waitFor(/pause\s+IN_PROGRESS/)
+    const cancelled = yield* as("cancel", runId)
+    ok(cancelled, "cancel")
+    assert.match(cancelled.stdout, /^workflowexecution\/parked-default-\S+ CANCELLED$/m)
+    const watchedEnd = yield* watcher.result
+    assert.strictEqual(watchedEnd.code, 1, "watch exits 1 on CANCELLED")
+    const again = yield* as("cancel", runId)
+    assert.strictEqual(again.code, 1)
+    assert.match(again.stderr, /^error: FAILED_PRECONDITION: /)
   }), { timeout: 240_000 })
