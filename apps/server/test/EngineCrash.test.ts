@@ -16,8 +16,15 @@ import type { AddressInfo } from "node:net"
 import * as path from "node:path"
 import * as Proc from "./support/Process.js"
 
+/** The server with the engine on, on `db`; a generous start-up time for a loaded machine. */
 const start = (db: string) =>
-  Proc.start({ env: { WEFT_DB: db, WEFT_LOG_REQUESTS: "false", WEFT_RUNNER: "embedded" } })
+  Effect.gen(function*() {
+    const port = yield* Proc.freePort
+    const proc = yield* Proc.spawnServer({
+      env: { WEFT_PORT: String(port), WEFT_DB: db, WEFT_LOG_REQUESTS: "false", WEFT_RUNNER: "embedded" }
+    })
+    return yield* Proc.ready(proc, "120 seconds")
+  })
 
 interface CountingServer {
   readonly server: http.Server
