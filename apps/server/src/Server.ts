@@ -6,7 +6,7 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
-import { Engine, EngineConfig, EngineRunner, Expressions, HttpCalls, HttpPolicy, Interpreter } from "@weft/engine"
+import { Engine, EngineConfig, EngineRunner, Interpreter } from "@weft/engine"
 import { ResourceStore } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
 import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
@@ -48,9 +48,7 @@ export const ServicesLive = servicesOver(ExecutionRunner.layerNoop)
 /** The services with the engine (`WEFT_RUNNER=embedded`): every execution runs, durably, in this process. */
 export const ServicesWithEngineLive = Engine.layer(Interpreter.run).pipe(
   Layer.provideMerge(servicesOver(EngineRunner.layer)),
-  Layer.provide(Expressions.layer),
-  Layer.provide(HttpCalls.layer),
-  Layer.provide(HttpPolicy.layerConfig)
+  Layer.provide(Interpreter.layerServices)
 )
 
 /** The services as configured (`ServerConfig.engine`). */
