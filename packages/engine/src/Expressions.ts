@@ -12,9 +12,8 @@
  * a JavaScript accessor that never enters jq; anything else becomes one jq program that
  * binds the variables and evaluates every expression of a value in a single call.
  */
-import { Context, Effect, Layer } from "effect"
-import { createRequire } from "node:module"
-import type { Jq } from "./internal/jq-web.js"
+import { Context, Duration, Effect, Layer } from "effect"
+import * as JqWorker from "./internal/jqWorker.js"
 import * as PathExpression from "./internal/pathExpression.js"
 import * as TaskError from "./TaskError.js"
 
@@ -47,18 +46,13 @@ export const expressionBody = (value: string): string | undefined => wholeExpres
 export const isExpression = (value: unknown): value is string =>
   typeof value === "string" && wholeExpression.test(value)
 
-/**
- * jq-web is a CommonJS module whose export is a promise of the instantiated module; it
- * reads `jq.wasm` beside its own file. Loaded with `require` from this file's location so
- * that loaders and bundlers leave it alone (the server's bundle keeps it external).
- */
-const loadJq = (): Promise<Jq> => createRequire(import.meta.url)("jq-web") as Promise<Jq>
-
 const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 export interface Options {
   /** How many compiled forms to keep (least recently used go first); 0 disables the cache. */
   readonly cacheSize?: number
+  /** How long one jq call may take (default 5 s); longer fails with type `expression`. */
+  readonly timeout?: Duration.DurationInput
 }
 
 /** A compiled expression; `program` is its jq form, for what JavaScript does not answer. */
@@ -71,8 +65,9 @@ type Compiled =
 type Fast = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string }
 
 /** jq prints `jq: error (at inputString:0): <message>`; compile errors name the program's line. */
-const jqMessage = (error: unknown): string => {
-  const stderr = typeof error === "object" && error !== null && "stderr" in error ? String(error.stderr) : String(error)
+const jqMessage = (error: JqWorker.JqFailure | JqWorker.JqTimeout): string => {
+  if (error._tag === "JqTimeout") return `took longer than ${Duration.format(Duration.millis(error.millis))}`
+  const stderr = error.stderr
   const first = stderr.split("\n").find((line) => line.trim().length > 0) ?? stderr
   return first
     .replace(/^jq: error \(at [^)]*\):\s*/, "")
@@ -87,7 +82,7 @@ const parseOutput = (stdout: string | undefined): unknown => {
 }
 
 export const make = Effect.fnUntraced(function*(options: Options = {}) {
-  const jq = yield* Effect.promise(loadJq)
+  const timeoutMillis = Duration.toMillis(options.timeout ?? "5 seconds")
   const cacheSize = options.cacheSize ?? 2000
   const single = lru<Compiled>(cacheSize)
   const batches = lru<string>(cacheSize)
@@ -148,18 +143,18 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const fail = (message: string, body: string) =>
     TaskError.make("expression", `${message} (in \${${body}})`)
 
-  const runJq = (program: string, scope: Scope, variables: ReadonlyArray<string>) => {
-    const bound: Record<string, unknown> = {}
-    for (const name of variables) bound[name] = scope.variables[name]
-    return jq.raw(JSON.stringify([bound, scope.input ?? null]), program, ["-c"])
-  }
-
   /** Runs one jq program over the scope; its outputs, one per expression. */
   const jqOutputs = (program: string, scope: Scope, variables: ReadonlyArray<string>, body: string) =>
-    Effect.try({
-      try: () => parseOutput(runJq(program, scope, variables)) as ReadonlyArray<unknown>,
-      catch: (error) => fail(jqMessage(error), body)
-    })
+    Effect.suspend(() => {
+      const bound: Record<string, unknown> = {}
+      for (const name of variables) bound[name] = scope.variables[name]
+      return JqWorker.run(JSON.stringify([bound, scope.input ?? null]), program, timeoutMillis)
+    }).pipe(
+      Effect.mapBoth({
+        onFailure: (error) => fail(jqMessage(error), body),
+        onSuccess: (stdout) => parseOutput(stdout) as ReadonlyArray<unknown>
+      })
+    )
 
   const evaluateBody = (body: string, scope: Scope): Effect.Effect<unknown, TaskError.TaskError> => {
     const variables = names(scope)

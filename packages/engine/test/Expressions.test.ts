@@ -75,6 +75,19 @@ describe("Expressions", () => {
       })
     ))
 
+  it.live("an expression that runs too long fails (type expression) without blocking the process; the next one works", () =>
+    Effect.gen(function*() {
+      const e = yield* Effect.provide(Expressions.Expressions, Expressions.layerWith({ timeout: "300 millis" }))
+      let ticks = 0
+      const timer = setInterval(() => ticks++, 20)
+      const error = yield* Effect.flip(e.evaluate("${ [range(1e12)] | length }", scope({})))
+      clearInterval(timer)
+      assert.strictEqual(error.type, "expression")
+      assert.include(error.detail, "took longer than")
+      assert.isAbove(ticks, 3, "the event loop kept running meanwhile")
+      assert.strictEqual(yield* e.evaluate("${ .a | . * 2 }", scope({ a: 21 })), 42)
+    }))
+
   it.effect("the fast path for plain paths agrees with jq", () =>
     Effect.gen(function*() {
       const cases: Array<[string, unknown]> = [

@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { Interpreter } from "../src/index.js"
-import { EngineTest, entry, lastTasks, memoryEffects, plan, recordingReporter, runPlan, set, task } from "./support.js"
+import { awaitTimers, EngineTest, entry, lastTasks, memoryEffects, plan, recordingReporter, runPlan, set, task } from "./support.js"
 
 const completed = (outcome: Interpreter.RunOutcome) => {
   assert.strictEqual(outcome._tag, "Completed", outcome._tag === "Failed" ? outcome.message : "")
@@ -103,13 +103,17 @@ describe("reporting", () => {
   it.effect("first IN_PROGRESS with every top-level task PENDING; entries with times, input, output; taskTypes", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(Date.parse("2026-01-01T00:00:00.000Z"))
-      const { reports } = yield* runPlan(plan([
+      const recorder = memoryEffects()
+      const fiber = yield* Effect.fork(runPlan(plan([
         set("s", {}),
         task("sw", "SWITCH", { cases: [{ name: "always", then: "continue" }] }),
         task("f", "FORK", { branches: [{ name: "l", do: [set("x", {})] }, { name: "r", do: [set("x", {})] }] }),
         task("w", "WAIT", { seconds: 1 }),
         task("loop", "FOR", { in: [], do: [set("x", {})] })
-      ])).pipe(Effect.fork, Effect.tap(() => TestClock.adjust("1 second")), Effect.flatMap(Fiber.join))
+      ]), recorder))
+      yield* awaitTimers(recorder, 1)
+      yield* TestClock.adjust("1 second")
+      const { reports } = yield* Fiber.join(fiber)
       const first = reports[0]
       assert.isTrue(first.durable)
       assert.strictEqual(first.patch.phase, "EXECUTION_IN_PROGRESS")
@@ -133,12 +137,11 @@ describe("reporting", () => {
 
   it.effect("a task that waits is reported IN_PROGRESS durably before it waits", () =>
     Effect.gen(function*() {
-      const fiber = yield* Effect.fork(runPlan(plan([set("a", {}), task("w", "WAIT", { seconds: 60 })])))
-      yield* TestClock.adjust("59 seconds")
-      const { reports } = yield* Effect.gen(function*() {
-        yield* TestClock.adjust("1 second")
-        return yield* Fiber.join(fiber)
-      })
+      const recorder = memoryEffects()
+      const fiber = yield* Effect.fork(runPlan(plan([set("a", {}), task("w", "WAIT", { seconds: 60 })]), recorder))
+      yield* awaitTimers(recorder, 1)
+      yield* TestClock.adjust("60 seconds")
+      const { reports } = yield* Fiber.join(fiber)
       const beforeWait = reports.find((r) => r.durable && r.patch.tasks?.find((t) => t.taskId === "w")?.status === "WORKFLOW_TASK_IN_PROGRESS")
       assert.isDefined(beforeWait)
       assert.strictEqual(beforeWait!.patch.tasks!.find((t) => t.taskId === "a")!.status, "WORKFLOW_TASK_COMPLETED")
@@ -351,6 +354,7 @@ describe("FOR (CTK for)", () => {
 describe("FORK", () => {
   it.effect("branches run concurrently from the FORK's input; output = {branch: last output}; entries fork/branch/task", () =>
     Effect.gen(function*() {
+      const recorder = memoryEffects()
       const fiber = yield* Effect.fork(runPlan(plan([
         task("parallel", "FORK", {
           branches: [
@@ -358,8 +362,9 @@ describe("FORK", () => {
             { name: "right", do: [task("wait", "WAIT", { seconds: 10 }), set("done", { side: "right" })] }
           ]
         })
-      ], { input: { shared: 1 } })))
+      ], { input: { shared: 1 } }), recorder))
       // Both waits run at once: 10 s of clock finish both.
+      yield* awaitTimers(recorder, 2)
       yield* TestClock.adjust("10 seconds")
       const { outcome, reports } = yield* Fiber.join(fiber)
       assert.deepStrictEqual(completed(outcome), {
@@ -372,6 +377,7 @@ describe("FORK", () => {
 
   it.effect("compete: the first branch to finish wins, the others are cancelled (CTK branch)", () =>
     Effect.gen(function*() {
+      const recorder = memoryEffects()
       const fiber = yield* Effect.fork(runPlan(plan([
         task("race", "FORK", {
           compete: true,
@@ -380,7 +386,8 @@ describe("FORK", () => {
             { name: "fast", do: [task("wait", "WAIT", { seconds: 1 }), set("done", { colors: ["fast"] })] }
           ]
         })
-      ])))
+      ]), recorder))
+      yield* awaitTimers(recorder, 2)
       yield* TestClock.adjust("1 second")
       const { outcome, reports } = yield* Fiber.join(fiber)
       assert.deepStrictEqual(completed(outcome), { colors: ["fast"] })
@@ -454,7 +461,10 @@ describe("TRY, RAISE (CTK try, raise)", () => {
           catch: { retry: { limit: 3, delaySeconds: 2, backoff: "exponential" }, do: [set("handled", { why: "${ $error.type }" })] }
         })
       ]), recorder))
-      yield* TestClock.adjust("14 seconds")
+      for (const [n, seconds] of [[1, 2], [2, 4], [3, 8]]) {
+        yield* awaitTimers(recorder, n)
+        yield* TestClock.adjust(`${seconds} seconds`)
+      }
       const { outcome, reports } = yield* Fiber.join(fiber)
       assert.deepStrictEqual(completed(outcome), { why: "flaky" })
       assert.deepStrictEqual(recorder.slept, [["guard/retry/1", 2000], ["guard/retry/2", 4000], ["guard/retry/3", 8000]])
@@ -478,7 +488,10 @@ describe("TRY, RAISE (CTK try, raise)", () => {
           catch: { retry: { limit: 5, delaySeconds: 1, backoff: "constant" } }
         })
       ]), recorder))
-      yield* TestClock.adjust("10 seconds")
+      for (const n of [1, 2]) {
+        yield* awaitTimers(recorder, n)
+        yield* TestClock.adjust("1 second")
+      }
       const { outcome } = yield* Fiber.join(fiber)
       assert.deepStrictEqual(completed(outcome), { n: 3 })
       assert.deepStrictEqual(recorder.slept.map(([, ms]) => ms), [1000, 1000])
@@ -506,6 +519,7 @@ describe("WAIT", () => {
     Effect.gen(function*() {
       const recorder = memoryEffects()
       const fiber = yield* Effect.fork(runPlan(plan([task("pause", "WAIT", { seconds: 5 })], { input: { a: 1 } }), recorder))
+      yield* awaitTimers(recorder, 1)
       yield* TestClock.adjust("4 seconds")
       assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map((o) => (o._tag === "Some" ? "done" : null))))
       yield* TestClock.adjust("1 second")
@@ -519,11 +533,12 @@ describe("cancel", () => {
   it.effect("interrupting a run leaves the last report for cancelledPatch: running FAILED cancelled, pending SKIPPED", () =>
     Effect.gen(function*() {
       const { reporter, reports } = recordingReporter()
+      const recorder = memoryEffects()
       const fiber = yield* Effect.fork(
-        Interpreter.run(plan([set("a", {}), task("w", "WAIT", { seconds: 60 }), set("b", {})]), memoryEffects().effects, reporter)
+        Interpreter.run(plan([set("a", {}), task("w", "WAIT", { seconds: 60 }), set("b", {})]), recorder.effects, reporter)
           .pipe(Effect.provide(EngineTest))
       )
-      yield* TestClock.adjust("1 second")
+      yield* awaitTimers(recorder, 1)
       yield* Fiber.interrupt(fiber)
       const patch = Interpreter.cancelledPatch(lastTasks(reports), "2026-01-01T00:00:00.000Z")
       assert.deepStrictEqual(patch.tasks!.map((t) => [t.taskId, t.status, t.error]), [

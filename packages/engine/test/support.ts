@@ -145,3 +145,12 @@ export const testServer = (
         server.close(() => resume(Effect.void))
       })
   )
+
+/** Waits (in real time) until `recorder` has started `n` timers: the run is then waiting on them. */
+export const awaitTimers = (recorder: Recorder, n: number) =>
+  Effect.promise(() =>
+    new Promise<void>((resolve) => {
+      const check = () => (recorder.slept.length >= n ? resolve() : setTimeout(check, 2))
+      check()
+    })
+  )
