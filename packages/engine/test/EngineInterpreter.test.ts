@@ -122,6 +122,27 @@ describe("the interpreter on the durable engine", () => {
       assert.deepStrictEqual(calls, { "/first": 1, "/slow": 2 })
     })), 120_000)
 
+  it.live("an engine stopped during a WAIT: the next one finishes the run, the HTTP call before it not made again", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* testServer(() => ({ body: "{\"ok\":true}" }))
+      const file = yield* tempDatabase
+      const interpret = yield* realInterpreter
+      const tasks = [
+        t("call", "HTTP_CALL", { method: "POST", endpoint: { uri: server.url }, body: { n: 1 } }),
+        t("pause", "WAIT", { seconds: 2 }),
+        t("after", "SET", { variables: { done: true } })
+      ]
+      const id = yield* Effect.gen(function*() {
+        const created = yield* startRun(tasks)
+        yield* awaitState(created.metadata.id, (e) => e.status.tasks?.find((x) => x.taskId === "pause")?.status === "WORKFLOW_TASK_IN_PROGRESS")
+        return created.metadata.id
+      }).pipe(Effect.provide(withEngine(file, interpret)))
+      const finished = yield* awaitState(id, ended).pipe(Effect.provide(withEngine(file, interpret)))
+      assert.strictEqual(finished.status.phase, "EXECUTION_COMPLETED", finished.status.error)
+      assert.deepStrictEqual(finished.status.output, { ok: true, done: true })
+      assert.strictEqual(server.requests(), 1)
+    })), 60_000)
+
   it.live("the outbound policy applies on the engine: a denied address fails the task with type http", () =>
     Effect.scoped(Effect.gen(function*() {
       const server = yield* testServer(() => ({ body: "{}" }))
