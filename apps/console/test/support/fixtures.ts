@@ -66,6 +66,18 @@ export const greeting = {
   }
 }
 
+/** Waits `seconds` (a durable timer), then sets a value. */
+export const pause = (seconds: number) => ({
+  metadata: { name: `Pause ${seconds}s`, org: "acme", ownerScope: "organization" },
+  spec: {
+    document: document(`pause-${seconds}`),
+    tasks: [
+      { name: "nap", kind: "WORKFLOW_TASK_KIND_WAIT", taskConfig: { seconds } },
+      set("after-nap", { rested: true })
+    ]
+  }
+})
+
 /** Waits for the signal `go`, then echoes its data. */
 export const approval = {
   metadata: { name: "Approval", org: "acme", ownerScope: "organization" },

@@ -1,0 +1,59 @@
+/**
+ * With the engine on (the default): real runs, started through the API and from the
+ * console's form, followed live to their end without a reload.
+ */
+import { describe, expect, it } from "vitest"
+import * as F from "../support/fixtures.js"
+import { session } from "../support/session.js"
+
+const s = session({})
+
+describe("with the engine", () => {
+  it("the runs list shows a real run appear and follows it to COMPLETED", async () => {
+    // Long enough to be seen running between two polls, on a server without the feed.
+    const workflow = await s.server.api("POST", "/v1/workflows", F.pause(4))
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/runs`)
+    await page.getByText("No runs match.").waitFor()
+    const run = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id))
+    const row = page.locator(`table.runs tbody tr[data-id="${run.metadata.id}"]`)
+    await expect.poll(() => row.getAttribute("data-phase"), { timeout: 30_000 }).toBe("EXECUTION_IN_PROGRESS")
+    await expect.poll(() => row.getAttribute("data-phase"), { timeout: 30_000 }).toBe("EXECUTION_COMPLETED")
+    await expect.poll(() => row.locator(".badge").textContent()).toBe("Completed")
+  })
+
+  it("a run started from the form progresses to COMPLETED without a reload, with its output", async () => {
+    const workflow = await s.server.api("POST", "/v1/workflows", F.greeting)
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/workflows/${workflow.metadata.id}`)
+    await page.getByRole("button", { name: "Start a run" }).click()
+    const form = page.getByRole("form", { name: "Start a run" })
+    await form.getByLabel("Input key 1").fill("name")
+    await form.getByLabel("Input value 1").fill("Ada")
+    const marker = await page.evaluate(() => ((window as any).__kept = Math.random()))
+    await form.getByRole("button", { name: "Start run" }).click()
+    await page.waitForURL(/\/runs\/wex-[0-9a-z]{26}$/)
+    await expect.poll(() => page.locator("section[data-phase]").getAttribute("data-phase"), { timeout: 30_000 })
+      .toBe("EXECUTION_COMPLETED")
+    await expect.poll(() => page.getByLabel("Run output").textContent()).toContain(`"greeting": "Hello, Ada"`)
+    await expect.poll(() => page.locator("[data-task='greet']").getAttribute("data-status")).toBe("WORKFLOW_TASK_COMPLETED")
+    await expect.poll(() => page.locator("svg.graph g[data-node='greet']").getAttribute("data-status"))
+      .toBe("WORKFLOW_TASK_COMPLETED")
+    expect(await page.evaluate(() => (window as any).__kept)).toBe(marker)
+  })
+
+  it("cancels a real run waiting on its timer", async () => {
+    const workflow = await s.server.api("POST", "/v1/workflows", F.pause(600))
+    const run = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id))
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/runs/${run.metadata.id}`)
+    await expect.poll(() => page.locator("[data-task='nap']").getAttribute("data-status"), { timeout: 30_000 })
+      .toBe("WORKFLOW_TASK_IN_PROGRESS")
+    await page.getByRole("button", { name: "Cancel run" }).click()
+    await page.getByRole("button", { name: "Yes, cancel run" }).click()
+    await expect.poll(() => page.locator("section[data-phase]").getAttribute("data-phase"), { timeout: 30_000 })
+      .toBe("EXECUTION_CANCELLED")
+    await expect.poll(() => page.locator("[data-task='after-nap']").getAttribute("data-status")).toBe("WORKFLOW_TASK_SKIPPED")
+    await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("ended")
+  })
+})
