@@ -1,0 +1,342 @@
+/**
+ * The engine end to end: runs created over HTTP, run by the server (`WEFT_RUNNER=embedded`)
+ * as `pnpm start` runs it, on a temporary SQLite file.
+ *
+ *   pnpm --filter @weft/bench engine [--runs 500] [--concurrency 32] [--watchers 1000]
+ *       [--rate 10] [--rate-seconds 30] [--parked 10000] [--parked-wait 600] [--skip-parked]
+ *
+ * 1. Throughput: `--runs` runs of a 5-task workflow (SET, SWITCH, SET, FOR over 3 with a
+ *    SET inside, SET) created `--concurrency` at a time; runs/s, task transitions/s
+ *    (a task entry starting or ending counts one) and create→COMPLETED p50/p99, from
+ *    the timestamps the server stored (`specAudit.createdAt` → `status.completedAt`).
+ *    Then the same with `--watchers` SSE watchers following the runs (one per run, the
+ *    first ones), opened by this process as each run is created.
+ * 2. Latency: a 3-task SET workflow at `--rate` runs/s for `--rate-seconds`; p50/p99.
+ * 3. Storage: the database size (after a checkpoint, server stopped) before and after
+ *    the finished runs of 1 and 2, per 10,000 finished runs, and the journal rows left.
+ * 4. Parked: `--parked` runs of [WAIT `--parked-wait` s, SET] created at once; the
+ *    server's RSS once every one is parked, and how long until all completed.
+ */
+import Database from "better-sqlite3"
+import * as fs from "node:fs"
+import * as http from "node:http"
+import * as path from "node:path"
+import { parseArgs } from "node:util"
+import {
+  BenchError,
+  formatKiB,
+  installCleanup,
+  makeTempDir,
+  runMain,
+  type ServerProcess,
+  startWeft
+} from "./processes.js"
+import { cliArgs, machine, ms, table } from "./report.js"
+
+const { values } = parseArgs({
+  args: cliArgs(),
+  options: {
+    runs: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "32" },
+    watchers: { type: "string", default: "1000" },
+    rate: { type: "string", default: "10" },
+    "rate-seconds": { type: "string", default: "30" },
+    parked: { type: "string", default: "10000" },
+    "parked-wait": { type: "string", default: "600" },
+    "skip-parked": { type: "boolean", default: false }
+  }
+})
+const int = (name: keyof typeof values) => {
+  const n = Number(values[name])
+  if (!Number.isInteger(n) || n <= 0) throw new BenchError(`--${name}: "${values[name]}" must be a positive integer`)
+  return n
+}
+const RUNS = int("runs")
+const CONCURRENCY = int("concurrency")
+const WATCHERS = int("watchers")
+const RATE = int("rate")
+const RATE_SECONDS = int("rate-seconds")
+const PARKED = int("parked")
+const PARKED_WAIT = int("parked-wait")
+
+const set = (name: string, variables: Record<string, unknown>) => ({
+  name,
+  kind: "WORKFLOW_TASK_KIND_SET",
+  taskConfig: { variables }
+})
+
+const workflow = (name: string, tasks: ReadonlyArray<unknown>) => ({
+  metadata: { name, ownerScope: "organization", org: "bench" },
+  spec: { document: { dsl: "1.0.0", namespace: "bench", name, version: "1" }, tasks }
+})
+
+const FIVE_TASKS = workflow("five", [
+  set("start", { n: 3 }),
+  {
+    name: "route",
+    kind: "WORKFLOW_TASK_KIND_SWITCH",
+    taskConfig: { cases: [{ name: "many", when: "${ .n > 1 }", then: "prepare" }, { name: "other", then: "finish" }] }
+  },
+  set("prepare", { items: [1, 2, 3] }),
+  {
+    name: "loop",
+    kind: "WORKFLOW_TASK_KIND_FOR",
+    taskConfig: { in: "${ .items }", do: [set("double", { doubled: "${ $item * 2 }" })] }
+  },
+  set("finish", { done: true })
+])
+const THREE_SETS = workflow("three", [set("a", { a: 1 }), set("b", { b: 2 }), set("c", { c: 3 })])
+const PARKED_FLOW = workflow("parked", [
+  { name: "pause", kind: "WORKFLOW_TASK_KIND_WAIT", taskConfig: { seconds: PARKED_WAIT } },
+  set("after", { woke: true })
+])
+
+// ---------------------------------------------------------------------------------------
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+
+const request = (base: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> =>
+  new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body)
+    const req = http.request(`${base}${url}`, {
+      method,
+      agent,
+      headers: data === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(data) }
+    }, (res) => {
+      let text = ""
+      res.setEncoding("utf8")
+      res.on("data", (chunk) => (text += chunk))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, json: text === "" ? undefined : JSON.parse(text) }))
+    })
+    req.on("error", reject)
+    if (data !== undefined) req.write(data)
+    req.end()
+  })
+
+const expect = async (base: string, status: number, method: string, url: string, body?: unknown) => {
+  const res = await request(base, method, url, body)
+  if (res.status !== status) throw new BenchError(`${method} ${url}: ${res.status} ${JSON.stringify(res.json)}`)
+  return res.json
+}
+
+const createRun = (base: string, workflowId: string) =>
+  expect(base, 201, "POST", "/v1/workflow-executions", {
+    metadata: { ownerScope: "organization", org: "bench" },
+    spec: { workflowId }
+  }).then((e) => e.metadata.id as string)
+
+/** A watcher: reads the SSE stream of `id` to its end; resolves with the events seen. */
+const watch = (base: string, id: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    http.get(`${base}/v1/workflow-executions/${id}/watch`, (res) => {
+      let events = 0
+      res.setEncoding("utf8")
+      res.on("data", (chunk: string) => (events += chunk.split("event: execution").length - 1))
+      res.on("end", () => resolve(events))
+      res.on("error", reject)
+    }).on("error", reject)
+  })
+
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
+
+/** Waits until no execution of the workflow is PENDING or IN_PROGRESS. */
+const settled = async (base: string, workflowId: string, limitMillis: number) => {
+  const started = Date.now()
+  for (;;) {
+    const page = await expect(
+      base,
+      200,
+      "GET",
+      `/v1/workflow-executions?workflowId=${workflowId}&phase=EXECUTION_PENDING&phase=EXECUTION_IN_PROGRESS&pageSize=1`
+    )
+    if (page.entries.length === 0) return
+    if (Date.now() - started > limitMillis) throw new BenchError(`runs of ${workflowId} not done after ${limitMillis} ms`)
+    await sleep(200)
+  }
+}
+
+/** Every execution of the workflow, page by page. */
+const listAll = async (base: string, workflowId: string) => {
+  const all: Array<any> = []
+  let token: string | undefined
+  do {
+    const page = await expect(
+      base,
+      200,
+      "GET",
+      `/v1/workflow-executions?workflowId=${workflowId}&pageSize=1000${token ? `&pageToken=${token}` : ""}`
+    )
+    all.push(...page.entries)
+    token = page.nextPageToken
+  } while (token !== undefined)
+  return all
+}
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+
+interface Figures {
+  readonly runs: number
+  readonly completed: number
+  readonly runsPerSecond: number
+  readonly transitionsPerSecond: number
+  readonly p50: number
+  readonly p99: number
+}
+
+/** Figures from the stored executions: their own timestamps, not this process's clock. */
+const figures = (executions: ReadonlyArray<any>): Figures => {
+  const completed = executions.filter((e) => e.status.phase === "EXECUTION_COMPLETED")
+  const created = completed.map((e) => Date.parse(e.status.audit.specAudit.createdAt))
+  const ended = completed.map((e) => Date.parse(e.status.completedAt))
+  const seconds = (Math.max(...ended) - Math.min(...created)) / 1000
+  const transitions = completed.reduce(
+    (sum, e) =>
+      sum + (e.status.tasks ?? []).reduce(
+        (n: number, t: any) => n + (t.startedAt ? 1 : 0) + (t.completedAt ? 1 : 0),
+        0
+      ),
+    0
+  )
+  const latencies = completed.map((_, i) => ended[i] - created[i]).sort((a, b) => a - b)
+  return {
+    runs: executions.length,
+    completed: completed.length,
+    runsPerSecond: completed.length / seconds,
+    transitionsPerSecond: transitions / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99)
+  }
+}
+
+const throughput = async (base: string, workflowId: string, watchers: number) => {
+  let next = 0
+  const watching: Array<Promise<number>> = []
+  const worker = async () => {
+    while (next < RUNS) {
+      next++
+      const id = await createRun(base, workflowId)
+      if (watching.length < watchers) watching.push(watch(base, id))
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  await settled(base, workflowId, 30 * 60_000)
+  const events = await Promise.all(watching)
+  return { figures: figures(await listAll(base, workflowId)), watchers: watching.length, events }
+}
+
+const atRate = async (base: string, workflowId: string) => {
+  const total = RATE * RATE_SECONDS
+  const creating: Array<Promise<string>> = []
+  const started = Date.now()
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE
+    const wait = due - Date.now()
+    if (wait > 0) await sleep(wait)
+    creating.push(createRun(base, workflowId))
+  }
+  await Promise.all(creating)
+  await settled(base, workflowId, 10 * 60_000)
+  return figures(await listAll(base, workflowId))
+}
+
+/** Database size with its WAL checkpointed, and rows, with the server stopped. */
+const measure = (file: string) => {
+  const db = new Database(file)
+  db.pragma("wal_checkpoint(TRUNCATE)")
+  const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+  const result = {
+    bytes: fs.statSync(file).size,
+    executions: count("workflow_executions"),
+    journalMessages: count("cluster_messages"),
+    journalReplies: count("cluster_replies")
+  }
+  db.close()
+  return result
+}
+
+const rss = (server: ServerProcess) => `${formatKiB(server.currentRssKiB())} (peak ${formatKiB(server.peakRssKiB())})`
+
+const main = async () => {
+  installCleanup()
+  const dir = makeTempDir("weft-engine-bench-")
+  const file = path.join(dir, "weft.db")
+  const env = { WEFT_RUNNER: "embedded" }
+  console.log(`engine benchmark — ${machine()}`)
+  console.log(`runs ${RUNS}, concurrency ${CONCURRENCY}, watchers ${WATCHERS}, rate ${RATE}/s for ${RATE_SECONDS} s\n`)
+
+  let server = await startWeft(file, env)
+  const five = (await expect(server.url, 201, "POST", "/v1/workflows", FIVE_TASKS)).metadata.id
+  const fiveWatched = (await expect(server.url, 201, "POST", "/v1/workflows", { ...FIVE_TASKS, metadata: { ...FIVE_TASKS.metadata, name: "five-watched" } })).metadata.id
+  const three = (await expect(server.url, 201, "POST", "/v1/workflows", THREE_SETS)).metadata.id
+  const parked = (await expect(server.url, 201, "POST", "/v1/workflows", PARKED_FLOW)).metadata.id
+  await server.stop()
+  const before = measure(file)
+  server = await startWeft(file, env)
+
+  const plain = await throughput(server.url, five, 0)
+  const watched = await throughput(server.url, fiveWatched, WATCHERS)
+  const rated = await atRate(server.url, three)
+  const afterRunsRss = rss(server)
+  await server.stop()
+  const after = measure(file)
+
+  console.log(table(
+    ["scenario", "runs", "completed", "runs/s", "transitions/s", "p50", "p99"],
+    [
+      ["5 tasks, no watchers", plain.figures],
+      [`5 tasks, ${watched.watchers} watchers`, watched.figures],
+      [`3 SETs at ${RATE}/s`, rated]
+    ].map(([name, f]) => {
+      const x = f as Figures
+      return [name as string, String(x.runs), String(x.completed), x.runsPerSecond.toFixed(1), x.transitionsPerSecond.toFixed(0), ms(x.p50), ms(x.p99)]
+    })
+  ))
+  const finished = after.executions - before.executions
+  const perRun = (after.bytes - before.bytes) / finished
+  const received = watched.events.reduce((a, b) => a + b, 0)
+  console.log(`\nwatchers: ${watched.watchers}, execution events received ${received} (${(received / watched.watchers).toFixed(1)} per watcher)`)
+  console.log(`server RSS after these runs: ${afterRunsRss}`)
+  console.log(
+    `storage: ${finished} finished runs grew the database by ${(after.bytes - before.bytes) / 1024 / 1024 | 0} MiB ` +
+      `(${(perRun / 1024).toFixed(1)} KiB per run, ${((perRun * 10_000) / 1024 / 1024).toFixed(1)} MiB per 10,000 runs); ` +
+      `journal rows left: ${after.journalMessages} messages, ${after.journalReplies} replies`
+  )
+
+  if (values["skip-parked"]) return
+  server = await startWeft(file, env)
+  const t0 = Date.now()
+  let next = 0
+  const worker = async () => {
+    while (next < PARKED) {
+      next++
+      await createRun(server.url, parked)
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  const createdIn = Date.now() - t0
+  // Parked: nothing PENDING any more, everything waiting in its WAIT.
+  for (;;) {
+    const page = await expect(server.url, 200, "GET", `/v1/workflow-executions?workflowId=${parked}&phase=EXECUTION_PENDING&pageSize=1`)
+    if (page.entries.length === 0) break
+    await sleep(500)
+  }
+  const parkedIn = Date.now() - t0
+  const parkedRss = rss(server)
+  const runs = await listAll(server.url, parked)
+  const early = runs.filter((e) => e.status.phase !== "EXECUTION_IN_PROGRESS").length
+  console.log(
+    `\nparked: ${PARKED} runs created in ${(createdIn / 1000).toFixed(1)} s, all parked after ${(parkedIn / 1000).toFixed(1)} s ` +
+      `(${early} already past their WAIT: raise --parked-wait if not 0); server RSS ${parkedRss}`
+  )
+  await settled(server.url, parked, (PARKED_WAIT + 1800) * 1000)
+  const done = await listAll(server.url, parked)
+  const completed = done.filter((e) => e.status.phase === "EXECUTION_COMPLETED").length
+  console.log(
+    `parked: ${completed}/${PARKED} COMPLETED ${((Date.now() - t0) / 1000).toFixed(1)} s after the first create; ` +
+      `server RSS ${rss(server)}`
+  )
+  await server.stop()
+}
+
+runMain("engine bench", main)
