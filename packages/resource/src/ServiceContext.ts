@@ -1,19 +1,27 @@
 /**
- * Running a service's effects with the services it captured when it was built.
+ * Running a service's calls with the services it captured when it was built.
  *
- * `Effect.provide(context)` merges the captured context into the caller's on every call,
- * copying both. A service's internals need only what they captured, plus one thing from
- * the caller: an open SQL transaction, so that a call made inside the caller's
- * transaction joins it (as a savepoint) instead of waiting for the connection it holds.
+ * A service's operations need services the Layer provided (the SqlClient, the store,
+ * another kind's capability); the caller should not have to provide them again. They are
+ * captured when the service is built and added to each call's context, on top of the
+ * caller's: everything else the caller has stays in place, so the call's spans nest under
+ * the caller's span, its log annotations and fiber refs apply, and a call made inside the
+ * caller's transaction joins it (as a savepoint).
  */
-import { SqlClient } from "@effect/sql"
 import { Context, Effect } from "effect"
 
-export const provider = <R>(captured: Context.Context<R>) =>
-<A, E>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E> =>
-  Effect.mapInputContext(effect, (caller: Context.Context<never>) => {
-    const transaction = Context.getOption(caller, SqlClient.TransactionConnection)
-    return (transaction._tag === "Some"
-      ? Context.add(captured, SqlClient.TransactionConnection, transaction.value)
-      : captured) as Context.Context<R>
+/** Supplies a service's captured requirements to an effect. */
+export type Provide<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E>
+
+/**
+ * Captures the services `tags` name from the Layer being built, and answers how to
+ * supply them to the service's calls.
+ */
+export const capture = <const Tags extends ReadonlyArray<Context.Tag<any, any>>>(
+  ...tags: Tags
+): Effect.Effect<Provide<Context.Tag.Identifier<Tags[number]>>, never, Context.Tag.Identifier<Tags[number]>> =>
+  Effect.map(Effect.context<Context.Tag.Identifier<Tags[number]>>(), (context) => {
+    const captured = Context.pick(...tags)(context) as Context.Context<any>
+    return <A, E>(effect: Effect.Effect<A, E, Context.Tag.Identifier<Tags[number]>>) =>
+      Effect.mapInputContext(effect, (caller: Context.Context<never>) => Context.merge(caller, captured)) as Effect.Effect<A, E>
   })
