@@ -9,12 +9,19 @@ import type { Workflow } from "./Workflow.js"
 
 export interface DefaultInstanceProvisionerShape {
   /**
-   * Creates the default instance `<workflow slug>-default` of `workflow` (which may not
-   * be stored yet) through the instance create pipeline; answers its id.
+   * The workflow's default instance: the one `status.defaultInstanceId` names while it
+   * exists; otherwise `<workflow slug>-default`, created through the instance create
+   * pipeline and recorded on the workflow. A stored workflow is updated (a status change:
+   * version +1); one not stored yet (being created) comes back with the id set, for its
+   * caller to store. Answers the instance's id and the workflow as it now is; runs in the
+   * caller's transaction.
    */
-  readonly provision: (
+  readonly ensureDefault: (
     workflow: Workflow
-  ) => Effect.Effect<string, InvalidArgument | NotFound | AlreadyExists>
+  ) => Effect.Effect<
+    { readonly instanceId: string; readonly workflow: Workflow },
+    InvalidArgument | NotFound | AlreadyExists
+  >
   /**
    * Before `workflow` is deleted: fails with FAILED_PRECONDITION while instances other
    * than its default exist, else deletes the default instance.

@@ -7,7 +7,7 @@ import { Operations, Pipeline, Steps } from "@weft/pipeline"
 import { type Aborted, Metadata, NotFound, ResourceKind, ResourceStore, ServiceContext } from "@weft/resource"
 import { Effect, Layer, Option } from "effect"
 import { DefaultInstanceProvisioner } from "./DefaultInstanceProvisioner.js"
-import { ProvisionDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
+import { EnsureDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
 import { Kind, table, type Workflow, WorkflowInput } from "./Workflow.js"
 import { WorkflowMigrations } from "./WorkflowMigrations.js"
 
@@ -29,7 +29,7 @@ const validated = <I>(name: string) =>
 export const createPipeline = validated<{}>("Workflows.create").pipe(
   Pipeline.andThen(Steps.CheckDuplicate(table)),
   Pipeline.andThen(Steps.BuildNewState(table, build)),
-  Pipeline.andThen(ProvisionDefaultInstance),
+  Pipeline.andThen(EnsureDefaultInstance),
   Pipeline.andThen(Steps.Persist(table))
 )
 
@@ -60,19 +60,50 @@ export interface ListWorkflows {
   readonly org?: string | undefined
 }
 
+/**
+ * Records (or, with `undefined`, clears) a stored workflow's default instance: a status
+ * change, so version +1 and the status audit is bumped. Runs in the caller's transaction
+ * when there is one.
+ */
+export const setDefaultInstance = (workflowId: string, instanceId: string | undefined) =>
+  Effect.gen(function*() {
+    const store = yield* ResourceStore.ResourceStore
+    const found = yield* store.get(table, workflowId)
+    if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, workflowId)
+    const workflow = found.value
+    const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+    const { defaultInstanceId: _, ...rest } = workflow.status
+    const next: Workflow = {
+      ...workflow,
+      metadata: { ...workflow.metadata, version: workflow.metadata.version + 1 },
+      status: {
+        ...rest,
+        audit: Metadata.auditStatusUpdated(workflow.status.audit, now),
+        ...(instanceId === undefined ? {} : { defaultInstanceId: instanceId })
+      }
+    }
+    return yield* store.update(table, next).pipe(
+      Effect.catchTag("AlreadyExists", Effect.die)
+    ) as Effect.Effect<Workflow, Aborted>
+  }).pipe(Effect.withSpan("Workflows.setDefaultInstance", { captureStackTrace: false }))
+
 export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workflows", {
   effect: Effect.gen(function*() {
-    const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore | DefaultInstanceProvisioner>()
-    const provide = ServiceContext.provider(context)
+    const provide = yield* ServiceContext.capture(SqlClient.SqlClient, ResourceStore.ResourceStore, DefaultInstanceProvisioner)
     const store = yield* ResourceStore.ResourceStore
 
-    const operations = Operations.make("Workflows", {
+    const operations = Operations.make({
       create: createPipeline,
-      applyLoad: applyPipeline,
       update: updatePipeline,
       get: getPipeline,
       getBySlug: getBySlugPipeline,
       delete: deletePipeline
+    }, provide)
+
+    const apply = Operations.apply("Workflows", {
+      load: applyPipeline,
+      create: createPipeline,
+      update: updatePipeline
     }, provide)
 
     const list = (query: ListWorkflows) =>
@@ -80,33 +111,13 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
         Effect.withSpan("Workflows.list", { captureStackTrace: false })
       )
 
-    /**
-     * Records (or, with `undefined`, clears) the workflow's default instance: a status
-     * change, so version +1 and the status audit is bumped. Runs in the caller's
-     * transaction when there is one.
-     */
-    const setDefaultInstance = (workflowId: string, instanceId: string | undefined) =>
-      Effect.gen(function*() {
-        const found = yield* store.get(table, workflowId)
-        if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, workflowId)
-        const workflow = found.value
-        const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
-        const { defaultInstanceId: _, ...rest } = workflow.status
-        const next: Workflow = {
-          ...workflow,
-          metadata: { ...workflow.metadata, version: workflow.metadata.version + 1 },
-          status: {
-            ...rest,
-            audit: Metadata.auditStatusUpdated(workflow.status.audit, now),
-            ...(instanceId === undefined ? {} : { defaultInstanceId: instanceId })
-          }
-        }
-        return yield* store.update(table, next).pipe(
-          Effect.catchTag("AlreadyExists", Effect.die)
-        ) as Effect.Effect<Workflow, Aborted>
-      }).pipe(Effect.withSpan("Workflows.setDefaultInstance", { captureStackTrace: false }))
-
-    return { ...operations, list, setDefaultInstance } as const
+    return {
+      ...operations,
+      apply,
+      list,
+      setDefaultInstance: (workflowId: string, instanceId: string | undefined) =>
+        provide(setDefaultInstance(workflowId, instanceId))
+    } as const
   })
 }) {}
 

@@ -50,7 +50,7 @@ export const body = (
 })
 
 export interface ProvisionerOptions {
-  /** Fail `provision` (after writing its row) with this error. */
+  /** Fail `ensureDefault` (after writing its row) with this error. */
   readonly failProvision?: InvalidArgument
   /** Fail `release` with this error. */
   readonly failRelease?: FailedPrecondition
@@ -72,13 +72,14 @@ export const makeProvisioner = (options: ProvisionerOptions = {}) => {
         Effect.orDie
       )
       return DefaultInstanceProvisioner.of({
-        provision: (workflow) =>
+        ensureDefault: (workflow) =>
           Effect.gen(function*() {
             log.provisioned.push(workflow)
             yield* sql`INSERT INTO provisioned (workflow_id, slug) VALUES (${workflow.metadata.id}, ${`${workflow.metadata.slug}-default`})`
               .pipe(Effect.orDie)
             if (options.failProvision !== undefined) return yield* options.failProvision
-            return `win-default-of-${workflow.metadata.slug}`
+            const instanceId = `win-default-of-${workflow.metadata.slug}`
+            return { instanceId, workflow: { ...workflow, status: { ...workflow.status, defaultInstanceId: instanceId } } }
           }),
         release: (workflow) =>
           Effect.gen(function*() {

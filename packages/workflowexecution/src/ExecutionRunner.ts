@@ -7,7 +7,15 @@ import { Context, Effect, Layer } from "effect"
 import type { WorkflowExecution } from "./WorkflowExecution.js"
 
 export interface ExecutionRunnerShape {
-  /** Called in the create transaction, after the execution is persisted. */
+  /**
+   * Called once the create transaction has committed, with the execution as stored
+   * (PENDING): it is readable by the time `start` runs. Called once per created
+   * execution, also when the caller gave up waiting after the commit. If `start` dies,
+   * the failure is logged and the create still succeeds: the execution stays stored,
+   * PENDING, for the runner to pick up later. Keep it short (enqueue, don't run): the
+   * create's answer waits for it. Inside a transaction the caller opened itself, it is
+   * called when weft's own part of that transaction is done, before the caller commits.
+   */
   readonly start: (execution: WorkflowExecution) => Effect.Effect<void>
   /**
    * Called after a cancel committed the execution's CANCELLED status: stop running it.

@@ -16,7 +16,7 @@ import {
   ServiceContext,
   Transaction
 } from "@weft/resource"
-import { DefaultInstanceProvisioner, WorkflowMigrations, Workflows } from "@weft/workflow"
+import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import { type ExecutionEvent, ExecutionEvents, layerInProcess } from "./ExecutionEvents.js"
@@ -27,7 +27,6 @@ import {
   mergeSpec,
   ResolveName,
   SetInitialPhase,
-  StartRun,
   ValidateOwnerScope,
   ValidateWorkflowOrInstance
 } from "./internal/steps.js"
@@ -60,8 +59,7 @@ export const createPipeline = Pipeline.make<{ readonly body: unknown }>("Workflo
   Pipeline.andThen(Steps.CheckDuplicate(table)),
   Pipeline.andThen(Steps.BuildNewState(table, build)),
   Pipeline.andThen(SetInitialPhase),
-  Pipeline.andThen(Steps.Persist(table)),
-  Pipeline.andThen(StartRun)
+  Pipeline.andThen(Steps.Persist(table))
 )
 
 export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>(
@@ -74,6 +72,8 @@ export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: u
 )
 
 export const getPipeline = Operations.getPipeline("WorkflowExecutions", table)
+
+export const getBySlugPipeline = Operations.getBySlugPipeline("WorkflowExecutions", table)
 
 export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowExecutions.delete").pipe(
   Pipeline.andThen(Steps.LoadExistingForDelete(table)),
@@ -98,49 +98,28 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
   "@weft/workflowexecution/WorkflowExecutions",
   {
     effect: Effect.gen(function*() {
-      const context = yield* Effect.context<
-        | SqlClient.SqlClient
-        | ResourceStore.ResourceStore
-        | Workflows
-        | DefaultInstanceProvisioner
-        | ExecutionRunner
-      >()
-      const provide = ServiceContext.provider(context)
+      const provide = yield* ServiceContext.capture(SqlClient.SqlClient, ResourceStore.ResourceStore)
       const store = yield* ResourceStore.ResourceStore
       const events = yield* ExecutionEvents
       const runner = yield* ExecutionRunner
 
       const publishUpdated = (execution: WorkflowExecution) => events.publish({ _tag: "Updated", execution })
 
-      const create = (body: unknown) =>
-        Pipeline.runInTransaction(createPipeline, { body }).pipe(
-          Effect.map((ctx) => ctx.state),
-          Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
-          provide
-        )
-
-      const get = (id: string) =>
-        Pipeline.run(getPipeline, { id }).pipe(Effect.map((ctx) => ctx.target), provide)
-
-      const update = (id: string, body: unknown, ifMatch?: string) =>
-        Pipeline.runInTransaction(
-          updatePipeline,
-          { id, body, ifMatch },
-          (ctx) => ctx.unchanged ? Effect.void : publishUpdated(ctx.state)
-        ).pipe(
-          Effect.map((ctx) => ctx.state),
-          provide
-        )
-
-      const delete_ = (id: string, ifMatch?: string) =>
-        Pipeline.runInTransaction(
-          deletePipeline,
-          { id, ifMatch },
-          (ctx) => events.publish({ _tag: "Deleted", execution: ctx.deleted })
-        ).pipe(
-          Effect.map((ctx) => ctx.deleted),
-          provide
-        )
+      const { create, delete: delete_, get, getBySlug, update } = Operations.make({
+        create: createPipeline,
+        update: updatePipeline,
+        get: getPipeline,
+        getBySlug: getBySlugPipeline,
+        delete: deletePipeline
+      }, provide, {
+        // Handed over once stored: the runner can read what it was given.
+        created: (execution) =>
+          runner.start(execution).pipe(
+            Effect.withSpan("ExecutionRunner.start", { attributes: { id: execution.metadata.id }, captureStackTrace: false })
+          ),
+        updated: publishUpdated,
+        deleted: (execution) => events.publish({ _tag: "Deleted", execution })
+      })
 
       /** One attempt: load → merge → transition check → persist, in one transaction. */
       const updateStatusOnce = (id: string, update: StatusUpdate, ifMatch: string | undefined) =>
@@ -283,17 +262,19 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             )
           ))
 
-      return { create, get, update, updateStatus, cancel, delete: delete_, list, watch, follow } as const
+      return { create, get, getBySlug, update, updateStatus, cancel, delete: delete_, list, watch, follow } as const
     })
   }
 ) {}
 
 /**
  * For tests: every kind's service as an app composes them, the in-process event hub and
- * `runner` (by default one that starts nothing), over a fresh in-memory SQLite database
+ * `runner` (by default one that starts nothing; it may use the SqlClient), over a fresh in-memory SQLite database
  * with every table migrated; also provides the ResourceStore and SqlClient.
  */
-export const layerTest = (runner: Layer.Layer<ExecutionRunner> = layerNoop) =>
+export const layerTest = <E = never>(
+  runner: Layer.Layer<ExecutionRunner, E, SqlClient.SqlClient | ResourceStore.ResourceStore> = layerNoop
+) =>
   WorkflowExecutions.Default.pipe(
     Layer.provideMerge(WorkflowInstances.Default),
     Layer.provideMerge(Workflows.Default),

@@ -4,9 +4,12 @@
  * paging, the runner hand-off and the watch feed. One fresh in-memory SQLite per test.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Fiber, Layer, Schema, Stream, TestClock } from "effect"
+import { SqlClient } from "@effect/sql"
+import { Transaction } from "@weft/resource"
+import { Chunk, Effect, Exit, Fiber, Layer, Logger, Option, Schema, Stream, TestClock } from "effect"
 import {
   ExecutionEvents,
+  ExecutionRunner,
   ListWorkflowExecutionsParams,
   type WatchEvent,
   type WorkflowExecution,
@@ -23,8 +26,7 @@ import {
   makeLayer,
   recordingRunner,
   services,
-  TestLayer,
-  workflowCount
+  TestLayer
 } from "./fixtures.js"
 
 const test = <A, E>(effect: Effect.Effect<A, E, any>, layer: Layer.Layer<any, any, never> = TestLayer) =>
@@ -726,22 +728,80 @@ describe("ExecutionRunner", () => {
       )
     }))
 
-  it.effect("a runner that fails: the create fails and nothing is persisted (not even the default instance)", () =>
-    test(
-      Effect.gen(function*() {
-        const { executions, workflows } = yield* services
-        const workflow = yield* createWorkflowWithoutDefault()
-        const instancesBefore = yield* instanceCount
-        const exit = yield* Effect.exit(executions.create(executionBody({ workflowId: workflow.metadata.id })))
-        assert.isTrue(Exit.isFailure(exit))
-        assert.isTrue(Exit.isFailure(exit) && exit.cause._tag === "Die", String(exit))
-        assert.strictEqual(yield* executionCount, 0)
-        assert.strictEqual(yield* instanceCount, instancesBefore)
-        assert.deepStrictEqual(yield* workflows.get(workflow.metadata.id), workflow)
-        assert.strictEqual(yield* workflowCount, 1)
-      }),
-      makeLayer(failingRunner)
-    ))
+  it.effect("the runner is handed the execution after the create committed, outside its transaction", () =>
+    Effect.gen(function*() {
+      const seen: Array<{ readonly inTransaction: boolean; readonly stored: number }> = []
+      const runner = Layer.effect(
+        ExecutionRunner.ExecutionRunner,
+        Effect.map(SqlClient.SqlClient, (sql) =>
+          ExecutionRunner.ExecutionRunner.of({
+            start: (execution) =>
+              Effect.gen(function*() {
+                const transaction = yield* Effect.serviceOption(SqlClient.TransactionConnection)
+                const rows = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM workflow_executions WHERE id = ${execution.metadata.id}`
+                  .pipe(Effect.orDie)
+                seen.push({ inTransaction: Option.isSome(transaction), stored: Number(rows[0].n) })
+              })
+          }))
+      )
+      yield* test(
+        Effect.gen(function*() {
+          const { executions } = yield* services
+          const workflow = yield* createWorkflow()
+          yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+          assert.deepStrictEqual(seen, [{ inTransaction: false, stored: 1 }])
+        }),
+        makeLayer(runner)
+      )
+    }))
+
+  it.effect("inside an enclosing weft transaction, the runner waits for the outer commit, and a rollback hands nothing over", () =>
+    Effect.gen(function*() {
+      const runner = recordingRunner()
+      yield* test(
+        Effect.gen(function*() {
+          const { executions } = yield* services
+          const workflow = yield* createWorkflow()
+          const body = executionBody({ workflowId: workflow.metadata.id })
+          const handedInside = yield* Transaction.run(
+            Effect.zipRight(executions.create(body), Effect.sync(() => runner.started.length))
+          )
+          assert.strictEqual(handedInside, 0)
+          assert.strictEqual(runner.started.length, 1)
+          const failure = yield* Effect.flip(Transaction.run(
+            Effect.zipRight(
+              executions.create(executionBody({ workflowId: workflow.metadata.id }, { name: "rolled back" })),
+              Effect.fail("the caller changed its mind" as const)
+            )
+          ))
+          assert.strictEqual(failure, "the caller changed its mind")
+          assert.strictEqual(runner.started.length, 1)
+          assert.strictEqual(yield* executionCount, 1)
+        }),
+        makeLayer(runner.layer)
+      )
+    }))
+
+  it.effect("a runner that fails: the create still succeeds, the execution stays stored PENDING, the failure is logged", () =>
+    Effect.gen(function*() {
+      const logs: Array<string> = []
+      const logger = Logger.make(({ message }) => void logs.push(String(message)))
+      yield* test(
+        Effect.gen(function*() {
+          const { executions, workflows } = yield* services
+          const workflow = yield* createWorkflowWithoutDefault()
+          const created = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+          assert.strictEqual(created.status.phase, "EXECUTION_PENDING")
+          assert.deepStrictEqual(yield* executions.get(created.metadata.id), created)
+          assert.strictEqual(yield* executionCount, 1)
+          // The default instance it needed was created and recorded too.
+          const after = yield* workflows.get(workflow.metadata.id)
+          assert.strictEqual(after.status.defaultInstanceId, created.spec.workflowInstanceId)
+          assert.include(logs, "after-commit hook failed")
+        }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger))),
+        makeLayer(failingRunner)
+      )
+    }))
 })
 
 describe("watch", () => {

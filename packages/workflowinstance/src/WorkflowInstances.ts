@@ -5,8 +5,8 @@
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
 import { FailedPrecondition, ResourceKind, ResourceStore, ServiceContext } from "@weft/resource"
-import { DefaultInstanceProvisioner, type Workflow, WorkflowMigrations, Workflows } from "@weft/workflow"
-import { Effect, Layer } from "effect"
+import { DefaultInstanceProvisioner, setDefaultInstance, Workflow, WorkflowMigrations, Workflows } from "@weft/workflow"
+import { Effect, Layer, Option } from "effect"
 import {
   ClearDefaultOnParent,
   type CreateInput,
@@ -87,17 +87,21 @@ export interface ListWorkflowInstances {
 
 export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@weft/workflowinstance/WorkflowInstances", {
   effect: Effect.gen(function*() {
-    const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore | Workflows>()
-    const provide = ServiceContext.provider(context)
+    const provide = yield* ServiceContext.capture(SqlClient.SqlClient, ResourceStore.ResourceStore)
     const store = yield* ResourceStore.ResourceStore
 
-    const operations = Operations.make("WorkflowInstances", {
+    const operations = Operations.make({
       create: createPipeline,
-      applyLoad: applyPipeline,
       update: updatePipeline,
       get: getPipeline,
       getBySlug: getBySlugPipeline,
       delete: deletePipeline
+    }, provide)
+
+    const apply = Operations.apply("WorkflowInstances", {
+      load: applyPipeline,
+      create: createPipeline,
+      update: updatePipeline
     }, provide)
 
     const list = (query: ListWorkflowInstances) =>
@@ -107,29 +111,61 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
         pageToken: query.pageToken
       }).pipe(Effect.withSpan("WorkflowInstances.list", { captureStackTrace: false }))
 
-    return { ...operations, list } as const
+    return {
+      ...operations,
+      apply,
+      list,
+      ensureDefault: (workflow: Workflow.Workflow) => provide(ensureDefault(workflow))
+    } as const
   })
 }) {}
 
 /**
- * Provides the Workflow kind's `DefaultInstanceProvisioner`: default instances are
- * created through the instance create pipeline (validation, audit, duplicate check),
- * in the caller's transaction.
+ * The one path to a workflow's default instance: the one `status.defaultInstanceId`
+ * names while it exists; otherwise `<workflow slug>-default`, created through the
+ * instance create pipeline (validation, audit, duplicate check) in the caller's
+ * transaction, and recorded on the workflow: a stored workflow is updated (version +1),
+ * one not stored yet comes back with the id set for its caller to store.
+ */
+export const ensureDefault = (workflow: Workflow.Workflow) =>
+  Effect.gen(function*() {
+    const store = yield* ResourceStore.ResourceStore
+    const recorded = workflow.status.defaultInstanceId
+    if (recorded !== undefined) {
+      const found = yield* store.get(table, recorded)
+      if (Option.isSome(found)) return { instance: found.value, workflow }
+    }
+    const instance = yield* Pipeline.runInTransaction(createPipeline, {
+      body: defaultInstanceRequest(workflow),
+      parent: workflow
+    }).pipe(
+      Effect.map((ctx) => ctx.state),
+      Effect.catchTag("Aborted", Effect.die) // an insert is never a stale write
+    )
+    const stored = yield* store.get(Workflow.table, workflow.metadata.id)
+    const next = Option.isSome(stored)
+      ? yield* setDefaultInstance(workflow.metadata.id, instance.metadata.id).pipe(
+        Effect.catchTag("Aborted", Effect.die) // the row was just read in this transaction
+      )
+      : { ...workflow, status: { ...workflow.status, defaultInstanceId: instance.metadata.id } }
+    return { instance, workflow: next }
+  }).pipe(Effect.withSpan("WorkflowInstances.ensureDefault", { captureStackTrace: false }))
+
+/**
+ * Provides the Workflow kind's `DefaultInstanceProvisioner` over `ensureDefault`, in the
+ * caller's transaction.
  */
 export const DefaultInstanceProvisionerLive = Layer.effect(
   DefaultInstanceProvisioner,
   Effect.gen(function*() {
-    const context = yield* Effect.context<SqlClient.SqlClient | ResourceStore.ResourceStore>()
-    const provide = ServiceContext.provider(context)
+    const provide = yield* ServiceContext.capture(SqlClient.SqlClient, ResourceStore.ResourceStore)
     const store = yield* ResourceStore.ResourceStore
     return DefaultInstanceProvisioner.of({
-      provision: (workflow) =>
-        Pipeline.runInTransaction(createPipeline, { body: defaultInstanceRequest(workflow), parent: workflow }).pipe(
-          Effect.map((ctx) => ctx.state.metadata.id),
-          Effect.catchTag("Aborted", Effect.die), // an insert is never a stale write
-          provide,
-          Effect.withSpan("DefaultInstanceProvisioner.provision", { captureStackTrace: false })
-        ),
+      ensureDefault: (workflow) =>
+        provide(Effect.map(ensureDefault(workflow), (ensured) => ({
+          instanceId: ensured.instance.metadata.id,
+          workflow: ensured.workflow
+        }))),
       release: (workflow) =>
         Effect.gen(function*() {
           const defaultId = workflow.status.defaultInstanceId

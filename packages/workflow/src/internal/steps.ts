@@ -14,13 +14,11 @@ export const ValidateOwnerScope = Steps.ValidateOwnerScope("Workflow", allowedOw
  * the workflow being built, before the workflow is persisted (so it is stored once, at
  * version 1, already pointing at its default instance).
  */
-export const ProvisionDefaultInstance = Pipeline.step(
-  "ProvisionDefaultInstance",
+export const EnsureDefaultInstance = Pipeline.step(
+  "EnsureDefaultInstance",
   (ctx: { readonly state: Workflow }) =>
-    Effect.flatMap(DefaultInstanceProvisioner, (provisioner) => provisioner.provision(ctx.state)).pipe(
-      Effect.map((defaultInstanceId) => ({
-        state: { ...ctx.state, status: { ...ctx.state.status, defaultInstanceId } }
-      }))
+    Effect.flatMap(DefaultInstanceProvisioner, (provisioner) => provisioner.ensureDefault(ctx.state)).pipe(
+      Effect.map(({ workflow }) => ({ state: workflow }))
     )
 )
 

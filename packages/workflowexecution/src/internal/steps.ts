@@ -3,10 +3,9 @@
  */
 import { Pipeline, Steps } from "@weft/pipeline"
 import { InvalidArgument, type Metadata, NotFound, ResourceStore, Slug } from "@weft/resource"
-import { DefaultInstanceProvisioner, Workflow, Workflows } from "@weft/workflow"
-import { WorkflowInstance } from "@weft/workflowinstance"
+import { Workflow } from "@weft/workflow"
+import { ensureDefault, WorkflowInstance } from "@weft/workflowinstance"
 import { DateTime, Effect, Option } from "effect"
-import { ExecutionRunner } from "../ExecutionRunner.js"
 import {
   allowedOwnerScopes,
   table,
@@ -32,10 +31,9 @@ export const ValidateWorkflowOrInstance = Pipeline.step("ValidateWorkflowOrInsta
 const nonEmpty = (value: string | undefined): value is string => value !== undefined && value !== ""
 
 /**
- * Resolves the instance the execution runs: the given one (which must exist); or the
- * workflow's default; or, when the workflow has none, a new `<workflow slug>-default`
- * created through the instance create pipeline and recorded on the workflow. The
- * resolved ids are written into the request's spec.
+ * Resolves the instance the execution runs: the given one (which must exist), or the
+ * workflow's default (`ensureDefault`: created and recorded on the workflow when it has
+ * none). The resolved ids are written into the request's spec.
  */
 export const CreateDefaultInstanceIfNeeded = Pipeline.step(
   "CreateDefaultInstanceIfNeeded",
@@ -58,17 +56,7 @@ export const CreateDefaultInstanceIfNeeded = Pipeline.step(
         const id = workflowId as string
         const workflow = yield* store.get(Workflow.table, id)
         if (Option.isNone(workflow)) return yield* NotFound.of(Workflow.Kind.kind, id)
-        const defaultId = workflow.value.status.defaultInstanceId
-        const existing = defaultId === undefined ? Option.none() : yield* store.get(WorkflowInstance.table, defaultId)
-        if (Option.isSome(existing)) {
-          instance = existing.value
-        } else {
-          const provisioner = yield* DefaultInstanceProvisioner
-          const createdId = yield* provisioner.provision(workflow.value)
-          const workflows = yield* Workflows
-          yield* workflows.setDefaultInstance(id, createdId).pipe(Effect.catchTag("Aborted", Effect.die))
-          instance = Option.getOrThrow(yield* store.get(WorkflowInstance.table, createdId))
-        }
+        instance = (yield* ensureDefault(workflow.value)).instance
       }
       const request: WorkflowExecutionInput = {
         ...ctx.request,
@@ -128,13 +116,6 @@ export const SetInitialPhase = Pipeline.step(
   "SetInitialPhase",
   (ctx: { readonly state: WorkflowExecution }) =>
     Effect.succeed({ state: { ...ctx.state, status: { ...ctx.state.status, phase: "EXECUTION_PENDING" as const } } })
-)
-
-/** Hands the persisted execution to the configured runner. */
-export const StartRun = Pipeline.step(
-  "StartRun",
-  (ctx: { readonly state: WorkflowExecution }) =>
-    Effect.flatMap(ExecutionRunner, (runner) => Effect.as(runner.start(ctx.state), {}))
 )
 
 /** `workflowInstanceId` and `workflowId` cannot change on update; absent means kept. */

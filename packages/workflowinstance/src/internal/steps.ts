@@ -3,7 +3,7 @@
  */
 import { Pipeline } from "@weft/pipeline"
 import { InvalidArgument, NotFound, ResourceStore } from "@weft/resource"
-import { Workflow, Workflows } from "@weft/workflow"
+import { setDefaultInstance, Workflow } from "@weft/workflow"
 import { Effect, Option } from "effect"
 import type { WorkflowInstance, WorkflowInstanceInput } from "../WorkflowInstance.js"
 
@@ -57,8 +57,7 @@ export const ClearDefaultOnParent = Pipeline.step(
       const store = yield* ResourceStore.ResourceStore
       const parent = yield* store.get(Workflow.table, ctx.deleted.spec.workflowId)
       if (Option.isSome(parent) && parent.value.status.defaultInstanceId === ctx.deleted.metadata.id) {
-        const workflows = yield* Workflows
-        yield* workflows.setDefaultInstance(parent.value.metadata.id, undefined).pipe(
+        yield* setDefaultInstance(parent.value.metadata.id, undefined).pipe(
           Effect.catchAll((error) => Effect.die(error))
         )
       }
