@@ -6,7 +6,7 @@
  */
 import { BenchError, type ServerProcess } from "./processes.js"
 
-export type TargetName = "weft" | "baseline"
+export type TargetName = "weft" | "floor" | "baseline"
 
 export interface Target {
   readonly name: TargetName

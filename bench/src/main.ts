@@ -1,8 +1,9 @@
 /**
- * `pnpm bench`: weft against the bare baseline, A/B interleaved, on temporary SQLite files.
+ * `pnpm bench`: weft against the floor (the least a server on weft's own stack does) and the
+ * bare baseline, interleaved, on temporary SQLite files.
  *
  *   pnpm bench [-- --duration 5] [--quick] [--connections 1,16,64] [--ops create,patch,get,list]
- *              [--only weft|baseline] [--pool 1000] [--warmup 1] [--json out.json]
+ *              [--only weft,floor,baseline] [--pool 1000] [--warmup 1] [--json out.json]
  *
  * See bench/README.md for what is measured and what each column means.
  */
@@ -31,6 +32,7 @@ import {
   removeTempDir,
   type ServerProcess,
   startBaseline,
+  startFloor,
   startWeft
 } from "./processes.js"
 import { cliArgs, jsonFile, machine, ms, numberList, positiveNumber, problems, ratio, rps, table } from "./report.js"
@@ -50,7 +52,7 @@ const USAGE = `usage: pnpm bench [-- options]
   --quick             2 s runs, connections 1 and 64 only, shorter warm-up
   --connections LIST  e.g. 1,16,64 (default)
   --ops LIST          any of ${OPS.join(",")} (default: all, in that order)
-  --only NAME         run only weft or only baseline
+  --only LIST         run only these of weft,floor,baseline (e.g. weft,floor)
   --pool N            executions pre-created per server for PATCH/GET (default 1000)
   --warmup S          unmeasured warm-up per server and operation (default 1; 0.5 with --quick; 0 = none)
   --repeat N          runs per server for each row, A/B alternating; the table shows medians (default 1)
@@ -121,9 +123,12 @@ const main = async () => {
     : quick ? [1, 64] : [1, 16, 64]
   const ops = (values.ops?.split(",").map((s) => s.trim()) ?? [...OPS]) as Array<Op>
   for (const op of ops) if (!OPS.includes(op)) throw new BenchError(`--ops: unknown operation "${op}" (known: ${OPS.join(", ")})`)
-  const only = values.only as TargetName | undefined
-  if (only !== undefined && only !== "weft" && only !== "baseline") throw new BenchError(`--only: weft or baseline, not "${only}"`)
-  const names: Array<TargetName> = only === undefined ? ["weft", "baseline"] : [only]
+  const ALL: ReadonlyArray<TargetName> = ["weft", "floor", "baseline"]
+  const only = values.only?.split(",").map((s) => s.trim()) as Array<TargetName> | undefined
+  for (const name of only ?? []) {
+    if (!ALL.includes(name)) throw new BenchError(`--only: any of ${ALL.join(",")}, not "${name}"`)
+  }
+  const names: Array<TargetName> = ALL.filter((name) => only === undefined || only.includes(name))
   const repeat = numberList(values.repeat!, "--repeat")[0]
   const poolSize = numberList(values.pool!, "--pool")[0]
   const warmupS = values.warmup !== undefined ? Number(values.warmup) : quick ? 0.5 : 1
@@ -136,7 +141,9 @@ const main = async () => {
     // Start both servers, each on its own database file.
     process.stderr.write(`starting ${names.join(" and ")} (temporary files in ${dir})\n`)
     const started = await Promise.all(
-      names.map((name) => (name === "weft" ? startWeft : startBaseline)(path.join(dir, `${name}.db`)))
+      names.map((name) =>
+        (name === "weft" ? startWeft : name === "floor" ? startFloor : startBaseline)(path.join(dir, `${name}.db`))
+      )
     )
     servers.push(...started)
     const targets: Array<Target> = started.map((server, i) => ({ name: names[i], server }))
@@ -176,7 +183,7 @@ const main = async () => {
         }
       }
       for (const c of connections) {
-        const runs: Record<TargetName, Array<LoadResult>> = { weft: [], baseline: [] }
+        const runs: Record<TargetName, Array<LoadResult>> = { weft: [], floor: [], baseline: [] }
         for (let round = 0; round < repeat; round++) {
           const order = flip ? [...targets].reverse() : targets
           flip = !flip
@@ -204,41 +211,52 @@ const main = async () => {
       "op",
       "conns",
       "weft req/s",
+      "floor req/s",
       "baseline req/s",
-      "ratio",
+      "weft/floor",
+      "weft/base",
       "weft p50 ms",
       "weft p99 ms",
+      "floor p50 ms",
+      "floor p99 ms",
       "base p50 ms",
       "base p99 ms",
       "notes"
     ]
     const lines = rows.map(({ op, connections: c, results }) => {
       const w = results.weft
+      const f = results.floor
       const b = results.baseline
       return [
         op,
         String(c),
         rps(w?.rps),
+        rps(f?.rps),
         rps(b?.rps),
+        ratio(w?.rps, f?.rps),
         ratio(w?.rps, b?.rps),
         ms(w?.p50),
         ms(w?.p99),
+        ms(f?.p50),
+        ms(f?.p99),
         ms(b?.p50),
         ms(b?.p99),
-        [...problems("weft", w), ...problems("baseline", b)].join("; ")
+        [...problems("weft", w), ...problems("floor", f), ...problems("baseline", b)].join("; ")
       ]
     })
     const out = [
       "",
-      `weft vs baseline — ${durationS} s per run${repeat > 1 ? ` (median of ${repeat})` : ""}, A/B interleaved, autocannon on 127.0.0.1; ${machine()}`,
+      `weft vs floor vs baseline — ${durationS} s per run${repeat > 1 ? ` (median of ${repeat})` : ""}, interleaved, autocannon on 127.0.0.1; ${machine()}`,
       "",
       table(headers, lines),
       "",
       ...ops.map((op) => `  ${OP_LABEL[op]}`),
       "",
-      `weft peak RSS (VmHWM): ${names.includes("weft") ? formatKiB(peak.weft) : "-"}` +
-        `   baseline peak RSS: ${names.includes("baseline") ? formatKiB(peak.baseline) : "-"}`,
-      "ratio = weft req/s ÷ baseline req/s (1.00 = as fast as the bare server)",
+      `peak RSS (VmHWM): weft ${names.includes("weft") ? formatKiB(peak.weft) : "-"}` +
+        `   floor ${names.includes("floor") ? formatKiB(peak.floor) : "-"}` +
+        `   baseline ${names.includes("baseline") ? formatKiB(peak.baseline) : "-"}`,
+      "weft/floor = weft req/s ÷ floor req/s (1.00 = as fast as a bare server on weft's stack)",
+      "weft/base = weft req/s ÷ baseline req/s (1.00 = as fast as the framework-free server)",
       ""
     ]
     process.stdout.write(out.join("\n"))
@@ -253,13 +271,17 @@ const main = async () => {
           op: r.op,
           connections: r.connections,
           weft: r.results.weft ?? null,
+          floor: r.results.floor ?? null,
           baseline: r.results.baseline ?? null,
           runs: r.runs,
           ratio: r.results.weft && r.results.baseline && r.results.baseline.rps > 0
             ? r.results.weft.rps / r.results.baseline.rps
+            : null,
+          ratioToFloor: r.results.weft && r.results.floor && r.results.floor.rps > 0
+            ? r.results.weft.rps / r.results.floor.rps
             : null
         })),
-        peakRssKiB: { weft: peak.weft ?? null, baseline: peak.baseline ?? null }
+        peakRssKiB: { weft: peak.weft ?? null, floor: peak.floor ?? null, baseline: peak.baseline ?? null }
       }
       fs.writeFileSync(jsonFile(values.json), `${JSON.stringify(report, null, 2)}\n`)
       process.stderr.write(`wrote ${jsonFile(values.json)}\n`)

@@ -9,6 +9,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
 
 /** The repository root (bench/src/ → ../..). */
@@ -212,6 +213,38 @@ export const startWeft = async (dbFile: string, env: Record<string, string> = {}
       WEFT_RUNNER: "none",
       ...env
     }
+  })
+
+/**
+ * Bundles the floor server (bench/src/floor.ts) into bench/dist/floor.mjs with the esbuild
+ * options weft's bundle uses, so that both run as plain node on one file (once per run).
+ */
+let floorBuilt = false
+const buildFloor = async (): Promise<string> => {
+  const outfile = path.join(repoRoot, "bench", "dist", "floor.mjs")
+  if (floorBuilt) return outfile
+  const esbuild: { readonly build: (options: Record<string, unknown>) => Promise<unknown> } = createRequire(path.join(repoRoot, "apps", "server", "package.json"))("esbuild")
+  await esbuild.build({
+    entryPoints: [path.join(repoRoot, "bench", "src", "floor.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: ["better-sqlite3"],
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    logLevel: "warning"
+  })
+  floorBuilt = true
+  return outfile
+}
+
+/** The floor server (bench/src/floor.ts, bundled) on `dbFile`. */
+export const startFloor = async (dbFile: string): Promise<ServerProcess> =>
+  startServer({
+    name: "floor",
+    args: [await buildFloor(), "--db", dbFile, "--port", String(await freePort()), "--host", "127.0.0.1"],
+    env: {}
   })
 
 /** The baseline server (bench/src/baseline.ts) on `dbFile`. */

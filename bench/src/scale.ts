@@ -335,7 +335,7 @@ const main = async () => {
           }
         }
         for (const c of connections) {
-          const runs: Record<TargetName, Array<LoadResult>> = { weft: [], baseline: [] }
+          const runs: Record<TargetName, Array<LoadResult>> = { weft: [], floor: [], baseline: [] }
           for (let round = 0; round < repeat; round++) {
             const order = flip ? [...targets].reverse() : targets
             flip = !flip
