@@ -10,9 +10,13 @@
 import { Context, Effect, Layer } from "effect"
 import type { WorkflowExecution } from "./WorkflowExecution.js"
 
+/**
+ * `seq` is the change's number in the feed of every change (`workflow_execution_changes`),
+ * set on every event published after a committed change.
+ */
 export type ExecutionEvent =
-  | { readonly _tag: "Updated"; readonly execution: WorkflowExecution }
-  | { readonly _tag: "Deleted"; readonly execution: WorkflowExecution }
+  | { readonly _tag: "Updated"; readonly execution: WorkflowExecution; readonly seq?: number | undefined }
+  | { readonly _tag: "Deleted"; readonly execution: WorkflowExecution; readonly seq?: number | undefined }
 
 export type Listener = (event: ExecutionEvent) => void
 
@@ -24,6 +28,11 @@ export interface ExecutionEventsShape {
    * answers the function that removes it. Listeners must not throw or block.
    */
   readonly listen: (id: string, listener: Listener) => () => void
+  /**
+   * Registers a listener for every execution's events (the feed of every change), in
+   * publishing order; answers the function that removes it.
+   */
+  readonly listenAll: (listener: Listener) => () => void
   /** How many executions have watchers, and how many watchers there are in all. */
   readonly stats: Effect.Effect<{ readonly executions: number; readonly watchers: number }>
 }
@@ -35,15 +44,22 @@ export class ExecutionEvents extends Context.Tag("@weft/workflowexecution/Execut
 
 export const makeInProcess = Effect.sync(() => {
   const listeners = new Map<string, Set<Listener>>()
+  const everything = new Set<Listener>()
   let count = 0
 
   const publish: ExecutionEventsShape["publish"] = (event) =>
     Effect.sync(() => {
+      if (everything.size > 0) for (const listener of [...everything]) listener(event)
       const set = listeners.get(event.execution.metadata.id)
       if (set === undefined) return
       // A copy: a listener may remove itself (its stream ended) while we iterate.
       for (const listener of [...set]) listener(event)
     })
+
+  const listenAll: ExecutionEventsShape["listenAll"] = (listener) => {
+    everything.add(listener)
+    return () => void everything.delete(listener)
+  }
 
   const listen: ExecutionEventsShape["listen"] = (id, listener) => {
     let set = listeners.get(id)
@@ -67,7 +83,7 @@ export const makeInProcess = Effect.sync(() => {
 
   const stats = Effect.sync(() => ({ executions: listeners.size, watchers: count }))
 
-  return ExecutionEvents.of({ publish, listen, stats })
+  return ExecutionEvents.of({ publish, listen, listenAll, stats })
 })
 
 export const layerInProcess = Layer.effect(ExecutionEvents, makeInProcess)

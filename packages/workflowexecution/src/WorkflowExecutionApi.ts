@@ -45,6 +45,23 @@ export const ListWorkflowExecutionsParams = Schema.Struct({
   org: Schema.optional(Schema.String)
 })
 
+/** The feed's filters: the list's, without paging. */
+export const FeedWorkflowExecutionsParams = Schema.Struct({
+  workflowInstanceId: Schema.optional(Schema.String),
+  workflowId: Schema.optional(Schema.String),
+  phase: Schema.optional(Schema.Array(PhaseParam)),
+  org: Schema.optional(Schema.String)
+})
+
+/** `Last-Event-ID`: the sequence number of the last change a client saw. */
+export const FeedHeaders = Schema.Struct({
+  "last-event-id": Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{1,15}$/, {
+    message: () => "Last-Event-ID: expected the decimal sequence number of a feed event"
+  })))
+})
+
+const eventStream = Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/event-stream" }))
+
 /** A run of a workflow's default instance, with its input. */
 export const exampleExecution = {
   apiVersion: "agentic.stigmer.ai/v1",
@@ -107,6 +124,26 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
           "`phase` (repeatable: any of them) filter."
       })
     )
+  )
+  .add(
+    HttpApiEndpoint.get("feed", `${path}/watch`)
+      .setUrlParams(FeedWorkflowExecutionsParams)
+      .setHeaders(FeedHeaders)
+      .addSuccess(eventStream)
+      .addError(InvalidArgument)
+      .pipe(
+        Access.read,
+        ApiDocs.document({
+          summary: "Feed of every change",
+          description: "Server-Sent Events of every committed change of a matching execution: `event: execution` " +
+            "with the execution as data, `event: deleted` with the deleted execution, each with `id:` a " +
+            "server-wide sequence number that only grows. Filters as the list's; `phase` matches the phase " +
+            "after the change. No initial snapshot: the response starts with a comment, then a comment every " +
+            "10 s; it ends only when the server shuts down. `Last-Event-ID` resumes after that change while it " +
+            "is retained (at least the last 10,000 changes); otherwise the first event is `event: reset` (list " +
+            "again; its id is where the feed goes on from)."
+        })
+      )
   )
   .add(
     ResourceApi.get(path, WorkflowExecution).pipe(
@@ -181,9 +218,7 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
   .add(
     HttpApiEndpoint.get("watch", `${path}/:id/watch`)
       .setPath(ResourceApi.IdPath)
-      .addSuccess(
-        Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/event-stream" }))
-      )
+      .addSuccess(eventStream)
       .addError(NotFound)
       .addError(Unavailable)
       .pipe(

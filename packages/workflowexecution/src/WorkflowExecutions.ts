@@ -21,6 +21,7 @@ import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowIns
 import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import { type ExecutionEvent, ExecutionEvents, layerInProcess } from "./ExecutionEvents.js"
 import { ExecutionRunner, layerNoop } from "./ExecutionRunner.js"
+import * as Changes from "./internal/changes.js"
 import * as Status from "./internal/status.js"
 import {
   CreateDefaultInstanceIfNeeded,
@@ -49,6 +50,31 @@ const build = (request: WorkflowExecutionInput, parts: Steps.NewStateParts): Wor
   status: { audit: parts.audit }
 })
 
+/**
+ * The sequence number each recorded change got, keyed by the state the pipeline hands
+ * its after-commit hook (the same object), so the hook publishes it with the change.
+ */
+const recorded = new WeakMap<WorkflowExecution, number>()
+
+const recordIn = (kind: Changes.ChangeKind, execution: WorkflowExecution) =>
+  Effect.flatMap(Changes.FeedRetention, (retention) =>
+    Effect.map(Changes.record(kind, execution, retention), (seq) => {
+      recorded.set(execution, seq)
+      return {}
+    }))
+
+/** Records the change in the feed's log, in the change's transaction (none for an unchanged update). */
+const RecordChange = Pipeline.step(
+  "RecordChange",
+  (ctx: { readonly state: WorkflowExecution; readonly unchanged?: boolean | undefined }) =>
+    ctx.unchanged === true ? Effect.succeed({}) : recordIn("Updated", ctx.state)
+)
+
+const RecordDeletion = Pipeline.step(
+  "RecordChange",
+  (ctx: { readonly deleted: WorkflowExecution }) => recordIn("Deleted", ctx.deleted)
+)
+
 export const createPipeline = Pipeline.make<{ readonly body: unknown }>("WorkflowExecutions.create").pipe(
   Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
   Pipeline.andThen(ValidateOwnerScope),
@@ -59,7 +85,8 @@ export const createPipeline = Pipeline.make<{ readonly body: unknown }>("Workflo
   Pipeline.andThen(Steps.CheckDuplicate(table)),
   Pipeline.andThen(Steps.BuildNewState(table, build)),
   Pipeline.andThen(SetInitialPhase),
-  Pipeline.andThen(Steps.Persist(table))
+  Pipeline.andThen(Steps.Persist(table)),
+  Pipeline.andThen(RecordChange)
 )
 
 export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>(
@@ -68,7 +95,8 @@ export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: u
   Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
   Pipeline.andThen(Steps.LoadExisting(table)),
   Pipeline.andThen(Steps.BuildUpdateState(table, mergeSpec)),
-  Pipeline.andThen(Steps.Persist(table))
+  Pipeline.andThen(Steps.Persist(table)),
+  Pipeline.andThen(RecordChange)
 )
 
 export const getPipeline = Operations.getPipeline("WorkflowExecutions", table)
@@ -77,7 +105,8 @@ export const getBySlugPipeline = Operations.getBySlugPipeline("WorkflowExecution
 
 export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowExecutions.delete").pipe(
   Pipeline.andThen(Steps.LoadExistingForDelete(table)),
-  Pipeline.andThen(Steps.DeleteResource(table))
+  Pipeline.andThen(Steps.DeleteResource(table)),
+  Pipeline.andThen(RecordDeletion)
 )
 
 export interface ListWorkflowExecutions {
@@ -88,6 +117,30 @@ export interface ListWorkflowExecutions {
   readonly phase?: ReadonlyArray<ExecutionPhase> | undefined
   readonly org?: string | undefined
 }
+
+/** Which executions' changes a feed delivers: the list's filters, `phase` matching the phase after the change. */
+export interface FeedFilter {
+  readonly workflowInstanceId?: string | undefined
+  readonly workflowId?: string | undefined
+  readonly phase?: ReadonlyArray<ExecutionPhase> | undefined
+  readonly org?: string | undefined
+}
+
+/**
+ * What a feed delivers: a committed change with its sequence number, or `Reset` (the
+ * changes after the client's id are no longer retained: list again; `seq` is the id to
+ * resume from after that list).
+ */
+export type FeedItem =
+  | { readonly _tag: "Change"; readonly seq: number; readonly event: ExecutionEvent }
+  | { readonly _tag: "Reset"; readonly seq: number }
+
+export const matchesFeed = (filter: FeedFilter, execution: WorkflowExecution): boolean =>
+  (filter.workflowId === undefined || execution.spec.workflowId === filter.workflowId) &&
+  (filter.workflowInstanceId === undefined || execution.spec.workflowInstanceId === filter.workflowInstanceId) &&
+  (filter.org === undefined || execution.metadata.org === filter.org) &&
+  (filter.phase === undefined || filter.phase.length === 0 ||
+    (execution.status.phase !== undefined && filter.phase.includes(execution.status.phase)))
 
 const StatusUpdateDecoder = Schema.decodeUnknown(StatusUpdate, { errors: "all" })
 
@@ -102,8 +155,18 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
       const store = yield* ResourceStore.ResourceStore
       const events = yield* ExecutionEvents
       const runner = yield* ExecutionRunner
+      const retention = yield* Changes.FeedRetention
 
-      const publishUpdated = (execution: WorkflowExecution) => events.publish({ _tag: "Updated", execution })
+      const publishUpdated = (execution: WorkflowExecution, seq?: number) =>
+        events.publish({ _tag: "Updated", execution, seq })
+
+      /** Persists `next` and records the change, in the caller's transaction. */
+      const persistRecorded = (next: WorkflowExecution) =>
+        Effect.gen(function*() {
+          const updated = yield* store.update(table, next).pipe(Effect.catchTag("AlreadyExists", Effect.die))
+          const seq = yield* Changes.record("Updated", updated, retention)
+          return { updated, seq }
+        })
 
       const { create, delete: delete_, get, getBySlug, update } = Operations.make({
         create: createPipeline,
@@ -114,11 +177,17 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
       }, provide, {
         // Handed over once stored: the runner can read what it was given.
         created: (execution) =>
-          runner.start(execution).pipe(
-            Effect.withSpan("ExecutionRunner.start", { attributes: { id: execution.metadata.id }, captureStackTrace: false })
+          Effect.zipRight(
+            publishUpdated(execution, recorded.get(execution)),
+            runner.start(execution).pipe(
+              Effect.withSpan("ExecutionRunner.start", {
+                attributes: { id: execution.metadata.id },
+                captureStackTrace: false
+              })
+            )
           ),
-        updated: publishUpdated,
-        deleted: (execution) => events.publish({ _tag: "Deleted", execution })
+        updated: (execution) => publishUpdated(execution, recorded.get(execution)),
+        deleted: (execution) => events.publish({ _tag: "Deleted", execution, seq: recorded.get(execution) })
       })
 
       /** One attempt: load → merge → transition check → persist, in one transaction. */
@@ -129,8 +198,11 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           yield* Steps.checkIfMatch(Kind.kind, id, ifMatch, found.value.metadata.version)
           const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
           const next = yield* Status.merge(found.value, update, now)
-          return yield* store.update(table, next).pipe(Effect.catchTag("AlreadyExists", Effect.die))
-        }).pipe((attempt) => Transaction.run(attempt, publishUpdated))
+          return yield* persistRecorded(next)
+        }).pipe(
+          (attempt) => Transaction.run(attempt, ({ seq, updated }) => publishUpdated(updated, seq)),
+          Effect.map(({ updated }) => updated)
+        )
 
       /**
        * The runner's status update (the direct path). Concurrent updates of one
@@ -178,10 +250,13 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
               const next = yield* Status.merge(execution, Status.cancelled(execution.status, now), now).pipe(
                 Effect.catchTag("InvalidArgument", Effect.die) // the update names a phase
               )
-              return yield* store.update(table, next).pipe(Effect.catchTag("AlreadyExists", Effect.die))
+              return yield* persistRecorded(next)
             }),
-            publishUpdated
-          ).pipe(Effect.catchTag("Aborted", Effect.die)) // written in the transaction that read it
+            ({ seq, updated }) => publishUpdated(updated, seq)
+          ).pipe(
+            Effect.map(({ updated }) => updated),
+            Effect.catchTag("Aborted", Effect.die) // written in the transaction that read it
+          )
           if (runner.cancel !== undefined) yield* runner.cancel(updated)
           return updated
         }).pipe(
@@ -262,7 +337,49 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             )
           ))
 
-      return { create, get, getBySlug, update, updateStatus, cancel, delete: delete_, list, watch, follow } as const
+      /**
+       * The feed of every change as callbacks: `emit` is called with each committed change
+       * of a matching execution, in sequence order, from the moment of the call. With
+       * `after` (a sequence number the client saw), first the retained changes after it,
+       * then the live ones, nothing missed or doubled: it listens before it reads the log
+       * and drops live changes not newer than the last one read. When changes after
+       * `after` are no longer retained (or `after` is newer than any change), `Reset`
+       * comes first instead. Answers the function that stops the feed.
+       */
+      const feed = (
+        filter: FeedFilter,
+        after: number | undefined,
+        emit: (item: FeedItem) => void
+      ): Effect.Effect<() => void> =>
+        Effect.gen(function*() {
+          let ready = false
+          let last = 0
+          const pending: Array<ExecutionEvent> = []
+          const deliver = (event: ExecutionEvent) => {
+            if (event.seq === undefined || event.seq <= last) return
+            last = event.seq
+            if (matchesFeed(filter, event.execution)) emit({ _tag: "Change", seq: event.seq, event })
+          }
+          const stop = events.listenAll((event) => ready ? deliver(event) : void pending.push(event))
+          if (after !== undefined) {
+            const stored = yield* provide(Changes.readAfter(after)).pipe(Effect.onInterrupt(() => Effect.sync(stop)))
+            // Sequence numbers of committed changes are consecutive: a hole after `after` was trimmed.
+            const newest = stored.length > 0 ? stored[stored.length - 1]!.seq : yield* provide(Changes.newest)
+            if (stored.length > 0 ? stored[0]!.seq !== after + 1 : after > newest) {
+              last = newest
+              emit({ _tag: "Reset", seq: newest })
+            } else {
+              for (const change of stored) {
+                deliver({ _tag: change.kind, execution: change.execution, seq: change.seq })
+              }
+            }
+          }
+          ready = true
+          for (const event of pending) deliver(event)
+          return stop
+        })
+
+      return { create, get, getBySlug, update, updateStatus, cancel, delete: delete_, list, watch, follow, feed } as const
     })
   }
 ) {}

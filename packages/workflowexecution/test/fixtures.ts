@@ -75,6 +75,7 @@ const count = (table: string) =>
 export const workflowCount = count("workflows")
 export const instanceCount = count("workflow_instances")
 export const executionCount = count("workflow_executions")
+export const changeCount = count("workflow_execution_changes")
 
 /** The three services. */
 export const services = Effect.all({

@@ -1,9 +1,9 @@
-import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Sse } from "@effect/experimental"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
-import { WorkflowExecutions, type WatchEvent } from "@weft/workflowexecution"
-import { NotFound, Unavailable } from "@weft/resource"
+import { type FeedItem, WorkflowExecutions, type WatchEvent } from "@weft/workflowexecution"
+import { Unavailable } from "@weft/resource"
 import { Context, Deferred, Duration, Effect, FiberId } from "effect"
 import { Readable } from "node:stream"
 import { Lifecycle } from "../Lifecycle.js"
@@ -44,6 +44,34 @@ const encodedFrame = (event: WatchEvent): Uint8Array => {
   return bytes
 }
 
+const feedFrame = (item: FeedItem): Uint8Array =>
+  item._tag === "Reset"
+    ? encoder.encode(Sse.encoder.write({
+      _tag: "Event",
+      event: "reset",
+      id: String(item.seq),
+      data: JSON.stringify({ message: "the changes after Last-Event-ID are no longer retained: list again" })
+    }))
+    : feedChangeFrame(item.event, item.seq)
+
+/** A change's feed frame, encoded once however many feed clients send it (they share the event). */
+const encodedChanges = new WeakMap<WatchEvent, Uint8Array>()
+const feedChangeFrame = (event: WatchEvent, seq: number): Uint8Array => {
+  let bytes = encodedChanges.get(event)
+  if (bytes === undefined) {
+    bytes = encoder.encode(Sse.encoder.write({
+      _tag: "Event",
+      event: event._tag === "Updated" ? "execution" : "deleted",
+      id: String(seq),
+      data: JSON.stringify(event.execution)
+    }))
+    encodedChanges.set(event, bytes)
+  }
+  return bytes
+}
+
+const openFrame = encoder.encode(": feed\n\n")
+
 const keepAliveFrame = encoder.encode(": keep-alive\n\n")
 
 /**
@@ -52,16 +80,18 @@ const keepAliveFrame = encoder.encode(": keep-alive\n\n")
  * timer adds keep-alive comments, and the body ends with the feed or when shutdown
  * begins. Closing (the client leaving, the feed ending) releases everything.
  */
-const watchBody = (
-  follow: (emit: (event: WatchEvent, last: boolean) => void) => Effect.Effect<() => void, NotFound>,
+const sseBody = <E>(
+  start: (push: (frame: Uint8Array, last: boolean) => void) => Effect.Effect<() => void, E>,
   closing: Deferred.Deferred<void>,
   keepAlive: Duration.DurationInput,
-  onClose: () => void
-): Effect.Effect<Readable, NotFound> =>
+  onClose: () => void,
+  first?: Uint8Array
+): Effect.Effect<Readable, E> =>
   Effect.gen(function*() {
     const body = new Readable({ read() {} })
-    const stop = yield* follow((event, last) => {
-      body.push(encodedFrame(event))
+    if (first !== undefined) body.push(first)
+    const stop = yield* start((frame, last) => {
+      body.push(frame)
       if (last) body.push(null)
     })
     const timer = setInterval(() => body.push(keepAliveFrame), Duration.toMillis(keepAlive))
@@ -74,6 +104,18 @@ const watchBody = (
     })
     return body
   })
+
+/** The response of an SSE body; the body is released with the connection too, should it close before it is piped. */
+const sseResponse = (body: Readable, request: HttpServerRequest.HttpServerRequest) => {
+  const socket = NodeHttpServerRequest.toIncomingMessage(request).socket
+  const onSocketClose = () => body.destroy()
+  socket?.once("close", onSocketClose)
+  body.once("close", () => socket?.off("close", onSocketClose))
+  return HttpServerResponse.raw(body, {
+    contentType: "text/event-stream",
+    headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
+  })
+}
 
 export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExecutions", (handlers) =>
   Effect.gen(function*() {
@@ -98,20 +140,30 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
             return yield* new Unavailable({ message: `too many watchers (the limit is ${config.maxWatchers})` })
           }
           watchers++
-          const body = yield* watchBody(
-            (emit) => executions.follow(path.id, emit),
+          const body = yield* sseBody(
+            (push) => executions.follow(path.id, (event, last) => push(encodedFrame(event), last)),
             lifecycle.closing,
             keepAlive,
             () => watchers--
           ).pipe(Effect.tapError(() => Effect.sync(() => watchers--)))
-          // Released with the connection too, should it close before the body is piped.
-          const socket = NodeHttpServerRequest.toIncomingMessage(request).socket
-          const onSocketClose = () => body.destroy()
-          socket?.once("close", onSocketClose)
-          body.once("close", () => socket?.off("close", onSocketClose))
-          return HttpServerResponse.raw(body, {
-            contentType: "text/event-stream",
-            headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
-          })
+          return sseResponse(body, request)
+        }))
+      .handle("feed", ({ headers, request, urlParams }) =>
+        Effect.gen(function*() {
+          if (watchers >= config.maxWatchers) {
+            return yield* new Unavailable({ message: `too many watchers (the limit is ${config.maxWatchers})` })
+          }
+          watchers++
+          const after = headers["last-event-id"]
+          const body = yield* sseBody(
+            (push) =>
+              executions.feed(urlParams, after === undefined ? undefined : Number(after), (item) =>
+                push(feedFrame(item), false)),
+            lifecycle.closing,
+            keepAlive,
+            () => watchers--,
+            openFrame
+          )
+          return sseResponse(body, request)
         }))
   }))

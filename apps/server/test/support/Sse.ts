@@ -85,12 +85,12 @@ export interface Connection {
 }
 
 /** Opens a GET on `url`; the request is aborted when the scope closes. */
-export const connect = (url: string) =>
+export const connect = (url: string, headers: Record<string, string> = {}) =>
   Effect.gen(function*() {
     const controller = new AbortController()
     yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
     const response = yield* Effect.tryPromise({
-      try: () => fetch(url, { signal: controller.signal, headers: { accept: "text/event-stream" } }),
+      try: () => fetch(url, { signal: controller.signal, headers: { accept: "text/event-stream", ...headers } }),
       catch: (cause) => new Error(`GET ${url} failed`, { cause })
     })
     const parser = makeParser()
@@ -136,9 +136,9 @@ type Item = { readonly _tag: "Frame"; readonly frame: Frame } | { readonly _tag:
  * one at a time as the server sends them. The request is aborted when the scope closes.
  * Fails when the answer is not a 200 event stream.
  */
-export const open = (url: string) =>
+export const open = (url: string, headers: Record<string, string> = {}) =>
   Effect.gen(function*() {
-    const connection = yield* connect(url)
+    const connection = yield* connect(url, headers)
     if (connection.status !== 200) {
       return yield* Effect.fail(new Error(`GET ${url}: ${connection.status} ${yield* connection.text}`))
     }
