@@ -72,7 +72,7 @@ const hubStats = Effect.flatMap(ExecutionEvents.ExecutionEvents, (hub) => hub.st
 
 /** Polls the hub until it has no executions and no watchers (or fails after 5 s). */
 const hubEmpty = Effect.gen(function*() {
-  const deadline = Date.now() + 5_000
+  const deadline = Date.now() + 30_000
   let stats = yield* hubStats
   while ((stats.executions > 0 || stats.watchers > 0) && Date.now() < deadline) {
     yield* Effect.sleep("20 millis")

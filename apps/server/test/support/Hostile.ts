@@ -22,6 +22,7 @@ export const canonicalStatus: Record<string, number> = {
   ALREADY_EXISTS: 409,
   FAILED_PRECONDITION: 409,
   ABORTED: 412,
+  METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
   UNAVAILABLE: 503
