@@ -362,10 +362,12 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           }
           const stop = events.listenAll((event) => ready ? deliver(event) : void pending.push(event))
           if (after !== undefined) {
-            const stored = yield* provide(Changes.readAfter(after)).pipe(Effect.onInterrupt(() => Effect.sync(stop)))
-            // Sequence numbers of committed changes are consecutive: a hole after `after` was trimmed.
-            const newest = stored.length > 0 ? stored[stored.length - 1]!.seq : yield* provide(Changes.newest)
-            if (stored.length > 0 ? stored[0]!.seq !== after + 1 : after > newest) {
+            // The log first, its bounds second: a trim in between can only cause a reset, never a gap.
+            const { retained, stored } = yield* provide(
+              Effect.all({ stored: Changes.readAfter(after), retained: Changes.bounds })
+            ).pipe(Effect.onInterrupt(() => Effect.sync(stop)))
+            const newest = stored.length > 0 ? stored[stored.length - 1]!.seq : retained.newest
+            if (!Changes.canResume(after, { oldest: retained.oldest, newest })) {
               last = newest
               emit({ _tag: "Reset", seq: newest })
             } else {

@@ -3,9 +3,10 @@
  * transaction, and `feed` delivers stored then live changes without gap or duplicate.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
 import { Transaction } from "@weft/resource"
-import { Effect, Exit } from "effect"
-import { type FeedItem } from "../src/index.js"
+import { Effect, Exit, Layer } from "effect"
+import { type FeedItem, FeedRetention } from "../src/index.js"
 import {
   changeCount,
   createWorkflow,
@@ -66,4 +67,59 @@ describe("feed of every change", () => {
         "Deleted"
       ])
     }).pipe(Effect.provide(TestLayer)))
+
+  /** Skips `n` sequence numbers, as a backend's sequence does for inserts that roll back. */
+  const skipSeqs = (n: number) =>
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql`UPDATE sqlite_sequence SET seq = seq + ${n} WHERE name = 'workflow_execution_changes'`).pipe(Effect.orDie)
+
+  const storedSeqs = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ seq: number }>`SELECT seq FROM workflow_execution_changes ORDER BY seq`).pipe(
+      Effect.map((rows) => rows.map((row) => Number(row.seq))),
+      Effect.orDie
+    )
+
+  /** The items a feed from `after` delivers at once (the stored part), before any live change. */
+  const resumeFrom = (after: number) =>
+    Effect.gen(function*() {
+      const { executions } = yield* services
+      const items: Array<FeedItem> = []
+      const stop = yield* executions.feed({}, after, (item) => void items.push(item))
+      stop()
+      return items.map((item) => `${item._tag} ${item.seq}`)
+    })
+
+  it.effect("resumes across gaps in the sequence numbers: a missing number is not a trimmed change", () =>
+    Effect.gen(function*() {
+      const { executions } = yield* services
+      const workflow = yield* createWorkflow()
+      const { metadata: { id } } = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+      yield* skipSeqs(10)
+      yield* executions.updateStatus(id, { phase: "EXECUTION_IN_PROGRESS" })
+      yield* skipSeqs(10)
+      yield* executions.updateStatus(id, { phase: "EXECUTION_COMPLETED" })
+      assert.deepStrictEqual(yield* storedSeqs, [1, 12, 23])
+
+      assert.deepStrictEqual(yield* resumeFrom(0), ["Change 1", "Change 12", "Change 23"])
+      assert.deepStrictEqual(yield* resumeFrom(1), ["Change 12", "Change 23"])
+      assert.deepStrictEqual(yield* resumeFrom(12), ["Change 23"])
+      assert.deepStrictEqual(yield* resumeFrom(23), [])
+      assert.deepStrictEqual(yield* resumeFrom(24), ["Reset 23"])
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("with gaps, a trimmed change still means reset; after the trim point it resumes", () =>
+    Effect.gen(function*() {
+      const { executions } = yield* services
+      const workflow = yield* createWorkflow()
+      const body = executionBody({ workflowId: workflow.metadata.id })
+      for (let i = 0; i < 3; i++) yield* executions.create(body) // seq 1, 2, 3
+      yield* skipSeqs(7)
+      yield* executions.create(body) // 11
+      yield* executions.create(body) // 12: a multiple of the retention, trims seq ≤ 9
+      assert.deepStrictEqual(yield* storedSeqs, [11, 12])
+
+      assert.deepStrictEqual(yield* resumeFrom(2), ["Reset 12"], "change 3 is gone")
+      assert.deepStrictEqual(yield* resumeFrom(11), ["Change 12"])
+      assert.deepStrictEqual(yield* resumeFrom(12), [])
+    }).pipe(Effect.provide(TestLayer.pipe(Layer.provideMerge(Layer.succeed(FeedRetention, 3))))))
 })

@@ -37,12 +37,26 @@ export interface StoredChange {
   readonly execution: WorkflowExecution
 }
 
-/** The newest sequence number (0 when nothing has changed yet); the newest rows are never trimmed. */
-export const newest = Effect.gen(function*() {
+/**
+ * The oldest and newest retained sequence numbers (both 0 when nothing has changed yet).
+ * Trimming removes the oldest rows only, and never the newest.
+ */
+export const bounds = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const rows = yield* sql<{ high: number | null }>`SELECT MAX(seq) AS high FROM workflow_execution_changes`
-  return Number(rows[0]?.high ?? 0)
+  const rows = yield* sql<{ low: number | null; high: number | null }>`SELECT MIN(seq) AS low, MAX(seq) AS high
+    FROM workflow_execution_changes`
+  return { oldest: Number(rows[0]?.low ?? 0), newest: Number(rows[0]?.high ?? 0) }
 }).pipe(Effect.orDie)
+
+/**
+ * Whether a feed can resume after `after` without missing a change: nothing after it
+ * was trimmed, and it is not newer than every change. Sequence numbers may have gaps (a
+ * backend's sequence skips the numbers of rolled-back inserts), so this does not look for
+ * `after + 1`: trimming deletes every row up to some number, and while the oldest row
+ * left is at most `after + 1`, every trimmed row was at most `after`.
+ */
+export const canResume = (after: number, retained: { readonly oldest: number; readonly newest: number }): boolean =>
+  after <= retained.newest && (retained.oldest === 0 || retained.oldest <= after + 1)
 
 /** The retained changes after `after`, in order. */
 export const readAfter = (after: number) =>
