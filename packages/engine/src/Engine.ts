@@ -132,6 +132,6 @@ export const layer = <R>(interpret: Interpret<R>): Layer.Layer<
     Effect.tap(make(interpret), (engine) => Effect.forkScoped(engine.resumeAll))
   ).pipe(
     Layer.provide(
-      Layer.unwrapEffect(Effect.map(EngineConfig, (config) => Cluster.sharding({ pollInterval: config.pollInterval })))
+      Layer.unwrapEffect(Effect.map(EngineConfig, (config) => Cluster.sharding({ pollInterval: config.pollInterval, runnerAddress: config.runnerAddress })))
     )
   )

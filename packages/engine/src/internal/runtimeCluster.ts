@@ -1,14 +1,28 @@
 /**
- * The durable runtime's substrate: `@effect/cluster`'s workflow engine over a single
- * runner whose message and runner storage are SQL tables (`cluster_*`) on weft's own
- * SqlClient, in the same database as the resources.
+ * The durable runtime's substrate: `@effect/cluster`'s workflow engine over SQL message
+ * and runner storage (`cluster_*` tables) on weft's own SqlClient, in the same database
+ * as the resources.
  *
- * This is `SingleRunner.layer` spelled out, with one difference: the sharding
- * configuration is given here instead of read from the environment (that reader takes
- * plain `HOST`, `PORT`, … variables, which belong to whatever else runs on the machine).
+ * Every server is a runner. On SQLite there is one (the server holds the file's lock),
+ * under a fixed name. On PostgreSQL every replica is a runner under its own name
+ * (`EngineConfig.runnerAddress`): the runners find each other in `cluster_runners`,
+ * where each keeps a heartbeat; runs are spread over the runners by shard (an
+ * execution's shard is a hash of its id; shards are dealt over the live runners on a
+ * consistent hash ring); a runner works only the shards whose PostgreSQL advisory lock
+ * its session holds, so no two replicas ever run the same run at once. The runners
+ * never call each other: a message for a run on another replica is written to
+ * `cluster_messages`, which its owner reads on its poll. When a replica dies its
+ * session ends and its locks with it; once its heartbeat is older than
+ * `shardLockExpiration` the others deal its shards among themselves and resume its runs
+ * from their journals.
+ *
+ * The sharding configuration is given here instead of read from the environment (that
+ * reader takes plain `HOST`, `PORT`, … variables, which belong to whatever else runs on
+ * the machine).
  */
 import {
   ClusterWorkflowEngine,
+  RunnerAddress,
   RunnerHealth,
   Runners,
   Sharding,
@@ -16,42 +30,90 @@ import {
   SqlMessageStorage,
   SqlRunnerStorage
 } from "@effect/cluster"
-import type { SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import type { WorkflowEngine } from "@effect/workflow"
-import { Duration, Layer } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
+import { type RunnerAddress as Address, singleRunnerAddress } from "../EngineConfig.js"
 
 export interface ClusterOptions {
   /** How often the runner reads storage for due timers and unseen messages. */
   readonly pollInterval: Duration.DurationInput
+  /** This runner's name on PostgreSQL (SQLite's one runner has a fixed name). */
+  readonly runnerAddress: Address
 }
 
 /**
- * Shards of the single runner. Fixed once runs are stored (a message's shard is stored
+ * Shards per runner group. Fixed once runs are stored (a message's shard is stored
  * with it), so it is a constant, not a setting; few shards keep the storage poll small.
  */
 export const shardsPerGroup = 32
 
-export const shardingConfig = (options: ClusterOptions) =>
+/**
+ * How long a runner's heartbeat stays valid: a replica that stopped beating (killed,
+ * cut off) loses its shards to the others after this long. Heartbeats and shard locks
+ * are refreshed every third of it.
+ */
+export const shardLockExpiration = Duration.seconds(15)
+
+export const shardingConfig = (options: ClusterOptions, address: Address) =>
   ShardingConfig.layer({
+    runnerAddress: Option.some(RunnerAddress.RunnerAddress.make(address)),
     shardsPerGroup,
+    shardLockExpiration,
     entityMessagePollInterval: options.pollInterval,
     // A run that is still running at shutdown is resumed from its journal at the next
-    // start; there is no reason to hold shutdown for it.
+    // start (or by another replica); there is no reason to hold shutdown for it.
     entityTerminationTimeout: Duration.seconds(2),
     // An idle workflow entity (a run parked in WAIT) leaves memory after this long.
     entityMaxIdleTime: Duration.seconds(30)
   })
 
-/** Sharding of one runner, with its storage on the SqlClient. */
+/** Which name the runner takes on this database. */
+const addressOn = (sql: SqlClient.SqlClient, options: ClusterOptions): Address =>
+  sql.onDialectOrElse({ pg: () => options.runnerAddress, orElse: () => singleRunnerAddress })
+
+/**
+ * Sharding of this server's runner, with its storage on the SqlClient. The runners
+ * reach each other through storage only (`Runners.layerNoop`), and a runner counts as
+ * alive while its heartbeat is fresh (`RunnerHealth.layerNoop`: no pings).
+ */
 export const sharding = (options: ClusterOptions): Layer.Layer<
   Sharding.Sharding | WorkflowEngine.WorkflowEngine,
   never,
   SqlClient.SqlClient
 > =>
-  ClusterWorkflowEngine.layer.pipe(
-    Layer.provideMerge(Sharding.layer),
-    Layer.provide(Runners.layerNoop),
-    Layer.provideMerge(SqlMessageStorage.layer),
-    Layer.provide([Layer.orDie(SqlRunnerStorage.layer), RunnerHealth.layerNoop]),
-    Layer.provide(shardingConfig(options))
-  ) as Layer.Layer<Sharding.Sharding | WorkflowEngine.WorkflowEngine, never, SqlClient.SqlClient>
+  Layer.unwrapEffect(Effect.map(SqlClient.SqlClient, (sql) =>
+    ClusterWorkflowEngine.layer.pipe(
+      Layer.provideMerge(Sharding.layer),
+      Layer.provide(Runners.layerNoop),
+      Layer.provideMerge(storage),
+      Layer.provide(RunnerHealth.layerNoop),
+      Layer.provide(shardingConfig(options, addressOn(sql, options)))
+    ))) as Layer.Layer<Sharding.Sharding | WorkflowEngine.WorkflowEngine, never, SqlClient.SqlClient>
+
+const storageTables = Layer.merge(SqlMessageStorage.layer, Layer.orDie(SqlRunnerStorage.layer))
+
+/**
+ * The cluster's storage. Its tables are created when it is built (`CREATE TABLE IF NOT
+ * EXISTS`), which PostgreSQL does not make safe for replicas starting together on a
+ * fresh database: there the building is serialised under an advisory lock.
+ */
+const storage = Layer.unwrapEffect(Effect.map(SqlClient.SqlClient, (sql) =>
+  sql.onDialectOrElse({
+    pg: () =>
+      Layer.scopedContext(Effect.gen(function*() {
+        const scope = yield* Effect.scope
+        // The lock's session is reserved for the building only.
+        return yield* Effect.scoped(Effect.gen(function*() {
+          const session = yield* Effect.orDie(sql.reserve)
+          yield* Effect.orDie(session.executeRaw(`SELECT pg_advisory_lock(${startupLock})`, []))
+          return yield* Layer.buildWithScope(storageTables, scope).pipe(
+            Effect.ensuring(Effect.ignore(session.executeRaw(`SELECT pg_advisory_unlock(${startupLock})`, [])))
+          )
+        }))
+      })),
+    orElse: () => storageTables
+  })))
+
+/** The advisory lock key held while the cluster's tables are created (the cluster's shard locks are 1000001…). */
+const startupLock = 87_450_001

@@ -1,0 +1,172 @@
+/**
+ * The durable substrate with several runners on one PostgreSQL database, in one process
+ * (each runner with its own pool, as separate servers have): runs spread over the
+ * runners and complete; runners joining and leaving while runs have messages pending
+ * (timers, the runs' own messages) lose none and run no activity twice, and storage is
+ * still consumed afterwards (Effect-TS/effect#6248 reports SQL message storage left
+ * unconsumed after a runner change). Killing a server outright is tested with processes
+ * in apps/server.
+ */
+import { SqlClient } from "@effect/sql"
+import { Activity, DurableClock, Workflow } from "@effect/workflow"
+import { assert, describe, it } from "@effect/vitest"
+import { Deferred, Duration, Effect, Exit, Layer, Schedule, Schema, Scope } from "effect"
+import * as Cluster from "../src/internal/runtimeCluster.js"
+import * as Postgres from "./support/Postgres.js"
+
+const available = await Postgres.available
+if (!available) console.warn(Postgres.skipNote)
+
+const Replicated = Workflow.make({
+  name: "replicated",
+  payload: { id: Schema.String },
+  idempotencyKey: ({ id }) => id
+})
+
+/** What the runs did, across every runner of the test. */
+interface Ledger {
+  /** Times each activity ran, by `<run>/<activity>`. */
+  readonly runs: Map<string, number>
+  /** Runners that ran an activity. */
+  readonly runners: Set<string>
+  readonly finished: Set<string>
+  readonly all: Deferred.Deferred<void>
+  expected: number
+}
+
+const makeLedger = Effect.map(Deferred.make<void>(), (all): Ledger => ({
+  runs: new Map(),
+  runners: new Set(),
+  finished: new Set(),
+  all,
+  expected: 0
+}))
+
+const record = (ledger: Ledger, runner: string, id: string, step: string) =>
+  Effect.sync(() => {
+    const key = `${id}/${step}`
+    ledger.runs.set(key, (ledger.runs.get(key) ?? 0) + 1)
+    ledger.runners.add(runner)
+    if (step !== "after") return
+    ledger.finished.add(id)
+    if (ledger.finished.size === ledger.expected) Deferred.unsafeDone(ledger.all, Exit.void)
+  })
+
+/** Each run: an activity, a durable pause, another activity. */
+const body = (ledger: Ledger, runner: string, pause: Duration.Duration) => ({ id }: { readonly id: string }) =>
+  Effect.gen(function*() {
+    yield* Activity.make({ name: "before", execute: record(ledger, runner, id, "before") })
+    yield* DurableClock.sleep({ name: "pause", duration: pause, inMemoryThreshold: Duration.zero })
+    yield* Activity.make({ name: "after", execute: record(ledger, runner, id, "after") })
+  })
+
+/** A runner named `name` on the database `url`, in its own scope (closing it is the runner leaving). */
+const startRunner = (url: string, name: string, ledger: Ledger, pause: Duration.Duration) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const layer = Replicated.toLayer(body(ledger, name, pause)).pipe(
+      Layer.provideMerge(Cluster.sharding({ pollInterval: Duration.millis(200), runnerAddress: { host: name, port: 1 } })),
+      Layer.provide(Postgres.client(url))
+    )
+    const context = yield* Layer.buildWithScope(layer, scope)
+    return { context, leave: Scope.close(scope, Exit.void) }
+  })
+
+type Runner = Effect.Effect.Success<ReturnType<typeof startRunner>>
+
+const startRuns = (runner: Runner, ledger: Ledger, ids: ReadonlyArray<string>) =>
+  Effect.sync(() => {
+    ledger.expected += ids.length
+  }).pipe(
+    Effect.zipRight(Effect.forEach(ids, (id) => Replicated.execute({ id }, { discard: true }), { discard: true })),
+    Effect.provide(runner.context)
+  )
+
+/** How many sessions hold shard locks, and how many shards are held (the cluster's advisory locks). */
+const shardHolders = (url: string) =>
+  Effect.scoped(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ readonly sessions: number; readonly shards: number }>`
+      SELECT COUNT(DISTINCT pid)::int AS sessions, COUNT(*)::int AS shards FROM pg_locks
+      WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND objid BETWEEN 1000001 AND ${1_000_000 + Cluster.shardsPerGroup}`
+    return rows[0]
+  }).pipe(Effect.provide(Postgres.client(url)), Effect.orDie))
+
+/** Waits until every shard is held, by `sessions` sessions. */
+const awaitShardsHeldBy = (url: string, sessions: number) =>
+  shardHolders(url).pipe(
+    Effect.repeat({
+      schedule: Schedule.spaced("200 millis"),
+      until: (held) => held.sessions === sessions && held.shards === Cluster.shardsPerGroup
+    }),
+    Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`shards never held by ${sessions} runner(s)`) })
+  )
+
+const awaitAll = (ledger: Ledger) =>
+  Deferred.await(ledger.all).pipe(
+    Effect.timeoutFail({
+      duration: "90 seconds",
+      onTimeout: () => new Error(`${ledger.finished.size} of ${ledger.expected} runs finished`)
+    })
+  )
+
+const assertEachActivityOnce = (ledger: Ledger, ids: ReadonlyArray<string>) => {
+  for (const id of ids) {
+    assert.strictEqual(ledger.runs.get(`${id}/before`), 1, `${id}/before`)
+    assert.strictEqual(ledger.runs.get(`${id}/after`), 1, `${id}/after`)
+  }
+}
+
+/** A fresh database and a ledger; `runner(name)` starts a runner on them whose runs pause for `pause`. */
+const cluster = (pause: Duration.Duration) =>
+  Effect.gen(function*() {
+    const url = yield* Postgres.freshDatabase
+    const ledger = yield* makeLedger
+    return { url, ledger, runner: (name: string) => startRunner(url, name, ledger, pause) }
+  })
+
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
+
+describe.skipIf(!available)("runners on one PostgreSQL database", () => {
+  it.live("runs started on either runner are spread over both and complete, each activity once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { ledger, runner, url } = yield* cluster(Duration.millis(500))
+      const a = yield* runner("a")
+      const b = yield* runner("b")
+      yield* awaitShardsHeldBy(url, 2)
+      const fromA = ids("from-a", 20)
+      const fromB = ids("from-b", 20)
+      yield* startRuns(a, ledger, fromA)
+      yield* startRuns(b, ledger, fromB)
+      yield* awaitAll(ledger)
+      assertEachActivityOnce(ledger, [...fromA, ...fromB])
+      assert.deepStrictEqual([...ledger.runners].sort(), ["a", "b"])
+      yield* b.leave
+      yield* a.leave
+    })), 120_000)
+
+  it.live("a runner joins, then one leaves, while runs wait on timers: none is lost, no activity runs twice, new runs still complete", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { ledger, runner, url } = yield* cluster(Duration.seconds(6))
+      const a = yield* runner("a")
+      yield* awaitShardsHeldBy(url, 1)
+      const first = ids("first", 24)
+      yield* startRuns(a, ledger, first)
+      // Every run has run its first activity and waits on its timer: messages are pending.
+      yield* Effect.repeat(Effect.sync(() => first.every((id) => ledger.runs.has(`${id}/before`))), {
+        schedule: Schedule.spaced("50 millis"),
+        until: (all) => all
+      })
+      const b = yield* runner("b")
+      yield* awaitShardsHeldBy(url, 2)
+      yield* a.leave
+      yield* awaitShardsHeldBy(url, 1)
+      // After the changes, storage is still consumed: new runs started on the runner left complete.
+      const later = ids("later", 8)
+      yield* startRuns(b, ledger, later)
+      yield* awaitAll(ledger)
+      assertEachActivityOnce(ledger, [...first, ...later])
+      yield* b.leave
+    })), 150_000)
+})
