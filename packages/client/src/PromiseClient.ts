@@ -1,6 +1,6 @@
 /**
  * The weft client for code that does not use Effect: the same calls as `WeftClient`,
- * returning Promises, and `watch` as an `AsyncIterable`. A failed call rejects with the
+ * returning Promises, and `watch` and `feed` as `AsyncIterable`s. A failed call rejects with the
  * same canonical error instances (`NotFound`, `InvalidArgument`, … from
  * `@weft/resource`, each with `code` and `message`).
  *
@@ -14,6 +14,7 @@ import type { ListWorkflowsParams, Workflow } from "@weft/workflow"
 import type { ListWorkflowExecutionsParams, WorkflowExecution } from "@weft/workflowexecution"
 import type { ListWorkflowInstancesParams, WorkflowInstance } from "@weft/workflowinstance"
 import { Cause, Effect, Exit, ManagedRuntime, Stream } from "effect"
+import type * as FeedEvent from "./FeedEvent.js"
 import type * as WatchEvent from "./WatchEvent.js"
 import * as WeftClient from "./WeftClient.js"
 
@@ -60,9 +61,16 @@ export interface WeftPromiseClient {
       /** Stops a run: phase CANCELLED; rejects with `FailedPrecondition` when it already ended. */
       readonly cancel: (id: string) => Promise<WorkflowExecution.WorkflowExecution>
       readonly watch: (id: string) => AsyncIterable<WatchEvent.WatchEvent>
+      /**
+       * The feed of every change (see `WeftClient.feed`): it does not end by itself; leave
+       * it with `break` (or `return`), which closes its connection.
+       */
+      readonly feed: (options?: WeftClient.FeedOptions) => AsyncIterable<FeedEvent.FeedEvent>
     }
   /** Same as `workflowExecutions.watch`. */
   readonly watch: (id: string) => AsyncIterable<WatchEvent.WatchEvent>
+  /** Same as `workflowExecutions.feed`. */
+  readonly feed: (options?: WeftClient.FeedOptions) => AsyncIterable<FeedEvent.FeedEvent>
   /** Releases the client's resources (open watches are interrupted). */
   readonly close: () => Promise<void>
 }
@@ -82,6 +90,7 @@ export const createWeftClient = (options: WeftClient.Options): WeftPromiseClient
 
   const rt = runtime.runSync(Effect.runtime<never>())
   const watch = (id: string) => Stream.toAsyncIterableRuntime(client.watch(id), rt)
+  const feed = (options?: WeftClient.FeedOptions) => Stream.toAsyncIterableRuntime(client.feed(options), rt)
 
   return {
     baseUrl: client.baseUrl,
@@ -117,9 +126,11 @@ export const createWeftClient = (options: WeftClient.Options): WeftPromiseClient
         run(client.workflowExecutions.updateStatus({ path: { id }, payload: status, headers: headers(options) })),
       cancel: (id) => run(client.workflowExecutions.cancel({ path: { id } })),
       delete: (id, options) => run(client.workflowExecutions.delete({ path: { id }, headers: headers(options) })),
-      watch
+      watch,
+      feed
     },
     watch,
+    feed,
     close: () => runtime.dispose()
   }
 }

@@ -33,6 +33,8 @@ import type { WorkflowInstance } from "@weft/workflowinstance"
 import { Config, Context, Effect, Layer, Option, type ParseResult, Predicate, Redacted, Stream } from "effect"
 import { ClientApi } from "./internal/api.js"
 import { failOnErrorStatus } from "./internal/errors.js"
+import * as Feed from "./internal/feed.js"
+import type * as FeedEvent from "./FeedEvent.js"
 import * as WatchEvent from "./WatchEvent.js"
 
 export interface Options {
@@ -86,7 +88,20 @@ export interface WeftClientShape extends ApiClient {
    * the end fails with `Unavailable`.
    */
   readonly watch: (id: string) => Stream.Stream<WatchEvent.WatchEvent, ClientError>
+  /**
+   * `GET /v1/workflow-executions/watch`, the feed of every change, as a stream that does
+   * not end: `Connected` when a connection opens, then each committed change of a
+   * matching execution (`Execution`, `Deleted`, with its sequence number `seq`). A
+   * dropped connection (a transport failure, the server closing it or answering 503) is
+   * opened again with backoff and `Last-Event-ID`, so no change is missed or repeated;
+   * when the server no longer retains the missed changes, `Reset` says so (list again).
+   * It fails on an answer a retry would not change, such as `InvalidArgument` for a bad
+   * filter, or when `retry` gives up.
+   */
+  readonly feed: (options?: FeedOptions) => Stream.Stream<FeedEvent.FeedEvent, ClientError>
 }
+
+export type FeedOptions = Feed.FeedOptions
 
 export class WeftClient extends Context.Tag("@weft/client/WeftClient")<WeftClient, WeftClientShape>() {}
 
@@ -180,7 +195,8 @@ export const make = (options: Options): Effect.Effect<WeftClientShape, never, Ht
       applyWorkflowInstance: applyWith<WorkflowInstance.WorkflowInstanceInput, WorkflowInstance.WorkflowInstance>(
         api.workflowInstances
       ),
-      watch
+      watch,
+      feed: Feed.make(httpClient)
     })
   })
 

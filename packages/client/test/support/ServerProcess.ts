@@ -28,7 +28,7 @@ export interface ServerShape {
 
 export class Server extends Context.Tag("test/Server")<Server, ServerShape>() {}
 
-const freePort = Effect.async<number, Error>((resume) => {
+export const freePort = Effect.async<number, Error>((resume) => {
   const server = net.createServer()
   server.once("error", (error) => resume(Effect.fail(error)))
   server.listen(0, "127.0.0.1", () => {
@@ -38,7 +38,7 @@ const freePort = Effect.async<number, Error>((resume) => {
   })
 })
 
-const tempDir = Effect.acquireRelease(
+export const tempDir = Effect.acquireRelease(
   Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "weft-test-"))),
   (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
 )
@@ -51,9 +51,17 @@ const environment = (env: Record<string, string>) => {
   return { ...out, ...env }
 }
 
-export const start = Effect.gen(function*() {
-  const dir = yield* tempDir
-  const port = yield* freePort
+export interface StartOptions {
+  /** The directory of the database file (`weft.db`); default: a temporary one. */
+  readonly dir?: string | undefined
+  /** Default: a free port. */
+  readonly port?: number | undefined
+}
+
+/** A server process, killed when the scope closes; the same `dir` (and port) again restarts it on its database. */
+export const startWith = (options: StartOptions = {}) => Effect.gen(function*() {
+  const dir = options.dir ?? (yield* tempDir)
+  const port = options.port ?? (yield* freePort)
   let output = ""
   const child = yield* Effect.acquireRelease(
     Effect.sync(() =>
@@ -92,10 +100,12 @@ export const start = Effect.gen(function*() {
     child.stderr!.on("data", (chunk: Buffer) => void (output += chunk.toString("utf8")))
     child.once("close", (code) => resume(Effect.fail(new Error(`server exited (${code}) before it was ready:\n${output}`))))
   }).pipe(
-    Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error(`server not ready:\n${output}`) })
+    Effect.timeoutFail({ duration: "120 seconds", onTimeout: () => new Error(`server not ready:\n${output}`) })
   )
   return { url, output: () => output }
 })
+
+export const start = startWith()
 
 /** One server for every test that uses the layer. */
 export const layer = Layer.scoped(Server, start).pipe(Layer.orDie)
