@@ -14,7 +14,7 @@ let passed = 0
 let failed = 0
 let skipped = 0
 let missing = 0
-for (const dir of ["packages", "apps", "tests", "bench"]) {
+for (const dir of ["packages", "apps", "tests", "examples", "bench"]) {
   const base = join(root, dir)
   if (!existsSync(base)) continue
   const names = dir === "bench" ? ["."] : readdirSync(base)

@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 process.chdir(root)
 
 // Reports of an earlier run must not be counted as this run's.
-for (const dir of ["packages", "apps", "tests"]) {
+for (const dir of ["packages", "apps", "tests", "examples"]) {
   if (!existsSync(dir)) continue
   for (const name of readdirSync(dir)) rmSync(join(dir, name, "test-results.json"), { force: true })
 }
