@@ -9,7 +9,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Migrations } from "@weft/resource"
+import { EnvironmentMigrations } from "@weft/environment"
+import { Migrations, type SecretBox } from "@weft/resource"
 import { WorkflowMigrations } from "@weft/workflow"
 import { WorkflowExecutionMigrations } from "@weft/workflowexecution"
 import { WorkflowInstanceMigrations } from "@weft/workflowinstance"
@@ -17,6 +18,7 @@ import { Cause, Data, Effect, Layer } from "effect"
 import Sqlite from "better-sqlite3"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as SecretKeys from "./SecretKeys.js"
 import { ServerConfig } from "./ServerConfig.js"
 
 export class DatabaseUnavailable extends Data.TaggedError("DatabaseUnavailable")<{
@@ -53,9 +55,17 @@ const describe = (filename: string, cause: Cause.Cause<unknown>): string => {
     : `cannot open database ${filename}: ${error.cause?.message ?? error.message ?? String(error)}`
 }
 
+/**
+ * The SQLite database `filename`, and the SecretBox over the keys `secrets` names (by
+ * default the key file beside the database, generated at the first start: see `SecretKeys`).
+ */
 export const layerSqlite = (
-  filename: string
-): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, DatabaseUnavailable> =>
+  filename: string,
+  secrets: Omit<SecretKeys.KeySettings, "database"> = {}
+): Layer.Layer<
+  SqlClient.SqlClient | SqliteClient.SqliteClient | SecretBox.SecretBox,
+  DatabaseUnavailable | SecretKeys.SecretKeyUnavailable
+> =>
   pragmas(filename).pipe(
     Layer.provideMerge(
       Layer.unwrapEffect(Effect.sync(() => {
@@ -66,11 +76,12 @@ export const layerSqlite = (
         return SqliteClient.layer({ filename })
       }))
     ),
-    Layer.catchAllCause((cause) => Layer.fail(new DatabaseUnavailable({ message: describe(filename, cause) })))
+    Layer.catchAllCause((cause) => Layer.fail(new DatabaseUnavailable({ message: describe(filename, cause) }))),
+    Layer.merge(SecretKeys.layer({ database: filename, ...secrets }))
   )
 
 /** The database named by the server's configuration. */
-export const layer = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerSqlite(config.database)))
+export const layer = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerSqlite(config.database, config)))
 
 /**
  * Every migration set the app applies, in order (a set that refers to another's tables
@@ -80,7 +91,8 @@ export const layer = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => lay
 export const migrations: ReadonlyArray<Migrations.MigrationSet> = [
   WorkflowMigrations,
   WorkflowInstanceMigrations,
-  WorkflowExecutionMigrations
+  WorkflowExecutionMigrations,
+  EnvironmentMigrations
 ]
 
 /** Applies `migrations` once, when the app's layers are built, before any service. */

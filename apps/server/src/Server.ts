@@ -6,6 +6,7 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
+import { Environments } from "@weft/environment"
 import { Engine, EngineConfig, EngineRunner, Interpreter } from "@weft/engine"
 import { ResourceStore } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
@@ -17,6 +18,7 @@ import type { Duplex } from "node:stream"
 import * as Auth from "./Auth.js"
 import * as Console from "./Console.js"
 import * as Database from "./Database.js"
+import { EnvironmentsLive } from "./handlers/Environments.js"
 import { SystemLive } from "./handlers/System.js"
 import { WorkflowExecutionsLive } from "./handlers/WorkflowExecutions.js"
 import { WorkflowInstancesLive } from "./handlers/WorkflowInstances.js"
@@ -34,6 +36,7 @@ import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 const servicesOver = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
   WorkflowExecutions.Default.pipe(
     Layer.provideMerge(WorkflowInstances.Default),
+    Layer.provideMerge(Environments.Default),
     Layer.provideMerge(Workflows.Default),
     Layer.provideMerge(DefaultInstanceProvisionerLive),
     Layer.provideMerge(ExecutionEvents.layerInProcess),
@@ -59,7 +62,13 @@ const ConfiguredServicesLive = Layer.unwrapEffect(Effect.map(ServerConfig, (conf
 ))
 
 /** Every group's handlers. */
-export const HandlersLive = Layer.mergeAll(SystemLive, WorkflowsLive, WorkflowInstancesLive, WorkflowExecutionsLive).pipe(
+export const HandlersLive = Layer.mergeAll(
+  SystemLive,
+  WorkflowsLive,
+  WorkflowInstancesLive,
+  WorkflowExecutionsLive,
+  EnvironmentsLive
+).pipe(
   Layer.provide(ConfiguredServicesLive),
   Layer.provide(Auth.AccessLive)
 )

@@ -2,7 +2,7 @@
  * The server's configuration, read from the environment.
  */
 import { EngineConfig } from "@weft/engine"
-import { Config, Context, Effect, Layer } from "effect"
+import { Config, Context, Effect, Layer, Option, type Redacted } from "effect"
 
 export interface ServerConfigShape {
   readonly host: string
@@ -21,6 +21,10 @@ export interface ServerConfigShape {
   readonly maxWatchers: number
   /** Whether the server runs executions (`WEFT_RUNNER`), and the engine's limits. */
   readonly engine: EngineConfig.EngineConfigShape
+  /** The key secret values are sealed with (`WEFT_SECRET_KEY`, base64 of 32 bytes); see `SecretKeys`. */
+  readonly secretKey?: Redacted.Redacted<string> | undefined
+  /** Older keys that still open what they sealed (`WEFT_SECRET_KEY_PREVIOUS`, comma-separated). */
+  readonly secretKeyPrevious?: Redacted.Redacted<string> | undefined
 }
 
 export class ServerConfig extends Context.Tag("@weft/server/ServerConfig")<ServerConfig, ServerConfigShape>() {}
@@ -34,7 +38,9 @@ export const fromEnv = Config.all({
   logRequests: Config.boolean("WEFT_LOG_REQUESTS").pipe(Config.withDefault(true)),
   requestTimeoutMillis: Config.integer("WEFT_REQUEST_TIMEOUT_MS").pipe(Config.withDefault(30_000)),
   maxWatchers: Config.integer("WEFT_MAX_WATCHERS").pipe(Config.withDefault(10_000)),
-  engine: EngineConfig.fromEnv
+  engine: EngineConfig.fromEnv,
+  secretKey: Config.option(Config.redacted("WEFT_SECRET_KEY")).pipe(Config.map(Option.getOrUndefined)),
+  secretKeyPrevious: Config.option(Config.redacted("WEFT_SECRET_KEY_PREVIOUS")).pipe(Config.map(Option.getOrUndefined))
 })
 
 export const layer = (config: ServerConfigShape) => Layer.succeed(ServerConfig, config)

@@ -126,10 +126,11 @@ describe("migrations over a database written by an earlier version", () => {
       const added = Migrations.make("probe", { sqlite: { "0001_create_probe": ["CREATE TABLE probe (x TEXT)"] } })
       yield* Effect.gen(function*() {
         const applied = yield* Migrations.run([grown, ...rest, added])
-        // The fixture predates the feed's change log: its migration is applied too, in its set's turn.
+        // The fixture predates the feed's change log and environments: their migrations are applied too, in their sets' turn.
         assert.deepStrictEqual(applied, [
           "workflow/0999_add_probe_column",
           "workflowexecution/0002_create_workflow_execution_changes",
+          "environment/0001_create_environments",
           "probe/0001_create_probe"
         ])
         const sql = yield* SqlClient.SqlClient

@@ -12,6 +12,7 @@ import {
   Unauthenticated,
   Unavailable
 } from "@weft/resource"
+import { EnvironmentApi } from "@weft/environment"
 import { WorkflowApi } from "@weft/workflow"
 import { WorkflowExecutionApi } from "@weft/workflowexecution"
 import { WorkflowInstanceApi } from "@weft/workflowinstance"
@@ -22,6 +23,7 @@ export class WeftApi extends HttpApi.make("weft")
   .add(WorkflowApi)
   .add(WorkflowInstanceApi)
   .add(WorkflowExecutionApi)
+  .add(EnvironmentApi)
   .addError(InvalidArgument)
   .addError(Unauthenticated)
   .addError(PermissionDenied)
@@ -32,6 +34,6 @@ export class WeftApi extends HttpApi.make("weft")
   .annotateContext(OpenApi.annotations({
     title: "weft",
     version: "1.0.0",
-    description: "Control plane for workflow runs: Workflows, WorkflowInstances and WorkflowExecutions."
+    description: "Control plane for workflow runs: Workflows, WorkflowInstances, WorkflowExecutions and Environments."
   }))
 {}

@@ -10,6 +10,7 @@
  * for await (const event of weft.watch(executionId)) console.log(event.execution.status.phase)
  * await weft.close()
  */
+import type { Environment, ListEnvironmentsParams } from "@weft/environment"
 import type { ListWorkflowsParams, Workflow } from "@weft/workflow"
 import type { ListWorkflowExecutionsParams, WorkflowExecution } from "@weft/workflowexecution"
 import type { ListWorkflowInstancesParams, WorkflowInstance } from "@weft/workflowinstance"
@@ -67,6 +68,12 @@ export interface WeftPromiseClient {
        */
       readonly feed: (options?: WeftClient.FeedOptions) => AsyncIterable<FeedEvent.FeedEvent>
     }
+  /** Environments; secret values are write-only (answers show `isSecret: true` without them). */
+  readonly environments: ApplyingKindClient<
+    Environment.Environment,
+    Environment.EnvironmentInput,
+    typeof ListEnvironmentsParams.Type
+  >
   /** Same as `workflowExecutions.watch`. */
   readonly watch: (id: string) => AsyncIterable<WatchEvent.WatchEvent>
   /** Same as `workflowExecutions.feed`. */
@@ -128,6 +135,16 @@ export const createWeftClient = (options: WeftClient.Options): WeftPromiseClient
       delete: (id, options) => run(client.workflowExecutions.delete({ path: { id }, headers: headers(options) })),
       watch,
       feed
+    },
+    environments: {
+      create: (body) => run(client.environments.create({ payload: body })),
+      apply: (body) => run(client.applyEnvironment(body)),
+      list: (params) => run(client.environments.list({ urlParams: { ...page, ...params } })),
+      get: (id) => run(client.environments.get({ path: { id } })),
+      getBySlug: (slug, options) => run(client.environments.getBySlug({ path: { slug }, urlParams: { org: options?.org } })),
+      update: (id, body, options) =>
+        run(client.environments.update({ path: { id }, payload: body, headers: headers(options) })),
+      delete: (id, options) => run(client.environments.delete({ path: { id }, headers: headers(options) }))
     },
     watch,
     feed,

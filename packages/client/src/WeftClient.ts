@@ -27,6 +27,7 @@ import {
   HttpClientRequest,
   type HttpClientResponse
 } from "@effect/platform"
+import type { Environment } from "@weft/environment"
 import { type CanonicalError, Slug, Unavailable } from "@weft/resource"
 import type { Workflow } from "@weft/workflow"
 import type { WorkflowInstance } from "@weft/workflowinstance"
@@ -54,7 +55,7 @@ export type ClientError =
 const makeApiClient = (httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError | CanonicalError>) =>
   HttpApiClient.makeWith(ClientApi, { httpClient })
 
-/** The client derived from `WeftApi`: `workflows`, `workflowInstances`, `workflowExecutions` and `health`. */
+/** The client derived from `WeftApi`: `workflows`, `workflowInstances`, `workflowExecutions`, `environments` and `health`. */
 export type ApiClient = Effect.Effect.Success<ReturnType<typeof makeApiClient>>
 
 /** What `apply` did: `unchanged` when the resource's version did not move. */
@@ -81,6 +82,10 @@ export interface WeftClientShape extends ApiClient {
   readonly applyWorkflowInstance: (
     input: WorkflowInstance.WorkflowInstanceInput
   ) => Effect.Effect<Applied<WorkflowInstance.WorkflowInstance>, ClientError>
+  /** `POST /v1/environments/apply`, like `applyWorkflow`. */
+  readonly applyEnvironment: (
+    input: Environment.EnvironmentInput
+  ) => Effect.Effect<Applied<Environment.Environment>, ClientError>
   /**
    * `GET /v1/workflow-executions/:id/watch` as a stream: first the current state, then
    * every committed change; it ends after a terminal phase or a `Deleted` event. An
@@ -195,6 +200,7 @@ export const make = (options: Options): Effect.Effect<WeftClientShape, never, Ht
       applyWorkflowInstance: applyWith<WorkflowInstance.WorkflowInstanceInput, WorkflowInstance.WorkflowInstance>(
         api.workflowInstances
       ),
+      applyEnvironment: applyWith<Environment.EnvironmentInput, Environment.Environment>(api.environments),
       watch,
       feed: Feed.make(httpClient)
     })

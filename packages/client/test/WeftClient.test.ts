@@ -149,6 +149,27 @@ layer(ClientLive, { timeout: "60 seconds" })("WeftClient", (it) => {
       assert.instanceOf(missing, NotFound)
     }))
 
+  it.effect("environments: applyEnvironment created, unchanged without the secret's value, updated; secrets masked", () =>
+    Effect.gen(function*() {
+      const weft = yield* WeftClient.WeftClient
+      const name = unique("env")
+      const input = {
+        metadata: { name, ownerScope: "organization" as const, org: "acme" },
+        spec: { data: { URL: { value: "https://x.example" }, TOKEN: { value: "tok-client-hidden", isSecret: true } } }
+      }
+      const first = yield* weft.applyEnvironment(input)
+      assert.strictEqual(first.outcome, "created")
+      assert.deepStrictEqual(first.resource.spec.data?.TOKEN, { isSecret: true })
+      const again = yield* weft.applyEnvironment({ ...input, spec: { data: { ...input.spec.data, TOKEN: { isSecret: true } } } })
+      assert.strictEqual(again.outcome, "unchanged")
+      const changed = yield* weft.applyEnvironment({ ...input, spec: { data: { TOKEN: { value: "tok-2", isSecret: true } } } })
+      assert.strictEqual(changed.outcome, "updated")
+      const listed = yield* weft.environments.list({ urlParams: { ...page, org: "acme" } })
+      assert.notInclude(JSON.stringify(listed), "tok-client-hidden")
+      assert.notInclude(JSON.stringify(listed), "tok-2")
+      assert.isTrue(listed.entries.some((e) => e.metadata.slug === name))
+    }))
+
   const createExecution = Effect.gen(function*() {
     const weft = yield* WeftClient.WeftClient
     const wf = yield* weft.workflows.create({ payload: workflowInput(unique("watch")) })

@@ -136,3 +136,24 @@ export const apply = <A extends AnyResource, EA, EC, EU, R, RH = never>(
     Effect.withSpan(`${name}.apply`, { captureStackTrace: false }),
     provide
   )
+
+/**
+ * The operations of `make`, each answering `f(resource)`: for a kind whose stored form
+ * is not what it answers (secret values are stored sealed and answered masked).
+ */
+export const present = <A, B, EC, EG, ES, EU, ED>(
+  operations: {
+    readonly create: (body: unknown) => Effect.Effect<A, EC>
+    readonly get: (id: string) => Effect.Effect<A, EG>
+    readonly getBySlug: (slug: string, org?: string) => Effect.Effect<A, ES>
+    readonly update: (id: string, body: unknown, ifMatch?: string) => Effect.Effect<A, EU>
+    readonly delete: (id: string, ifMatch?: string) => Effect.Effect<A, ED>
+  },
+  f: (resource: A) => B
+) => ({
+  create: (body: unknown) => Effect.map(operations.create(body), f),
+  get: (id: string) => Effect.map(operations.get(id), f),
+  getBySlug: (slug: string, org?: string) => Effect.map(operations.getBySlug(slug, org), f),
+  update: (id: string, body: unknown, ifMatch?: string) => Effect.map(operations.update(id, body, ifMatch), f),
+  delete: (id: string, ifMatch?: string) => Effect.map(operations.delete(id, ifMatch), f)
+})

@@ -25,6 +25,8 @@ export const WorkflowExecution: ResourceKind<"WorkflowExecution"> = {
   table: "workflow_executions"
 }
 
-export const all: ReadonlyArray<ResourceKind> = [Workflow, WorkflowInstance, WorkflowExecution]
+export const Environment: ResourceKind<"Environment"> = { kind: "Environment", idPrefix: "env", table: "environments" }
+
+export const all: ReadonlyArray<ResourceKind> = [Workflow, WorkflowInstance, WorkflowExecution, Environment]
 
 export const byIdPrefix = (id: string): ResourceKind | undefined => all.find((k) => id.startsWith(`${k.idPrefix}-`))

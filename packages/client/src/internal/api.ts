@@ -15,7 +15,7 @@ const declaresCreated = (endpoint: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps)
 }
 
 /** The groups whose `apply` endpoint may answer 201. */
-const applyGroups = ["workflows", "workflowInstances"] as const
+const applyGroups = ["workflows", "workflowInstances", "environments"] as const
 
 export const ClientApi: typeof WeftApi = (() => {
   let api = WeftApi as unknown as HttpApi.HttpApi.AnyWithProps

@@ -1,0 +1,12 @@
+/**
+ * The Environment kind's tables (`weft_migrations_environment`). Add a migration as a
+ * new file `migrations/<dialect>/NNNN_<name>.ts` and list it here; never edit an applied one.
+ */
+import { Migrations } from "@weft/resource"
+import create_environments_pg from "./migrations/pg/0001_create_environments.js"
+import create_environments from "./migrations/sqlite/0001_create_environments.js"
+
+export const EnvironmentMigrations = Migrations.make("environment", {
+  sqlite: { "0001_create_environments": create_environments },
+  pg: { "0001_create_environments": create_environments_pg }
+})

@@ -1,0 +1,24 @@
+/**
+ * The Environment kind's own pipeline step: sealing secret values before anything is built.
+ */
+import { Pipeline } from "@weft/pipeline"
+import { SecretValues } from "@weft/resource"
+import { Effect } from "effect"
+import type { EnvironmentInput, StoredEnvironment } from "../Environment.js"
+
+/** A request whose secret values are sealed, ready to be stored. */
+export interface SealedRequest extends Omit<EnvironmentInput, "spec"> {
+  readonly spec: StoredEnvironment["spec"]
+}
+
+/**
+ * Seals each secret value of `spec.data`; a secret sent without a value keeps the one the
+ * environment being updated has.
+ */
+export const SealSecrets = Pipeline.step(
+  "SealSecrets",
+  (ctx: { readonly request: EnvironmentInput; readonly existing?: StoredEnvironment | undefined }) =>
+    Effect.map(SecretValues.seal(ctx.request.spec.data, ctx.existing?.spec.data), (data): { request: SealedRequest } => ({
+      request: { ...ctx.request, spec: data === undefined ? ctx.request.spec : { ...ctx.request.spec, data } }
+    }))
+)
