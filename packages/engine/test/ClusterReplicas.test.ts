@@ -56,16 +56,21 @@ const record = (ledger: Ledger, runner: string, id: string, step: string) =>
 const body = (ledger: Ledger, runner: string, pause: Duration.Duration) => ({ id }: { readonly id: string }) =>
   Effect.gen(function*() {
     yield* Activity.make({ name: "before", execute: record(ledger, runner, id, "before") })
-    yield* DurableClock.sleep({ name: "pause", duration: pause, inMemoryThreshold: Duration.zero })
+    if (Duration.greaterThan(pause, Duration.zero)) {
+      yield* DurableClock.sleep({ name: "pause", duration: pause, inMemoryThreshold: Duration.zero })
+    }
     yield* Activity.make({ name: "after", execute: record(ledger, runner, id, "after") })
   })
 
-/** A runner named `name` on the database `url`, in its own scope (closing it is the runner leaving). */
-const startRunner = (url: string, name: string, ledger: Ledger, pause: Duration.Duration) =>
+/**
+ * A runner named `name` on the database `url`, in its own scope (closing it is the
+ * runner leaving), reading storage every `pollInterval` unless woken.
+ */
+const startRunner = (url: string, name: string, ledger: Ledger, pause: Duration.Duration, pollInterval: Duration.Duration) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const layer = Replicated.toLayer(body(ledger, name, pause)).pipe(
-      Layer.provideMerge(Cluster.sharding({ pollInterval: Duration.millis(200), runnerAddress: { host: name, port: 1 } })),
+      Layer.provideMerge(Cluster.sharding({ pollInterval, runnerAddress: { host: name, port: 1 } })),
       Layer.provide(Postgres.client(url))
     )
     const context = yield* Layer.buildWithScope(layer, scope)
@@ -103,10 +108,10 @@ const awaitShardsHeldBy = (url: string, sessions: number) =>
     Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`shards never held by ${sessions} runner(s)`) })
   )
 
-const awaitAll = (ledger: Ledger) =>
+const awaitAll = (ledger: Ledger, within: Duration.DurationInput = "90 seconds") =>
   Deferred.await(ledger.all).pipe(
     Effect.timeoutFail({
-      duration: "90 seconds",
+      duration: within,
       onTimeout: () => new Error(`${ledger.finished.size} of ${ledger.expected} runs finished`)
     })
   )
@@ -119,32 +124,42 @@ const assertEachActivityOnce = (ledger: Ledger, ids: ReadonlyArray<string>) => {
 }
 
 /** A fresh database and a ledger; `runner(name)` starts a runner on them whose runs pause for `pause`. */
-const cluster = (pause: Duration.Duration) =>
+const cluster = (pause: Duration.Duration, pollInterval = Duration.millis(200)) =>
   Effect.gen(function*() {
     const url = yield* Postgres.freshDatabase
     const ledger = yield* makeLedger
-    return { url, ledger, runner: (name: string) => startRunner(url, name, ledger, pause) }
+    return { url, ledger, runner: (name: string) => startRunner(url, name, ledger, pause, pollInterval) }
+  })
+
+/**
+ * Runners `a` and `b` each holding shards; `n` runs started through each: all complete
+ * within `within`, each activity once, and both runners ran some.
+ */
+const throughBoth = (
+  { ledger, runner, url }: Effect.Effect.Success<ReturnType<typeof cluster>>,
+  n: number,
+  within: Duration.DurationInput
+) =>
+  Effect.gen(function*() {
+    const a = yield* runner("a")
+    const b = yield* runner("b")
+    yield* awaitShardsHeldBy(url, 2)
+    const viaA = ids("via-a", n)
+    const viaB = ids("via-b", n)
+    yield* startRuns(a, ledger, viaA)
+    yield* startRuns(b, ledger, viaB)
+    yield* awaitAll(ledger, within)
+    assertEachActivityOnce(ledger, [...viaA, ...viaB])
+    assert.deepStrictEqual([...ledger.runners].sort(), ["a", "b"])
+    yield* b.leave
+    yield* a.leave
   })
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
 
 describe.skipIf(!available)("runners on one PostgreSQL database", () => {
   it.live("runs started on either runner are spread over both and complete, each activity once", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const { ledger, runner, url } = yield* cluster(Duration.millis(500))
-      const a = yield* runner("a")
-      const b = yield* runner("b")
-      yield* awaitShardsHeldBy(url, 2)
-      const fromA = ids("from-a", 20)
-      const fromB = ids("from-b", 20)
-      yield* startRuns(a, ledger, fromA)
-      yield* startRuns(b, ledger, fromB)
-      yield* awaitAll(ledger)
-      assertEachActivityOnce(ledger, [...fromA, ...fromB])
-      assert.deepStrictEqual([...ledger.runners].sort(), ["a", "b"])
-      yield* b.leave
-      yield* a.leave
-    })), 120_000)
+    Effect.scoped(Effect.flatMap(cluster(Duration.millis(500)), (c) => throughBoth(c, 20, "90 seconds"))), 120_000)
 
   it.live("a runner joins, then one leaves, while runs wait on timers: none is lost, no activity runs twice, new runs still complete", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -169,4 +184,9 @@ describe.skipIf(!available)("runners on one PostgreSQL database", () => {
       assertEachActivityOnce(ledger, [...first, ...later])
       yield* b.leave
     })), 150_000)
+
+  it.live("a run started through a runner that does not own it is woken at once, not at the owner's next poll", () =>
+    // Storage is read every 10 minutes: only the wake-ups can get half of these runs going.
+    Effect.scoped(Effect.flatMap(cluster(Duration.zero, Duration.minutes(10)), (c) => throughBoth(c, 16, "60 seconds"))),
+    120_000)
 })

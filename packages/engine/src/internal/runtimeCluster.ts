@@ -11,7 +11,7 @@
  * consistent hash ring); a runner works only the shards whose PostgreSQL advisory lock
  * its session holds, so no two replicas ever run the same run at once. The runners
  * never call each other: a message for a run on another replica is written to
- * `cluster_messages`, which its owner reads on its poll. When a replica dies its
+ * `cluster_messages`, which its owner reads when notified, or else on its poll. When a replica dies its
  * session ends and its locks with it; once its heartbeat is older than
  * `shardLockExpiration` the others deal its shards among themselves and resume its runs
  * from their journals.
@@ -24,7 +24,6 @@ import {
   ClusterWorkflowEngine,
   RunnerAddress,
   RunnerHealth,
-  Runners,
   Sharding,
   ShardingConfig,
   SqlMessageStorage,
@@ -34,6 +33,7 @@ import { SqlClient } from "@effect/sql"
 import type { WorkflowEngine } from "@effect/workflow"
 import { Duration, Effect, Layer, Option } from "effect"
 import { type RunnerAddress as Address, singleRunnerAddress } from "../EngineConfig.js"
+import * as Wakeups from "./clusterWakeups.js"
 
 export interface ClusterOptions {
   /** How often the runner reads storage for due timers and unseen messages. */
@@ -74,22 +74,25 @@ const addressOn = (sql: SqlClient.SqlClient, options: ClusterOptions): Address =
 
 /**
  * Sharding of this server's runner, with its storage on the SqlClient. The runners
- * reach each other through storage only (`Runners.layerNoop`), and a runner counts as
- * alive while its heartbeat is fresh (`RunnerHealth.layerNoop`: no pings).
+ * reach each other through storage only, woken by PostgreSQL notifications
+ * (`clusterWakeups.ts`), and a runner counts as alive while its heartbeat is fresh
+ * (`RunnerHealth.layerNoop`: no pings).
  */
 export const sharding = (options: ClusterOptions): Layer.Layer<
   Sharding.Sharding | WorkflowEngine.WorkflowEngine,
   never,
   SqlClient.SqlClient
 > =>
-  Layer.unwrapEffect(Effect.map(SqlClient.SqlClient, (sql) =>
-    ClusterWorkflowEngine.layer.pipe(
+  Layer.unwrapEffect(Effect.map(SqlClient.SqlClient, (sql) => {
+    const address = addressOn(sql, options)
+    return Layer.merge(ClusterWorkflowEngine.layer, Wakeups.listener(address)).pipe(
       Layer.provideMerge(Sharding.layer),
-      Layer.provide(Runners.layerNoop),
+      Layer.provide(Wakeups.runners),
       Layer.provideMerge(storage),
       Layer.provide(RunnerHealth.layerNoop),
-      Layer.provide(shardingConfig(options, addressOn(sql, options)))
-    ))) as Layer.Layer<Sharding.Sharding | WorkflowEngine.WorkflowEngine, never, SqlClient.SqlClient>
+      Layer.provide(shardingConfig(options, address))
+    )
+  })) as Layer.Layer<Sharding.Sharding | WorkflowEngine.WorkflowEngine, never, SqlClient.SqlClient>
 
 const storageTables = Layer.merge(SqlMessageStorage.layer, Layer.orDie(SqlRunnerStorage.layer))
 
