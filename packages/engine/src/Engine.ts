@@ -118,6 +118,16 @@ const make = <R>(interpret: Interpret<R>) =>
   })
 
 /**
+ * On PostgreSQL: how many runners (database sessions) hold shard locks and how many of
+ * the 32 shards are held; for operators and tests that wait for replicas to settle.
+ */
+export const shardHolders: Effect.Effect<{ readonly runners: number; readonly shards: number }, never, SqlClient.SqlClient> =
+  Cluster.shardHolders
+
+/** Shards runs are dealt over (each held by one runner at a time). */
+export const shards = Cluster.shardsPerGroup
+
+/**
  * The engine over `interpret`, resuming unfinished runs once it is up. Needs the
  * services (`WorkflowExecutions`, `Workflows`), `EngineRunner`'s command queue, the
  * `EngineConfig` and the SqlClient its journal shares with them.

@@ -7,7 +7,6 @@
  * unconsumed after a runner change). Killing a server outright is tested with processes
  * in apps/server.
  */
-import { SqlClient } from "@effect/sql"
 import { Activity, DurableClock, Workflow } from "@effect/workflow"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Layer, Schedule, Schema, Scope } from "effect"
@@ -87,23 +86,12 @@ const startRuns = (runner: Runner, ledger: Ledger, ids: ReadonlyArray<string>) =
     Effect.provide(runner.context)
   )
 
-/** How many sessions hold shard locks, and how many shards are held (the cluster's advisory locks). */
-const shardHolders = (url: string) =>
-  Effect.scoped(Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ readonly sessions: number; readonly shards: number }>`
-      SELECT COUNT(DISTINCT pid)::int AS sessions, COUNT(*)::int AS shards FROM pg_locks
-      WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND objid BETWEEN 1000001 AND ${1_000_000 + Cluster.shardsPerGroup}`
-    return rows[0]
-  }).pipe(Effect.provide(Postgres.client(url)), Effect.orDie))
-
 /** Waits until every shard is held, by `sessions` sessions. */
 const awaitShardsHeldBy = (url: string, sessions: number) =>
-  shardHolders(url).pipe(
+  Effect.scoped(Cluster.shardHolders.pipe(Effect.provide(Postgres.client(url)))).pipe(
     Effect.repeat({
       schedule: Schedule.spaced("200 millis"),
-      until: (held) => held.sessions === sessions && held.shards === Cluster.shardsPerGroup
+      until: (held) => held.runners === sessions && held.shards === Cluster.shardsPerGroup
     }),
     Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`shards never held by ${sessions} runner(s)`) })
   )

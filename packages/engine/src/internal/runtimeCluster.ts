@@ -118,5 +118,22 @@ const storage = Layer.unwrapEffect(Effect.map(SqlClient.SqlClient, (sql) =>
     orElse: () => storageTables
   })))
 
-/** The advisory lock key held while the cluster's tables are created (the cluster's shard locks are 1000001…). */
+/** The advisory lock key of shard 1 (`SqlRunnerStorage`: a million per shard group, plus the shard). */
+export const firstShardLock = 1_000_001
+
+/** The advisory lock key held while the cluster's tables are created. */
 const startupLock = 87_450_001
+
+/**
+ * On PostgreSQL: how many database sessions (one per runner) hold shard locks, and how
+ * many shards are held (every one, `shardsPerGroup`, once the runners have settled).
+ */
+export const shardHolders = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql<{ readonly runners: number; readonly shards: number }>`
+    SELECT COUNT(DISTINCT pid)::int AS runners, COUNT(*)::int AS shards FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND objsubid = 1
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND objid BETWEEN ${firstShardLock} AND ${firstShardLock + shardsPerGroup - 1}`).pipe(
+    Effect.map((rows) => rows[0]),
+    Effect.orDie
+  )
