@@ -183,28 +183,18 @@ export const findInstance = (ref: string, org: string | undefined, options: { re
     )
   })
 
-/**
- * An execution by id, or by slug (executions have no by-slug route: the list is paged
- * through, newest first, until the slug is found).
- */
+/** An execution by id, or by slug in `org` (`org` absent: among executions without org). */
 export const findExecution = (ref: string, org: string | undefined) =>
   Effect.gen(function*() {
     const weft = yield* WeftClient.WeftClient
     yield* checkRef("WorkflowExecution", ref)
     if (isId("WorkflowExecution", ref)) return yield* weft.workflowExecutions.get({ path: { id: ref } })
-    let pageToken: string | undefined = undefined
-    do {
-      const page: { readonly entries: ReadonlyArray<WorkflowExecution.WorkflowExecution>; readonly nextPageToken?: string } =
-        yield* weft.workflowExecutions.list({ urlParams: { pageSize: 1000, pageToken, org } })
-      const found = page.entries.find((e) => e.metadata.slug === ref)
-      if (found !== undefined) return found
-      pageToken = page.nextPageToken
-    } while (pageToken !== undefined)
-    return yield* withOrgHint(
+    return yield* bySlug(
       "WorkflowExecution",
       ref,
       org,
-      NotFound.of("WorkflowExecution", ref),
+      false,
+      (org) => weft.workflowExecutions.getBySlug({ path: { slug: ref }, urlParams: { org } }),
       (pageToken) => weft.workflowExecutions.list({ urlParams: { pageSize: 1000, pageToken } })
     )
   })

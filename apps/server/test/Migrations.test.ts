@@ -92,6 +92,23 @@ describe("migrations over a database written by an earlier version", () => {
         assert.strictEqual(billing.metadata.version, 2)
         const instancesOfBilling = yield* instances.list({ pageSize: 10, workflowId: billing.metadata.id })
         assert.deepStrictEqual(instancesOfBilling.entries.map((i) => i.metadata.slug), ["monthly-billing-default"])
+        // Their labels were copied into the label tables: old rows are selected like new ones.
+        const growth = yield* workflows.list({ pageSize: 10, labelSelector: [{ _tag: "Equals", key: "team", value: "growth" }] })
+        assert.deepStrictEqual(
+          growth.entries.map((w) => w.metadata.id).sort(),
+          before.workflows.filter((row) => JSON.parse(row.doc).metadata.labels?.team === "growth").map((row) => row.id).sort()
+        )
+        assert.isAbove(growth.entries.length, 0)
+        // Their ids were made within milliseconds of their creation: a creation-time window finds them.
+        for (const row of before.workflow_executions) {
+          const createdAt = JSON.parse(row.doc).status.audit.specAudit.createdAt as string
+          const window = yield* executions.list({
+            pageSize: 10,
+            createdAfter: createdAt,
+            createdBefore: new Date(Date.parse(createdAt) + 1).toISOString()
+          })
+          assert.deepStrictEqual(window.entries.map((e) => e.metadata.id), [row.id])
+        }
         const completed = yield* executions.list({ pageSize: 10, phase: ["EXECUTION_COMPLETED"] })
         assert.deepStrictEqual(completed.entries.map((e) => e.metadata.slug), ["first-run"])
         // And new writes work next to the old rows.
@@ -126,10 +143,13 @@ describe("migrations over a database written by an earlier version", () => {
       const added = Migrations.make("probe", { sqlite: { "0001_create_probe": ["CREATE TABLE probe (x TEXT)"] } })
       yield* Effect.gen(function*() {
         const applied = yield* Migrations.run([grown, ...rest, added])
-        // The fixture predates the feed's change log and environments: their migrations are applied too, in their sets' turn.
+        // The fixture predates the feed's change log, the label tables and environments: their migrations are applied too, each in its set's turn.
         assert.deepStrictEqual(applied, [
+          "workflow/0002_create_workflows_labels",
           "workflow/0999_add_probe_column",
+          "workflowinstance/0002_create_workflow_instances_labels",
           "workflowexecution/0002_create_workflow_execution_changes",
+          "workflowexecution/0003_create_workflow_executions_labels",
           "environment/0001_create_environments",
           "probe/0001_create_probe"
         ])

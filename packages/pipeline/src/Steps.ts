@@ -111,8 +111,9 @@ export const BuildNewState = <A extends AnyResource, Req extends RequestShape>(
       if (m.id !== undefined) {
         return yield* new InvalidArgument({ message: "metadata.id: is assigned by the server and cannot be given" })
       }
-      const id = yield* ResourceId.make(table.kind)
-      const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+      const millis = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+      const id = ResourceId.makeAt(table.kind, millis)
+      const now = Metadata.timestamp(millis)
       const metadata: Metadata.Metadata = compact({
         id,
         name: m.name ?? ctx.slug,

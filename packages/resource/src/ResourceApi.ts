@@ -4,8 +4,9 @@
  * packages build their group from these and add their own endpoints.
  */
 import { HttpApiEndpoint, HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import { ParseResult, Schema } from "effect"
 import { Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound } from "./Errors.js"
+import * as LabelSelector from "./LabelSelector.js"
 import { ListResponse } from "./Resource.js"
 
 /** `If-Match` is optional on every mutating single-resource route. */
@@ -27,6 +28,50 @@ export const PageParams = Schema.Struct({
   ),
   pageToken: Schema.optional(Schema.String)
 })
+
+const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
+/**
+ * An RFC 3339 date-time in a query string (`2026-01-31T12:00:00Z`, an offset, fractions of a
+ * second), decoded to the UTC form resources are stored with (`…T12:00:00.000Z`).
+ */
+export const Timestamp = Schema.transformOrFail(Schema.String, Schema.String, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const match = rfc3339.exec(text)
+    const millis = Date.parse(text.replace(" ", "T"))
+    if (match !== null && Number.isFinite(millis)) {
+      const [, year, month, day, hour, minute, second] = match.map(Number)
+      const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate()
+      if (month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! < 24 && minute! < 60 && second! < 60) {
+        return ParseResult.succeed(new Date(millis).toISOString())
+      }
+    }
+    return ParseResult.fail(
+      new ParseResult.Type(ast, text, `"${text}" is not an RFC 3339 date-time such as 2026-01-31T12:00:00Z`)
+    )
+  },
+  encode: ParseResult.succeed
+})
+
+/**
+ * What every list takes besides paging: `labelSelector`, and the creation time window
+ * `createdAfter` (inclusive) … `createdBefore` (exclusive).
+ */
+export const SelectorParams = Schema.Struct({
+  labelSelector: Schema.optional(LabelSelector.FromString),
+  createdAfter: Schema.optional(Timestamp.annotations({
+    description: "Only resources created at or after this RFC 3339 time (e.g. 2026-01-31T00:00:00Z)"
+  })),
+  createdBefore: Schema.optional(Timestamp.annotations({
+    description: "Only resources created before this RFC 3339 time"
+  }))
+})
+
+/** What list descriptions say of `SelectorParams`. */
+export const selectionDescription = "`labelSelector` (`k=v`, `k!=v`, `k`, `!k`, comma-separated, all must hold) " +
+  "selects by labels; `createdAfter` (inclusive) and `createdBefore` (exclusive), RFC 3339 times, by creation " +
+  "time. A malformed selector or time is 400 INVALID_ARGUMENT."
 
 export const Created = { status: 201 } as const
 

@@ -9,11 +9,38 @@ import { SqlClient, type SqlError } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Context, Effect, Layer, Option } from "effect"
 import { Aborted, AlreadyExists, InvalidArgument } from "./Errors.js"
+import * as LabelSelector from "./LabelSelector.js"
 import * as Migrations from "./Migrations.js"
 import type { AnyResource } from "./Resource.js"
+import * as ResourceId from "./ResourceId.js"
 import type { ResourceTable } from "./ResourceTable.js"
 
-export interface ListQuery {
+/** What every list selects on besides its columns: labels and the creation time window. */
+export interface Selection {
+  /** Requirements on the labels, all of which must hold (a table with `labels` only). */
+  readonly labelSelector?: LabelSelector.LabelSelector | undefined
+  /** Created at or after this time (RFC 3339 UTC with milliseconds, as stored). */
+  readonly createdAfter?: string | undefined
+  /** Created before this time (RFC 3339 UTC with milliseconds, as stored). */
+  readonly createdBefore?: string | undefined
+}
+
+/** The `Selection` part of a wider query. */
+export const selection = (query: Selection): Selection => ({
+  labelSelector: query.labelSelector,
+  createdAfter: query.createdAfter,
+  createdBefore: query.createdBefore
+})
+
+/** Whether a resource is selected: the list's `Selection` test, in memory (feeds). */
+export const isSelected = (selection: Selection, resource: AnyResource): boolean => {
+  const createdAt = resource.status.audit.specAudit.createdAt
+  return (selection.labelSelector === undefined || LabelSelector.matches(selection.labelSelector, resource.metadata.labels)) &&
+    (selection.createdAfter === undefined || createdAt >= selection.createdAfter) &&
+    (selection.createdBefore === undefined || createdAt < selection.createdBefore)
+}
+
+export interface ListQuery extends Selection {
   /** Column equality filters; an array means "any of". Keys are the table's columns. */
   readonly where?: { readonly [column: string]: string | ReadonlyArray<string> | undefined }
   readonly pageSize: number
@@ -45,8 +72,10 @@ export interface ResourceStoreService {
   /** Deletes by id; returns what was deleted, or None when there was nothing. */
   readonly delete: <A extends AnyResource>(table: ResourceTable<A>, id: string) => Effect.Effect<Option.Option<A>>
   /**
-   * Newest first (ids are ULIDs), keyset-paged. A malformed page token, or a pageSize
-   * that is not a positive integer, is INVALID_ARGUMENT.
+   * Newest first (ids are ULIDs), keyset-paged: every filter keeps the page a range scan
+   * of an index in id order (the primary key, a filter column's `(column, id)` index, or
+   * the labels' `(key, value, id)` key for a `k=v` requirement). A malformed page token,
+   * or a pageSize that is not a positive integer, is INVALID_ARGUMENT.
    */
   readonly list: <A extends AnyResource>(
     table: ResourceTable<A>,
@@ -98,16 +127,44 @@ export const make = Effect.gen(function*() {
     }
   }
 
-  const whereClauses = (table: ResourceTable<any>, where: ListQuery["where"]) => {
+  /** Equality filters on `where`'s columns, of the table aliased `alias` when given. */
+  const whereClauses = (table: ResourceTable<any>, where: ListQuery["where"], alias?: string) => {
     const clauses = []
     for (const [column, value] of Object.entries(where ?? {})) {
       if (value === undefined) continue
       checkColumn(table, column)
-      if (typeof value === "string") clauses.push(sql`${sql(column)} = ${value}`)
-      else if (value.length > 0) clauses.push(sql.in(column, value))
+      const name = alias === undefined ? sql(column) : sql`${sql(alias)}.${sql(column)}`
+      if (typeof value === "string") clauses.push(sql`${name} = ${value}`)
+      else if (value.length > 0) clauses.push(sql`${name} IN ${sql.in(value)}`)
     }
     return clauses
   }
+
+  /** Whether the resource aliased `r` satisfies one label requirement: a probe of the `(id, key)` index. */
+  const labelClause = (labels: string, requirement: LabelSelector.Requirement) => {
+    const probe = requirement._tag === "Equals" || requirement._tag === "NotEquals"
+      ? sql`SELECT 1 FROM ${sql(labels)} x WHERE x.id = r.id AND x.key = ${requirement.key} AND x.value = ${requirement.value}`
+      : sql`SELECT 1 FROM ${sql(labels)} x WHERE x.id = r.id AND x.key = ${requirement.key}`
+    return requirement._tag === "Equals" || requirement._tag === "Exists" ? sql`EXISTS (${probe})` : sql`NOT EXISTS (${probe})`
+  }
+
+  const labelRows = (resource: AnyResource) =>
+    Object.entries(resource.metadata.labels ?? {}).map(([key, value]) => ({ id: resource.metadata.id, key, value }))
+
+  const insertLabels = (labels: string, rows: ReturnType<typeof labelRows>): Effect.Effect<void, SqlError.SqlError> =>
+    rows.length === 0 ? Effect.void : Effect.asVoid(sql`INSERT INTO ${sql(labels)} ${sql.insert(rows)}`)
+
+  /** Rewrites the resource's label rows when its labels changed (one indexed read when they did not). */
+  const updateLabels = (labels: string, resource: AnyResource) =>
+    Effect.gen(function*() {
+      const stored = yield* sql<{ key: string; value: string }>`SELECT key, value FROM ${sql(labels)}
+        WHERE id = ${resource.metadata.id}`
+      const rows = labelRows(resource)
+      const current = new Map(stored.map((row) => [row.key, row.value]))
+      if (rows.length === current.size && rows.every((row) => current.get(row.key) === row.value)) return
+      yield* sql`DELETE FROM ${sql(labels)} WHERE id = ${resource.metadata.id}`
+      yield* insertLabels(labels, rows)
+    })
 
   const row = <A extends AnyResource>(table: ResourceTable<A>, resource: A) => {
     const values: Record<string, string | number | null> = {
@@ -123,8 +180,10 @@ export const make = Effect.gen(function*() {
     return values
   }
 
-  const insert: ResourceStoreService["insert"] = (table, resource) =>
-    sql`INSERT INTO ${sql(table.kind.table)} ${sql.insert(row(table, resource))}`.pipe(
+  const insert: ResourceStoreService["insert"] = (table, resource) => {
+    const insertRow = Effect.asVoid(sql`INSERT INTO ${sql(table.kind.table)} ${sql.insert(row(table, resource))}`)
+    const labels = table.labels === undefined ? [] : labelRows(resource)
+    return (labels.length === 0 ? insertRow : sql.withTransaction(Effect.zipRight(insertRow, insertLabels(table.labels!, labels)))).pipe(
       Effect.as(resource),
       Effect.catchTag("SqlError", (error) =>
         isUniqueViolation(error)
@@ -132,6 +191,7 @@ export const make = Effect.gen(function*() {
           : Effect.die(error)),
       Effect.withSpan("ResourceStore.insert", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
+  }
 
   const get = <A extends AnyResource>(table: ResourceTable<A>, id: string): Effect.Effect<Option.Option<A>> =>
     sql<{ doc: string }>`SELECT doc FROM ${sql(table.kind.table)} WHERE id = ${id}`.pipe(
@@ -156,8 +216,12 @@ export const make = Effect.gen(function*() {
     const values = row(table, next)
     delete values.id
     delete values.created_at
-    return sql<{ id: string }>`UPDATE ${sql(table.kind.table)} SET ${sql.update(values)}
-      WHERE id = ${id} AND version = ${version - 1} RETURNING id`.pipe(
+    const updateRow = sql<{ id: string }>`UPDATE ${sql(table.kind.table)} SET ${sql.update(values)}
+      WHERE id = ${id} AND version = ${version - 1} RETURNING id`
+    const write = table.labels === undefined
+      ? updateRow
+      : sql.withTransaction(Effect.tap(updateRow, (rows) => rows.length === 1 ? updateLabels(table.labels!, next) : Effect.void))
+    return write.pipe(
       Effect.catchTag("SqlError", (error) =>
         isUniqueViolation(error)
           ? Effect.fail(AlreadyExists.of(table.kind.kind, next.metadata.org, next.metadata.slug))
@@ -173,26 +237,53 @@ export const make = Effect.gen(function*() {
     )
   }
 
-  const delete_ = <A extends AnyResource>(table: ResourceTable<A>, id: string): Effect.Effect<Option.Option<A>> =>
-    sql<{ doc: string }>`DELETE FROM ${sql(table.kind.table)} WHERE id = ${id} RETURNING doc`.pipe(
+  const delete_ = <A extends AnyResource>(table: ResourceTable<A>, id: string): Effect.Effect<Option.Option<A>> => {
+    const deleteRow = sql<{ doc: string }>`DELETE FROM ${sql(table.kind.table)} WHERE id = ${id} RETURNING doc`
+    return (table.labels === undefined
+      ? deleteRow
+      : sql.withTransaction(Effect.zipRight(sql`DELETE FROM ${sql(table.labels)} WHERE id = ${id}`, deleteRow))).pipe(
       Effect.map((rows) => first<A>(rows)),
       Effect.orDie,
       Effect.withSpan("ResourceStore.delete", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
+  }
 
   const list: ResourceStoreService["list"] = (table, query) =>
     Effect.gen(function*() {
       if (!Number.isSafeInteger(query.pageSize) || query.pageSize < 1) {
         return yield* new InvalidArgument({ message: `pageSize: must be a positive integer, got ${query.pageSize}` })
       }
-      const clauses = whereClauses(table, query.where)
+      const selector = query.labelSelector ?? []
+      if (selector.length > 0 && table.labels === undefined) {
+        return yield* Effect.dieMessage(`${table.kind.table} keeps no labels to select on`)
+      }
+      // A `k=v` requirement drives the page from the labels' (key, value, id) key, in id order.
+      const driver = selector.find((requirement) => requirement._tag === "Equals")
+      const key = driver === undefined ? sql`r.id` : sql`d.id`
+      const clauses = whereClauses(table, query.where, "r")
+      if (driver !== undefined) clauses.push(sql`d.key = ${driver.key}`, sql`d.value = ${driver.value}`)
+      for (const requirement of selector) {
+        if (requirement !== driver) clauses.push(labelClause(table.labels!, requirement))
+      }
+      // Ids are made at their creation time: the window is an id range, `created_at` the exact test.
+      if (query.createdAfter !== undefined) {
+        const bound = ResourceId.timeBound(table.kind, Date.parse(query.createdAfter), "lower")
+        clauses.push(sql`${key} >= ${bound}`, sql`r.created_at >= ${query.createdAfter}`)
+      }
+      if (query.createdBefore !== undefined) {
+        const bound = ResourceId.timeBound(table.kind, Date.parse(query.createdBefore), "upper")
+        clauses.push(sql`${key} < ${bound}`, sql`r.created_at < ${query.createdBefore}`)
+      }
       if (query.pageToken !== undefined) {
         const after = yield* decodePageToken(query.pageToken, table.kind.idPrefix)
-        clauses.push(sql`id < ${after}`)
+        clauses.push(sql`${key} < ${after}`)
       }
-      const rows = yield* sql<{ id: string; doc: string }>`SELECT id, doc FROM ${sql(table.kind.table)}
+      const from = driver === undefined
+        ? sql`${sql(table.kind.table)} r`
+        : sql`${sql(table.labels!)} d JOIN ${sql(table.kind.table)} r ON r.id = d.id`
+      const rows = yield* sql<{ id: string; doc: string }>`SELECT r.id AS id, r.doc AS doc FROM ${from}
         ${clauses.length > 0 ? sql`WHERE ${sql.and(clauses)}` : sql``}
-        ORDER BY id DESC LIMIT ${query.pageSize + 1}`.pipe(Effect.orDie)
+        ORDER BY ${key} DESC LIMIT ${query.pageSize + 1}`.pipe(Effect.orDie)
       const hasMore = rows.length > query.pageSize
       const page = hasMore ? rows.slice(0, query.pageSize) : rows
       const entries = page.map((r) => parse<any>(r))

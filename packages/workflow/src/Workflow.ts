@@ -52,7 +52,7 @@ export type Workflow = typeof Workflow.Type
 export const WorkflowInput = Resource.input("Workflow", WorkflowSpec).annotations({ identifier: "WorkflowInput" })
 export type WorkflowInput = typeof WorkflowInput.Type
 
-export const table = ResourceTable.make<Workflow>(Kind)
+export const table = ResourceTable.make<Workflow>(Kind, {}, { labels: true })
 
 /** Owner scopes a Workflow may have. */
 export const allowedOwnerScopes = ["platform", "organization"] as const

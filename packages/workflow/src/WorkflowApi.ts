@@ -12,6 +12,7 @@ const path = "/v1/workflows"
 
 export const ListWorkflowsParams = Schema.Struct({
   ...ResourceApi.PageParams.fields,
+  ...ResourceApi.SelectorParams.fields,
   org: Schema.optional(Schema.String)
 })
 
@@ -76,7 +77,8 @@ export class WorkflowApi extends HttpApiGroup.make("workflows")
       ApiDocs.document({
         summary: "List workflows",
         description: "Newest first, in pages of `pageSize` (default 50, at most 1000); pass the answer's " +
-          "`nextPageToken` as `pageToken` for the next page (absent on the last one). `org` filters by org."
+          "`nextPageToken` as `pageToken` for the next page (absent on the last one). `org` filters by org. " +
+          ResourceApi.selectionDescription
       })
     )
   )

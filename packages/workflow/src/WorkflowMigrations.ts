@@ -4,7 +4,11 @@
  */
 import { Migrations } from "@weft/resource"
 import create_workflows from "./migrations/sqlite/0001_create_workflows.js"
+import create_workflows_labels from "./migrations/sqlite/0002_create_workflows_labels.js"
 
 export const WorkflowMigrations = Migrations.make("workflow", {
-  sqlite: { "0001_create_workflows": create_workflows }
+  sqlite: {
+    "0001_create_workflows": create_workflows,
+    "0002_create_workflows_labels": create_workflows_labels
+  }
 })

@@ -54,7 +54,7 @@ export const deletePipeline = Pipeline.make<Steps.ByIdInput>("Workflows.delete")
   Pipeline.andThen(Steps.DeleteResource(table))
 )
 
-export interface ListWorkflows {
+export interface ListWorkflows extends ResourceStore.Selection {
   readonly pageSize: number
   readonly pageToken?: string | undefined
   readonly org?: string | undefined
@@ -107,7 +107,12 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
     }, provide)
 
     const list = (query: ListWorkflows) =>
-      store.list(table, { where: { org: query.org }, pageSize: query.pageSize, pageToken: query.pageToken }).pipe(
+      store.list(table, {
+        ...ResourceStore.selection(query),
+        where: { org: query.org },
+        pageSize: query.pageSize,
+        pageToken: query.pageToken
+      }).pipe(
         Effect.withSpan("Workflows.list", { captureStackTrace: false })
       )
 

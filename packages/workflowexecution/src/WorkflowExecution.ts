@@ -124,7 +124,7 @@ export const table = ResourceTable.make<WorkflowExecution>(Kind, {
   workflow_instance_id: (e) => e.spec.workflowInstanceId,
   workflow_id: (e) => e.spec.workflowId,
   phase: (e) => e.status.phase
-})
+}, { labels: true })
 
 /** Owner scopes an execution may have. */
 export const allowedOwnerScopes = ["organization", "identity_account"] as const

@@ -39,6 +39,7 @@ const PhaseParam = Schema.transformOrFail(
 
 export const ListWorkflowExecutionsParams = Schema.Struct({
   ...ResourceApi.PageParams.fields,
+  ...ResourceApi.SelectorParams.fields,
   workflowInstanceId: Schema.optional(Schema.String),
   workflowId: Schema.optional(Schema.String),
   phase: Schema.optional(Schema.Array(PhaseParam)),
@@ -47,6 +48,7 @@ export const ListWorkflowExecutionsParams = Schema.Struct({
 
 /** The feed's filters: the list's, without paging. */
 export const FeedWorkflowExecutionsParams = Schema.Struct({
+  ...ResourceApi.SelectorParams.fields,
   workflowInstanceId: Schema.optional(Schema.String),
   workflowId: Schema.optional(Schema.String),
   phase: Schema.optional(Schema.Array(PhaseParam)),
@@ -121,7 +123,7 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
         summary: "List workflow executions",
         description: "Newest first, in pages of `pageSize` (default 50, at most 1000); pass the answer's " +
           "`nextPageToken` as `pageToken` for the next page. `workflowInstanceId`, `workflowId`, `org` and " +
-          "`phase` (repeatable: any of them) filter."
+          "`phase` (repeatable: any of them) filter. " + ResourceApi.selectionDescription
       })
     )
   )
@@ -137,13 +139,23 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
           summary: "Feed of every change",
           description: "Server-Sent Events of every committed change of a matching execution: `event: execution` " +
             "with the execution as data, `event: deleted` with the deleted execution, each with `id:` a " +
-            "server-wide sequence number that only grows. Filters as the list's; `phase` matches the phase " +
-            "after the change. No initial snapshot: the response starts with a comment, then a comment every " +
+            "server-wide sequence number that only grows. Filters as the list's (`labelSelector`, `createdAfter` " +
+            "and `createdBefore` included); `phase` and the labels match the execution after the change. No initial snapshot: the response starts with a comment, then a comment every " +
             "10 s; it ends only when the server shuts down. `Last-Event-ID` resumes after that change while it " +
             "is retained (at least the last 10,000 changes); otherwise the first event is `event: reset` (list " +
             "again; its id is where the feed goes on from)."
         })
       )
+  )
+  .add(
+    ResourceApi.getBySlug(path, WorkflowExecution).pipe(
+      Access.read,
+      ApiDocs.document({
+        summary: "Get a workflow execution by slug",
+        description: "The execution with this slug (its name, e.g. `greeter-default-20260131-120000`) in `org` " +
+          "(no `org`: the executions without one). 404 NOT_FOUND otherwise."
+      })
+    )
   )
   .add(
     ResourceApi.get(path, WorkflowExecution).pipe(

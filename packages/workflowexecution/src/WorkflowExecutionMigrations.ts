@@ -6,10 +6,12 @@
 import { Migrations } from "@weft/resource"
 import create_workflow_executions from "./migrations/sqlite/0001_create_workflow_executions.js"
 import create_workflow_execution_changes from "./migrations/sqlite/0002_create_workflow_execution_changes.js"
+import create_workflow_executions_labels from "./migrations/sqlite/0003_create_workflow_executions_labels.js"
 
 export const WorkflowExecutionMigrations = Migrations.make("workflowexecution", {
   sqlite: {
     "0001_create_workflow_executions": create_workflow_executions,
-    "0002_create_workflow_execution_changes": create_workflow_execution_changes
+    "0002_create_workflow_execution_changes": create_workflow_execution_changes,
+    "0003_create_workflow_executions_labels": create_workflow_executions_labels
   }
 })

@@ -109,7 +109,7 @@ export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowExecutions
   Pipeline.andThen(RecordDeletion)
 )
 
-export interface ListWorkflowExecutions {
+export interface ListWorkflowExecutions extends ResourceStore.Selection {
   readonly pageSize: number
   readonly pageToken?: string | undefined
   readonly workflowInstanceId?: string | undefined
@@ -119,7 +119,7 @@ export interface ListWorkflowExecutions {
 }
 
 /** Which executions' changes a feed delivers: the list's filters, `phase` matching the phase after the change. */
-export interface FeedFilter {
+export interface FeedFilter extends ResourceStore.Selection {
   readonly workflowInstanceId?: string | undefined
   readonly workflowId?: string | undefined
   readonly phase?: ReadonlyArray<ExecutionPhase> | undefined
@@ -140,7 +140,8 @@ export const matchesFeed = (filter: FeedFilter, execution: WorkflowExecution): b
   (filter.workflowInstanceId === undefined || execution.spec.workflowInstanceId === filter.workflowInstanceId) &&
   (filter.org === undefined || execution.metadata.org === filter.org) &&
   (filter.phase === undefined || filter.phase.length === 0 ||
-    (execution.status.phase !== undefined && filter.phase.includes(execution.status.phase)))
+    (execution.status.phase !== undefined && filter.phase.includes(execution.status.phase))) &&
+  ResourceStore.isSelected(filter, execution)
 
 const StatusUpdateDecoder = Schema.decodeUnknown(StatusUpdate, { errors: "all" })
 
@@ -266,6 +267,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
 
       const list = (query: ListWorkflowExecutions) =>
         store.list(table, {
+          ...ResourceStore.selection(query),
           where: {
             workflow_instance_id: query.workflowInstanceId,
             workflow_id: query.workflowId,

@@ -33,7 +33,7 @@ export type WorkflowInstanceInput = typeof WorkflowInstanceInput.Type
 
 export const table = ResourceTable.make<WorkflowInstance>(Kind, {
   workflow_id: (instance) => instance.spec.workflowId
-})
+}, { labels: true })
 
 /** The slug of a workflow's default instance: `<workflow slug>-default`, the workflow's part cut to fit 63 characters. */
 export const defaultSlug = (workflowSlug: string) => Slug.withSuffix(workflowSlug, "default")

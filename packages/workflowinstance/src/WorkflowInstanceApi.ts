@@ -12,6 +12,7 @@ const path = "/v1/workflow-instances"
 
 export const ListWorkflowInstancesParams = Schema.Struct({
   ...ResourceApi.PageParams.fields,
+  ...ResourceApi.SelectorParams.fields,
   workflowId: Schema.optional(Schema.String),
   org: Schema.optional(Schema.String)
 })
@@ -62,7 +63,7 @@ export class WorkflowInstanceApi extends HttpApiGroup.make("workflowInstances")
       ApiDocs.document({
         summary: "List workflow instances",
         description: "Newest first, in pages of `pageSize` (default 50, at most 1000); pass the answer's " +
-          "`nextPageToken` as `pageToken` for the next page. `workflowId` and `org` filter."
+          "`nextPageToken` as `pageToken` for the next page. `workflowId` and `org` filter. " + ResourceApi.selectionDescription
       })
     )
   )

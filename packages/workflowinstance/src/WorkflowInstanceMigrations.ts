@@ -5,7 +5,11 @@
  */
 import { Migrations } from "@weft/resource"
 import create_workflow_instances from "./migrations/sqlite/0001_create_workflow_instances.js"
+import create_workflow_instances_labels from "./migrations/sqlite/0002_create_workflow_instances_labels.js"
 
 export const WorkflowInstanceMigrations = Migrations.make("workflowinstance", {
-  sqlite: { "0001_create_workflow_instances": create_workflow_instances }
+  sqlite: {
+    "0001_create_workflow_instances": create_workflow_instances,
+    "0002_create_workflow_instances_labels": create_workflow_instances_labels
+  }
 })

@@ -78,7 +78,7 @@ export const defaultInstanceRequest = (workflow: Workflow.Workflow) => ({
   spec: { workflowId: workflow.metadata.id, description: defaultDescription }
 })
 
-export interface ListWorkflowInstances {
+export interface ListWorkflowInstances extends ResourceStore.Selection {
   readonly pageSize: number
   readonly pageToken?: string | undefined
   readonly workflowId?: string | undefined
@@ -106,6 +106,7 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
 
     const list = (query: ListWorkflowInstances) =>
       store.list(table, {
+        ...ResourceStore.selection(query),
         where: { workflow_id: query.workflowId, org: query.org },
         pageSize: query.pageSize,
         pageToken: query.pageToken

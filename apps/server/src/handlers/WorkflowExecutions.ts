@@ -128,6 +128,7 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
     return handlers
       .handle("create", ({ payload }) => created(executions.create(payload)))
       .handle("list", ({ urlParams }) => listed(executions.list(urlParams)))
+      .handle("getBySlug", ({ path, urlParams }) => withETag(executions.getBySlug(path.slug, urlParams.org)))
       .handle("get", ({ path }) => withETag(executions.get(path.id)))
       .handle("update", ({ headers, path, payload }) => withETag(executions.update(path.id, payload, headers["if-match"])))
       .handle("updateStatus", ({ headers, path, payload }) =>
