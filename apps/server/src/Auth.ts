@@ -6,15 +6,20 @@
  * those middlewares:
  *
  * - the `Authenticator` turns the request's `Authorization: Bearer <token>` into a
- *   `Caller` (name, role, orgs), or fails 401 UNAUTHENTICATED. Today its credentials are
- *   `WEFT_API_TOKEN` (role `operator`: everything but status updates) and
- *   `WEFT_RUNNER_TOKEN` (role `runner`: reads and status updates); with neither set the
- *   API is open and every caller is `anonymous` with role `admin`, and the server refuses
- *   to listen on an address other than loopback unless `WEFT_ALLOW_UNAUTHENTICATED=1`;
+ *   `Caller` (name, role, orgs), or fails 401 UNAUTHENTICATED. Its credentials are
+ *   `WEFT_API_TOKEN` (caller `api-token`, role `operator`: everything but status
+ *   updates, in every org), `WEFT_RUNNER_TOKEN` (caller `runner-token`, role `runner`:
+ *   reads and status updates) and the named tokens of `WEFT_TOKENS_FILE` (each with its
+ *   role and orgs: `TokensFile.ts`); with none set the API is open, every caller is
+ *   `system` with role `admin`, and the server refuses to listen on an address other
+ *   than loopback unless `WEFT_ALLOW_UNAUTHENTICATED=1`;
  * - each access middleware authenticates, checks the role against the endpoint's level
  *   (403 PERMISSION_DENIED) and provides the `Caller` to the handler;
  * - `layer`, around the whole app, asks unknown routes for a valid token too (no probing
  *   without one) and answers every 401 with `WWW-Authenticate: Bearer realm="weft"`.
+ *
+ * What a caller limited to some orgs may see is decided where resources are read and
+ * stored (`ResourceStore`, from the `Caller`), not here.
  *
  * `/health`, `/openapi.json` and `/docs` declare no access and stay open. Tokens are
  * compared in constant time (as SHA-256 digests, so lengths do not leak either) and
@@ -25,10 +30,14 @@ import { WeftApi } from "@weft/api"
 import { Access, PermissionDenied, Unauthenticated } from "@weft/resource"
 import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
+import * as RequestLog from "./RequestLog.js"
+import * as TokensFile from "./TokensFile.js"
 
 export interface AuthConfigShape {
   readonly apiToken: Option.Option<Redacted.Redacted<string>>
   readonly runnerToken: Option.Option<Redacted.Redacted<string>>
+  /** The named tokens of `WEFT_TOKENS_FILE`. */
+  readonly tokens: ReadonlyArray<TokensFile.NamedToken>
   readonly allowUnauthenticated: boolean
 }
 
@@ -40,23 +49,40 @@ const token = (name: string) =>
     Config.map(Option.filter((value) => Redacted.value(value) !== ""))
   )
 
-export const fromEnv = Config.all({
-  apiToken: token("WEFT_API_TOKEN"),
-  runnerToken: token("WEFT_RUNNER_TOKEN"),
-  allowUnauthenticated: Config.boolean("WEFT_ALLOW_UNAUTHENTICATED").pipe(Config.withDefault(false))
+/** The settings from the environment; the tokens file is read and checked here, once. */
+export const fromEnv: Effect.Effect<AuthConfigShape, Error> = Effect.gen(function*() {
+  const env = yield* Config.all({
+    apiToken: token("WEFT_API_TOKEN"),
+    runnerToken: token("WEFT_RUNNER_TOKEN"),
+    tokensFile: Config.string("WEFT_TOKENS_FILE").pipe(Config.option, Config.map(Option.filter((path) => path !== ""))),
+    allowUnauthenticated: Config.boolean("WEFT_ALLOW_UNAUTHENTICATED").pipe(Config.withDefault(false))
+  }).pipe(Effect.mapError((error) => new Error(String(error))))
+  const tokens = Option.isSome(env.tokensFile) ? yield* TokensFile.load(env.tokensFile.value) : []
+  return {
+    apiToken: env.apiToken,
+    runnerToken: env.runnerToken,
+    tokens,
+    allowUnauthenticated: env.allowUnauthenticated
+  }
 })
 
 export const layerEnv = Layer.effect(AuthConfig, Effect.orDie(fromEnv))
 
-export const layerTokens = (tokens: { readonly apiToken?: string; readonly runnerToken?: string }) =>
+/** For tests: the two single tokens and named tokens (`{name, token, role, orgs}`, the token in clear). */
+export const layerTokens = (tokens: {
+  readonly apiToken?: string
+  readonly runnerToken?: string
+  readonly named?: ReadonlyArray<Access.CallerShape & { readonly token: string }>
+}) =>
   Layer.succeed(AuthConfig, {
     apiToken: Option.map(Option.fromNullable(tokens.apiToken), Redacted.make),
     runnerToken: Option.map(Option.fromNullable(tokens.runnerToken), Redacted.make),
+    tokens: (tokens.named ?? []).map(({ token, ...caller }) => ({ name: caller.name, digest: digest(token), caller })),
     allowUnauthenticated: false
   })
 
 export const isEnabled = (config: AuthConfigShape) =>
-  Option.isSome(config.apiToken) || Option.isSome(config.runnerToken)
+  Option.isSome(config.apiToken) || Option.isSome(config.runnerToken) || config.tokens.length > 0
 
 const isLoopback = (host: string) =>
   host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host)
@@ -67,16 +93,19 @@ export const checkExposure = (config: AuthConfigShape, host: string): Effect.Eff
     ? Effect.void
     : Effect.fail(
       new Error(
-        `refusing to listen on ${host} without authentication: set WEFT_API_TOKEN and WEFT_RUNNER_TOKEN, ` +
+        `refusing to listen on ${host} without authentication: set WEFT_API_TOKEN and WEFT_RUNNER_TOKEN ` +
+          `(or WEFT_TOKENS_FILE), ` +
           `or WEFT_ALLOW_UNAUTHENTICATED=1 to serve an open API`
       )
     )
 
 /**
  * What is odd about a configuration, one line each: with one token alone, a whole role
- * is missing (nobody can report status, or nobody can create anything).
+ * is missing (nobody can report status, or nobody can create anything). Named tokens
+ * carry their own roles: with a tokens file, the file is the plan.
  */
 export const warnings = (config: AuthConfigShape): ReadonlyArray<string> => {
+  if (config.tokens.length > 0) return []
   const api = Option.isSome(config.apiToken)
   const runner = Option.isSome(config.runnerToken)
   if (api && !runner) {
@@ -97,13 +126,16 @@ export const logWarnings = (config: AuthConfigShape): Effect.Effect<void> =>
 
 // --- authentication -------------------------------------------------------------------
 
-/** The callers of the two configured tokens, and of an open API. */
+/**
+ * The callers of the two single tokens, and of an open API: without tokens nobody is
+ * identified, and changes are the system's (the audit says `system`).
+ */
 export const apiCaller: Access.CallerShape = { name: "api-token", role: "operator", orgs: "*" }
 export const runnerCaller: Access.CallerShape = { name: "runner-token", role: "runner", orgs: "*" }
-export const anonymous: Access.CallerShape = { name: "anonymous", role: "admin", orgs: "*" }
+export const anonymous: Access.CallerShape = Access.system
 
 export interface AuthenticatorShape {
-  /** Whether credentials are configured; when not, everyone is `anonymous`. */
+  /** Whether credentials are configured; when not, everyone is `anonymous` (the `system` caller). */
   readonly enabled: boolean
   /** The caller an `Authorization` header presents: 401 for a missing or unknown token. */
   readonly authenticate: (authorization: string | undefined) => Effect.Effect<Access.CallerShape, Unauthenticated>
@@ -129,7 +161,8 @@ export const makeAuthenticator = (config: Option.Option<AuthConfigShape>): Authe
       ...Option.toArray(Option.map(config.apiToken, (t) => ({ digest: digest(Redacted.value(t)), caller: apiCaller }))),
       ...Option.toArray(
         Option.map(config.runnerToken, (t) => ({ digest: digest(Redacted.value(t)), caller: runnerCaller }))
-      )
+      ),
+      ...config.tokens
     ]
   })
   if (credentials.length === 0) {
@@ -184,7 +217,7 @@ const authorize = (authenticator: AuthenticatorShape, level: Access.Level) => ({
   bearer: (_: Redacted.Redacted) =>
     Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
       Effect.filterOrFail(
-        authenticator.authenticate(request.headers["authorization"]),
+        authenticator.authenticate(request.headers["authorization"]).pipe(Effect.tap(RequestLog.identify)),
         (caller) => Access.permits(caller.role, level),
         (caller) => denied(caller, level)
       ))

@@ -107,25 +107,6 @@ const routes = (ids: { workflow: string; instance: string; execution: string }) 
   ] as const
 }
 
-/** The status (and body) of a request whose answer may be an endless event stream. */
-const peek = (method: Method, path: string, headers: Record<string, string>, body?: unknown) =>
-  Effect.gen(function*() {
-    const base = yield* TestServer.baseUrl
-    return yield* Effect.promise(async () => {
-      const controller = new AbortController()
-      const response = await fetch(base + path, {
-        method,
-        signal: controller.signal,
-        headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body)
-      })
-      const contentType = response.headers.get("content-type") ?? ""
-      const parsed = contentType.startsWith("text/event-stream") ? undefined : await response.json().catch(() => undefined)
-      controller.abort()
-      return { status: response.status, contentType, body: parsed }
-    })
-  })
-
 /** The state of every fixture (GET with the API token), to compare before and after. */
 const snapshot = (ids: { workflow: string; instance: string; execution: string }) =>
   Effect.gen(function*() {
@@ -168,7 +149,7 @@ describe("authentication (in process)", () => {
       ]
       for (const [label, headers] of wrong) {
         for (const [method, path, body] of routes(ids)) {
-          expectCode(yield* peek(method, path, headers, body), 401, "UNAUTHENTICATED", `${label}: ${method} ${path}`)
+          expectCode(yield* TestServer.peek(method, path, headers, body), 401, "UNAUTHENTICATED", `${label}: ${method} ${path}`)
         }
       }
       // A token in the query string is not a credential.
@@ -205,7 +186,7 @@ describe("authentication (in process)", () => {
         200,
         "update execution"
       )
-      const watch = yield* peek("GET", `/v1/workflow-executions/${ids.execution}/watch`, api)
+      const watch = yield* TestServer.peek("GET", `/v1/workflow-executions/${ids.execution}/watch`, api)
       assert.strictEqual(watch.status, 200)
       assert.match(watch.contentType, /^text\/event-stream/)
       // The RFC 7235 scheme is case-insensitive.
@@ -283,14 +264,14 @@ describe("authentication (in process)", () => {
       expectOk(yield* call("GET", "/v1/workflow-instances", runner), 200, "list instances")
       expectOk(yield* call("GET", "/v1/workflow-executions", runner), 200, "list executions")
       expectOk(yield* call("GET", `/v1/workflow-executions/${ids.execution}`, runner), 200, "get execution")
-      const watch = yield* peek("GET", `/v1/workflow-executions/${ids.execution}/watch`, runner)
+      const watch = yield* TestServer.peek("GET", `/v1/workflow-executions/${ids.execution}/watch`, runner)
       assert.strictEqual(watch.status, 200)
       assert.match(watch.contentType, /^text\/event-stream/)
 
       const before = yield* snapshot(ids)
       for (const [method, path, body] of routes(ids)) {
         if (method === "GET" || method === "PATCH") continue
-        expectCode(yield* peek(method, path, runner, body), 403, "PERMISSION_DENIED", `runner ${method} ${path}`)
+        expectCode(yield* TestServer.peek(method, path, runner, body), 403, "PERMISSION_DENIED", `runner ${method} ${path}`)
       }
       assert.deepStrictEqual(yield* snapshot(ids), before, "403s changed nothing")
 
@@ -453,13 +434,13 @@ describe("per-endpoint roles", () => {
       expectCode(yield* send("GET", "/probe/guarded", {}), 401, "UNAUTHENTICATED", "no token")
     }).pipe(Effect.provide(probeServer(Auth.layerTokens({ apiToken: API_TOKEN, runnerToken: RUNNER_TOKEN })))))
 
-  it.live("without tokens every endpoint is open and the caller is anonymous, with the admin role", () =>
+  it.live("without tokens every endpoint is open and the caller is the system, with the admin role", () =>
     Effect.gen(function*() {
       const base = yield* TestServer.baseUrl
       for (const [method, path] of [["GET", "/probe/guarded"], ["DELETE", "/probe/harmless"], ["POST", "/probe/report"]]) {
         const res = yield* Effect.promise(() => fetch(base + path, { method, headers: { authorization: "Bearer anything" } }))
         assert.strictEqual(res.status, 200, `${method} ${path}`)
-        assert.deepStrictEqual(yield* Effect.promise(() => res.json()), { name: "anonymous", role: "admin" })
+        assert.deepStrictEqual(yield* Effect.promise(() => res.json()), { name: "system", role: "admin" })
       }
     }).pipe(Effect.provide(probeServer(undefined))))
 })
@@ -468,6 +449,7 @@ describe("authenticator", () => {
   const authenticator = Auth.makeAuthenticator(Option.some({
     apiToken: Option.some(Redacted.make(API_TOKEN)),
     runnerToken: Option.some(Redacted.make(RUNNER_TOKEN)),
+    tokens: [],
     allowUnauthenticated: false
   }))
 
@@ -486,6 +468,7 @@ describe("startup warnings", () => {
   const config = (api: string | undefined, runner: string | undefined): Auth.AuthConfigShape => ({
     apiToken: Option.map(Option.fromNullable(api), Redacted.make),
     runnerToken: Option.map(Option.fromNullable(runner), Redacted.make),
+    tokens: [],
     allowUnauthenticated: false
   })
 

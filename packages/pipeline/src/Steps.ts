@@ -11,12 +11,14 @@
  * - `target`: a resource loaded for reading.
  */
 import {
+  Access,
   Aborted,
   AlreadyExists,
   type AnyResource,
   InvalidArgument,
   Metadata,
   NotFound,
+  type PermissionDenied,
   ResourceId,
   ResourceStore,
   type ResourceTable,
@@ -125,7 +127,8 @@ export const BuildNewState = <A extends AnyResource, Req extends RequestShape>(
         tags: m.tags,
         version: 1
       })
-      return { state: build(ctx.request, { metadata, audit: Metadata.auditCreated(now), now }) }
+      const audit = Metadata.auditCreated(now, Access.actorOf(yield* Access.currentCaller))
+      return { state: build(ctx.request, { metadata, audit, now }) }
     }))
 
 /**
@@ -138,7 +141,7 @@ export const Persist = <A extends AnyResource>(table: ResourceTable.ResourceTabl
     (ctx: { readonly state: A; readonly existing?: A | undefined; readonly unchanged?: boolean | undefined }) =>
       ctx.unchanged === true
         ? Effect.succeed({ state: ctx.state })
-        : Effect.flatMap(ResourceStore.ResourceStore, (store) =>
+        : Effect.flatMap(ResourceStore.ResourceStore, (store): Effect.Effect<A, AlreadyExists | PermissionDenied | Aborted> =>
           ctx.existing === undefined ? store.insert(table, ctx.state) : store.update(table, ctx.state)).pipe(
             Effect.map((state) => ({ state }))
           )
@@ -264,6 +267,7 @@ export const BuildUpdateState = <A extends AnyResource, Req extends RequestShape
         : false
       if (unchanged) return { state: existing, unchanged: true }
       const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+      const actor = Access.actorOf(yield* Access.currentCaller)
       const metadata: Metadata.Metadata = compact({
         ...existing.metadata,
         name: m.name ?? existing.metadata.name,
@@ -276,7 +280,7 @@ export const BuildUpdateState = <A extends AnyResource, Req extends RequestShape
         ...existing,
         metadata,
         spec,
-        status: { ...existing.status, audit: Metadata.auditUpdated(existing.status.audit, now) }
+        status: { ...existing.status, audit: Metadata.auditUpdated(existing.status.audit, now, actor) }
       } as A
       return { state, unchanged: false }
     }))

@@ -21,7 +21,7 @@
  * contract only.
  */
 import { type HttpApiEndpoint, HttpApiMiddleware, HttpApiSecurity, type HttpMethod, OpenApi } from "@effect/platform"
-import { Context, Schema } from "effect"
+import { Context, Effect, Option, Schema } from "effect"
 import { transform } from "./ApiDocs.js"
 import { PermissionDenied, Unauthenticated } from "./Errors.js"
 
@@ -62,6 +62,40 @@ export interface CallerShape {
 }
 
 export class Caller extends Context.Tag("@weft/resource/Caller")<Caller, CallerShape>() {}
+
+/**
+ * The caller of work no request asked for (the engine's runs, start-up), and of calls
+ * made in process without a `Caller`: every org, every right. Its name is what the audit
+ * records for such changes.
+ */
+export const system: CallerShape = { name: "system", role: "admin", orgs: "*" }
+
+/** Who the audit names for a change the caller makes: its name. */
+export const actorOf = (caller: CallerShape): { readonly id: string } => ({ id: caller.name })
+
+/** The `Caller` the current request provided, else `system`. */
+export const currentCaller: Effect.Effect<CallerShape> = Effect.map(
+  Effect.serviceOption(Caller),
+  Option.getOrElse(() => system)
+)
+
+/**
+ * Whether a caller may see and act on a resource of `org`. A caller limited to some
+ * orgs sees only resources of those orgs: a resource without an org belongs to no org
+ * it has, so only callers of every org (`"*"`) see it.
+ */
+export const inScope = (caller: CallerShape, org: string | undefined): boolean =>
+  caller.orgs === "*" || (org !== undefined && caller.orgs.includes(org))
+
+/** Refuses to store a resource of an org the caller does not act in (403 naming its orgs). */
+export const requireScope = (caller: CallerShape, org: string | undefined): Effect.Effect<void, PermissionDenied> =>
+  inScope(caller, org) ? Effect.void : Effect.fail(
+    new PermissionDenied({
+      message: `the token "${caller.name}" acts only in the orgs ${
+        (caller.orgs as ReadonlyArray<string>).join(", ")
+      }: ${org === undefined ? "metadata.org must name one of them" : `not in ${org}`}`
+    })
+  )
 
 /** The scheme's name in `/openapi.json` (`components.securitySchemes.bearer`). */
 export const schemeName = "bearer"

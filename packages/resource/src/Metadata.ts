@@ -62,7 +62,7 @@ export const Audit = Schema.Struct({
 })
 export type Audit = typeof Audit.Type
 
-/** The actor recorded until authentication identifies callers. */
+/** The actor of the engine's own changes, and of every change when no tokens are configured. */
 export const SystemActor = { id: "system" } as const
 
 /** RFC 3339 UTC with milliseconds. */

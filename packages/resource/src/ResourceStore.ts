@@ -4,11 +4,17 @@
  *
  * Storage failures are defects: they surface as 500 INTERNAL and are logged with their
  * cause, never as a user error.
+ *
+ * The store answers for the current caller (`Access.currentCaller`): a caller limited to
+ * some orgs gets nothing of another org (a get finds nothing, so the route answers 404
+ * without telling that the resource exists; lists leave such rows out) and cannot store
+ * a resource outside its orgs (403). Work without a caller (the engine) sees every org.
  */
 import { SqlClient, type SqlError } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Context, Effect, Layer, Option } from "effect"
-import { Aborted, AlreadyExists, InvalidArgument } from "./Errors.js"
+import * as Access from "./Access.js"
+import { Aborted, AlreadyExists, InvalidArgument, type PermissionDenied } from "./Errors.js"
 import * as LabelSelector from "./LabelSelector.js"
 import * as Migrations from "./Migrations.js"
 import type { AnyResource } from "./Resource.js"
@@ -53,8 +59,14 @@ export interface Page<A> {
 }
 
 export interface ResourceStoreService {
-  /** Stores a new resource. A taken (org, slug) fails with ALREADY_EXISTS. */
-  readonly insert: <A extends AnyResource>(table: ResourceTable<A>, resource: A) => Effect.Effect<A, AlreadyExists>
+  /**
+   * Stores a new resource. A taken (org, slug) fails with ALREADY_EXISTS, an org the
+   * caller does not act in with PERMISSION_DENIED.
+   */
+  readonly insert: <A extends AnyResource>(
+    table: ResourceTable<A>,
+    resource: A
+  ) => Effect.Effect<A, AlreadyExists | PermissionDenied>
   readonly get: <A extends AnyResource>(table: ResourceTable<A>, id: string) => Effect.Effect<Option.Option<A>>
   readonly getBySlug: <A extends AnyResource>(
     table: ResourceTable<A>,
@@ -87,7 +99,7 @@ export interface ResourceStoreService {
     org: string | undefined,
     prefix: string
   ) => Effect.Effect<ReadonlyArray<string>>
-  /** Whether any row matches; `exceptId` is left out of the match. */
+  /** Whether any row matches, in any org (for integrity checks); `exceptId` is left out of the match. */
   readonly exists: (
     table: ResourceTable<any>,
     where: NonNullable<ListQuery["where"]>,
@@ -180,10 +192,29 @@ export const make = Effect.gen(function*() {
     return values
   }
 
+  /** The caller's rows only: `org IN (…)` for a caller limited to some orgs. */
+  const scopeClauses = (table: ResourceTable<any>, caller: Access.CallerShape, alias?: string) =>
+    caller.orgs === "*"
+      ? []
+      : caller.orgs.length === 0
+      ? [sql`1 = 0`]
+      : whereClauses(table, { org: caller.orgs }, alias)
+
+  /** A row found, if the caller may see it. */
+  const visible = <A extends AnyResource>(found: Option.Option<A>): Effect.Effect<Option.Option<A>> =>
+    Option.isNone(found)
+      ? Effect.succeed(found)
+      : Effect.map(Access.currentCaller, (caller) => Access.inScope(caller, found.value.metadata.org) ? found : Option.none())
+
   const insert: ResourceStoreService["insert"] = (table, resource) => {
     const insertRow = Effect.asVoid(sql`INSERT INTO ${sql(table.kind.table)} ${sql.insert(row(table, resource))}`)
     const labels = table.labels === undefined ? [] : labelRows(resource)
-    return (labels.length === 0 ? insertRow : sql.withTransaction(Effect.zipRight(insertRow, insertLabels(table.labels!, labels)))).pipe(
+    const write = labels.length === 0
+      ? insertRow
+      : sql.withTransaction(Effect.zipRight(insertRow, insertLabels(table.labels!, labels)))
+    return Access.currentCaller.pipe(
+      Effect.flatMap((caller) => Access.requireScope(caller, resource.metadata.org)),
+      Effect.zipRight(write),
       Effect.as(resource),
       Effect.catchTag("SqlError", (error) =>
         isUniqueViolation(error)
@@ -197,6 +228,7 @@ export const make = Effect.gen(function*() {
     sql<{ doc: string }>`SELECT doc FROM ${sql(table.kind.table)} WHERE id = ${id}`.pipe(
       Effect.map((rows) => first<A>(rows)),
       Effect.orDie,
+      Effect.flatMap(visible),
       Effect.withSpan("ResourceStore.get", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
 
@@ -208,6 +240,7 @@ export const make = Effect.gen(function*() {
     sql<{ doc: string }>`SELECT doc FROM ${sql(table.kind.table)} WHERE org = ${orgKey(org)} AND slug = ${slug}`.pipe(
       Effect.map((rows) => first<A>(rows)),
       Effect.orDie,
+      Effect.flatMap(visible),
       Effect.withSpan("ResourceStore.getBySlug", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
 
@@ -237,16 +270,20 @@ export const make = Effect.gen(function*() {
     )
   }
 
-  const delete_ = <A extends AnyResource>(table: ResourceTable<A>, id: string): Effect.Effect<Option.Option<A>> => {
-    const deleteRow = sql<{ doc: string }>`DELETE FROM ${sql(table.kind.table)} WHERE id = ${id} RETURNING doc`
-    return (table.labels === undefined
-      ? deleteRow
-      : sql.withTransaction(Effect.zipRight(sql`DELETE FROM ${sql(table.labels)} WHERE id = ${id}`, deleteRow))).pipe(
+  const delete_ = <A extends AnyResource>(table: ResourceTable<A>, id: string): Effect.Effect<Option.Option<A>> =>
+    Effect.flatMap(Access.currentCaller, (caller) => {
+      const deleteRow = sql<{ doc: string }>`DELETE FROM ${sql(table.kind.table)}
+        WHERE ${sql.and([sql`id = ${id}`, ...scopeClauses(table, caller)])} RETURNING doc`
+      // The labels go with the row, and only if the caller could delete it.
+      return table.labels === undefined ? deleteRow : sql.withTransaction(
+        Effect.tap(deleteRow, (rows) => rows.length === 1 ? sql`DELETE FROM ${sql(table.labels!)} WHERE id = ${id}` : Effect.void)
+      )
+    }).pipe(
       Effect.map((rows) => first<A>(rows)),
       Effect.orDie,
       Effect.withSpan("ResourceStore.delete", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
-  }
+
 
   const list: ResourceStoreService["list"] = (table, query) =>
     Effect.gen(function*() {
@@ -260,7 +297,7 @@ export const make = Effect.gen(function*() {
       // A `k=v` requirement drives the page from the labels' (key, value, id) key, in id order.
       const driver = selector.find((requirement) => requirement._tag === "Equals")
       const key = driver === undefined ? sql`r.id` : sql`d.id`
-      const clauses = whereClauses(table, query.where, "r")
+      const clauses = [...whereClauses(table, query.where, "r"), ...scopeClauses(table, yield* Access.currentCaller, "r")]
       if (driver !== undefined) clauses.push(sql`d.key = ${driver.key}`, sql`d.value = ${driver.value}`)
       for (const requirement of selector) {
         if (requirement !== driver) clauses.push(labelClause(table.labels!, requirement))

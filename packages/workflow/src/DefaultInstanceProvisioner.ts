@@ -3,7 +3,7 @@
  * this package does not depend on the one above it. `@weft/workflowinstance` provides
  * the Layer; an app wires the two.
  */
-import type { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound } from "@weft/resource"
+import type { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied } from "@weft/resource"
 import { Context, type Effect } from "effect"
 import type { Workflow } from "./Workflow.js"
 
@@ -20,7 +20,7 @@ export interface DefaultInstanceProvisionerShape {
     workflow: Workflow
   ) => Effect.Effect<
     { readonly instanceId: string; readonly workflow: Workflow },
-    InvalidArgument | NotFound | AlreadyExists
+    InvalidArgument | NotFound | AlreadyExists | PermissionDenied
   >
   /**
    * Before `workflow` is deleted: fails with FAILED_PRECONDITION while instances other

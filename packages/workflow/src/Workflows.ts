@@ -4,7 +4,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
-import { type Aborted, Metadata, NotFound, ResourceKind, ResourceStore, ServiceContext } from "@weft/resource"
+import { type Aborted, Access, Metadata, NotFound, ResourceKind, ResourceStore, ServiceContext } from "@weft/resource"
 import { Effect, Layer, Option } from "effect"
 import { DefaultInstanceProvisioner } from "./DefaultInstanceProvisioner.js"
 import { EnsureDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
@@ -78,7 +78,7 @@ export const setDefaultInstance = (workflowId: string, instanceId: string | unde
       metadata: { ...workflow.metadata, version: workflow.metadata.version + 1 },
       status: {
         ...rest,
-        audit: Metadata.auditStatusUpdated(workflow.status.audit, now),
+        audit: Metadata.auditStatusUpdated(workflow.status.audit, now, Access.actorOf(yield* Access.currentCaller)),
         ...(instanceId === undefined ? {} : { defaultInstanceId: instanceId })
       }
     }

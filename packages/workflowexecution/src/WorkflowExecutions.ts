@@ -7,6 +7,7 @@
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
 import {
+  Access,
   FailedPrecondition,
   InvalidArgument,
   Metadata,
@@ -198,7 +199,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
           yield* Steps.checkIfMatch(Kind.kind, id, ifMatch, found.value.metadata.version)
           const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
-          const next = yield* Status.merge(found.value, update, now)
+          const next = yield* Status.merge(found.value, update, now, Access.actorOf(yield* Access.currentCaller))
           return yield* persistRecorded(next)
         }).pipe(
           (attempt) => Transaction.run(attempt, ({ seq, updated }) => publishUpdated(updated, seq)),
@@ -248,7 +249,8 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
                 })
               }
               const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
-              const next = yield* Status.merge(execution, Status.cancelled(execution.status, now), now).pipe(
+              const actor = Access.actorOf(yield* Access.currentCaller)
+              const next = yield* Status.merge(execution, Status.cancelled(execution.status, now), now, actor).pipe(
                 Effect.catchTag("InvalidArgument", Effect.die) // the update names a phase
               )
               return yield* persistRecorded(next)
@@ -346,7 +348,8 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
        * then the live ones, nothing missed or doubled: it listens before it reads the log
        * and drops live changes not newer than the last one read. When changes after
        * `after` are no longer retained (or `after` is newer than any change), `Reset`
-       * comes first instead. Answers the function that stops the feed.
+       * comes first instead. A caller limited to some orgs gets only their changes.
+       * Answers the function that stops the feed.
        */
       const feed = (
         filter: FeedFilter,
@@ -354,13 +357,17 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         emit: (item: FeedItem) => void
       ): Effect.Effect<() => void> =>
         Effect.gen(function*() {
+          // A caller limited to some orgs is told only of their executions.
+          const caller = yield* Access.currentCaller
           let ready = false
           let last = 0
           const pending: Array<ExecutionEvent> = []
           const deliver = (event: ExecutionEvent) => {
             if (event.seq === undefined || event.seq <= last) return
             last = event.seq
-            if (matchesFeed(filter, event.execution)) emit({ _tag: "Change", seq: event.seq, event })
+            if (matchesFeed(filter, event.execution) && Access.inScope(caller, event.execution.metadata.org)) {
+              emit({ _tag: "Change", seq: event.seq, event })
+            }
           }
           const stop = events.listenAll((event) => ready ? deliver(event) : void pending.push(event))
           if (after !== undefined) {

@@ -48,4 +48,23 @@ export const request = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", pat
     }
   }).pipe(Effect.scoped, Effect.orDie)
 
+/** The status (and body) of a request whose answer may be an endless event stream. */
+export const peek = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, headers: Record<string, string>, body?: unknown) =>
+  Effect.gen(function*() {
+    const base = yield* baseUrl
+    return yield* Effect.promise(async () => {
+      const controller = new AbortController()
+      const response = await fetch(base + path, {
+        method,
+        signal: controller.signal,
+        headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body)
+      })
+      const contentType = response.headers.get("content-type") ?? ""
+      const parsed: any = contentType.startsWith("text/event-stream") ? undefined : await response.json().catch(() => undefined)
+      controller.abort()
+      return { status: response.status, contentType, body: parsed }
+    })
+  })
+
 export { HttpClientResponse }

@@ -34,7 +34,8 @@ const updatableKeys = ["phase", "tasks", "output", "error", "startedAt", "comple
 export const merge = (
   execution: WorkflowExecution,
   update: StatusUpdate,
-  now: string
+  now: string,
+  actor: typeof Metadata.Actor.Type = Metadata.SystemActor
 ): Effect.Effect<WorkflowExecution, InvalidArgument | FailedPrecondition> => {
   if (!updatableKeys.some((key) => update[key] !== undefined)) {
     return Effect.fail(
@@ -64,7 +65,7 @@ export const merge = (
   if (isTerminal(to) && !isTerminal(from) && update.completedAt === undefined) {
     status.completedAt = now
   }
-  status.audit = Metadata.auditStatusUpdated(current.audit, now)
+  status.audit = Metadata.auditStatusUpdated(current.audit, now, actor)
   return Effect.succeed({
     ...execution,
     metadata: { ...execution.metadata, version: execution.metadata.version + 1 },
