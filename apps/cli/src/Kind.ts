@@ -232,6 +232,18 @@ const refuse = (kind: Kind, filter: string) =>
   Effect.fail(new InvalidArgument({ message: `${filter} does not apply to ${kind} lists` }))
 
 /** One page of `kind`, newest first; `--workflow` / `--instance` take slugs or ids. */
+/** The ids of the workflow and instance a list's `--workflow` / `--instance` name (by slug or id). */
+export const resolveRefs = (filters: Pick<ListFilters, "workflow" | "instance" | "org">) =>
+  Effect.gen(function*() {
+    const workflowId = filters.workflow === undefined
+      ? undefined
+      : (yield* findWorkflow(filters.workflow, filters.org, { fallback: true })).metadata.id
+    const instanceId = filters.instance === undefined
+      ? undefined
+      : (yield* findInstance(filters.instance, filters.org, { fallback: true })).metadata.id
+    return { workflowId, instanceId }
+  })
+
 export const list = (
   kind: Kind,
   filters: ListFilters
@@ -239,12 +251,7 @@ export const list = (
   Effect.gen(function*() {
     const weft = yield* WeftClient.WeftClient
     const { org, pageSize, pageToken } = filters
-    const workflowId = filters.workflow === undefined
-      ? undefined
-      : (yield* findWorkflow(filters.workflow, org, { fallback: true })).metadata.id
-    const instanceId = filters.instance === undefined
-      ? undefined
-      : (yield* findInstance(filters.instance, org, { fallback: true })).metadata.id
+    const { instanceId, workflowId } = yield* resolveRefs(filters)
     switch (kind) {
       case "Workflow": {
         if (workflowId !== undefined) return yield* refuse(kind, "--workflow")

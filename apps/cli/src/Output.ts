@@ -46,13 +46,19 @@ export const maxCellWidth = 40
 export const truncate = (text: string, width = maxCellWidth): string =>
   [...text].length <= width ? text : `${[...text].slice(0, width - 1).join("")}…`
 
+/** The width of each column of a table: its widest cell (truncated), or its header. */
+export const columnWidths = (header: ReadonlyArray<string>, cells: ReadonlyArray<ReadonlyArray<string>>) =>
+  header.map((h, i) => Math.max(h.length, ...cells.map((row) => truncate(row[i] ?? "").length)))
+
+/** One line of a table: cells padded to `widths`, three spaces apart, long ones truncated. */
+export const tableLine = (cells: ReadonlyArray<string>, widths: ReadonlyArray<number>): string =>
+  cells.map((cell, i) => (i === cells.length - 1 ? truncate(cell) : truncate(cell).padEnd(widths[i]))).join("   ")
+    .trimEnd()
+
 /** Left-aligned columns separated by three spaces, kubectl style; long cells are truncated. */
 export const table = (header: ReadonlyArray<string>, cells: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const rows = cells.map((row) => row.map((cell) => truncate(cell)))
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
-  const line = (cells: ReadonlyArray<string>) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("   ").trimEnd()
-  return [line(header), ...rows.map(line)].join("\n")
+  const widths = columnWidths(header, cells)
+  return [header, ...cells].map((row) => tableLine(row, widths)).join("\n")
 }
 
 /** Elapsed time of an execution: from start (or creation) to completion (or now). */
@@ -111,13 +117,20 @@ const columns: Record<Kind, {
   }
 }
 
+/** The header of a kind's table. */
+export const resourceHeader = (kind: Kind): ReadonlyArray<string> => columns[kind].header
+
+/** The cells of a resource's row in its kind's table. */
+export const resourceRow = (kind: Kind, resource: Resource, now = Date.now(), slugs: Slugs = new Map()) =>
+  columns[kind].row(resource, now, slugs)
+
 /** Resources of one kind as a table; ids they refer to are shown as slugs when `slugs` has them. */
 export const resourceTable = (
   kind: Kind,
   resources: ReadonlyArray<Resource>,
   now = Date.now(),
   slugs: Slugs = new Map()
-): string => table(columns[kind].header, resources.map((r) => columns[kind].row(r, now, slugs)))
+): string => table(columns[kind].header, resources.map((r) => resourceRow(kind, r, now, slugs)))
 
 /** The ids a table of these resources shows in its reference column. */
 export const referencedIds = (kind: Kind, resources: ReadonlyArray<Resource>): ReadonlyArray<string> => {

@@ -467,6 +467,104 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
       assert.strictEqual(elsewhere.stderr, "error: NOT_FOUND: Workflow not found: no-such-workflow\n")
     }))
 
+  /** A workflow of its own (org acme), so that a watched list shows only this test's runs. */
+  const ownWorkflow = (name: string) =>
+    Effect.gen(function*() {
+      const doc = {
+        kind: "Workflow",
+        metadata: { name, ownerScope: "organization", org: "acme" },
+        spec: {
+          document: { dsl: "1.0.0", namespace: "acme", name, version: "1.0.0" },
+          tasks: [{ name: "only", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { x: 1 } } }]
+        }
+      }
+      ok(yield* weftIn(JSON.stringify(doc), "apply", "-f", "-"), "apply workflow")
+      return name
+    })
+
+  const startRun = (workflow: string) =>
+    Effect.map(weft("run", workflow, "--org", "acme", "-q"), (result) => {
+      ok(result, "run")
+      return result.stdout.trim()
+    })
+
+  const setPhase = (id: string, phase: string) => Effect.map(weft("status", id, "--phase", phase), (r) => ok(r, "status"))
+
+  it.scoped("list executions --watch, not on a terminal: the table, then one row per change; --phase keeps to it", () =>
+    Effect.gen(function*() {
+      const workflow = yield* ownWorkflow(`watched-${Date.now().toString(36)}`)
+      const e0 = yield* startRun(workflow)
+      const watcher = yield* start("list", "executions", "--watch", "--org", "acme", "--workflow", workflow)
+      yield* watcher.waitFor(new RegExp(`\\s${e0}\\s+PENDING\\s`))
+      yield* setPhase(e0, "IN_PROGRESS")
+      yield* watcher.waitFor(new RegExp(`\\s${e0}\\s+IN_PROGRESS\\s`))
+      const e1 = yield* startRun(workflow)
+      yield* watcher.waitFor(new RegExp(`\\s${e1}\\s+PENDING\\s`))
+      const pending = yield* start("list", "executions", "--watch", "--org", "acme", "--workflow", workflow, "--phase", "PENDING")
+      yield* pending.waitFor(new RegExp(`\\s${e1}\\s+PENDING\\s`))
+      ok(yield* weft("delete", "execution", e0), "delete")
+      yield* watcher.waitFor(new RegExp(`\\s${e0}\\s+DELETED\\s`))
+      yield* setPhase(e1, "COMPLETED") // leaves PENDING: not a row of the second list
+      const e2 = yield* startRun(workflow)
+      yield* pending.waitFor(new RegExp(`\\s${e2}\\s+PENDING\\s`))
+      yield* watcher.waitFor(new RegExp(`\\s${e2}\\s+PENDING\\s`))
+
+      const rows = (text: string) => lines(text).map((line) => line.split(/\s+/).slice(1, 3).join(" "))
+      assert.match(lines(watcher.stdout())[0], /^SLUG\s+ID\s+PHASE\s+TASKS\s+INSTANCE\s+ELAPSED\s+AGE$/)
+      assert.deepStrictEqual(rows(watcher.stdout()).slice(1), [
+        `${e0} PENDING`,
+        `${e0} IN_PROGRESS`,
+        `${e1} PENDING`,
+        `${e0} DELETED`,
+        `${e1} COMPLETED`,
+        `${e2} PENDING`
+      ])
+      assert.deepStrictEqual(rows(pending.stdout()).slice(1), [`${e1} PENDING`, `${e2} PENDING`])
+      assert.include(watcher.stderr(), "(following changes; Ctrl-C to stop)")
+    }))
+
+  it.scoped("list executions --watch on a terminal: the table redrawn in place as runs change", () =>
+    Effect.gen(function*() {
+      const workflow = yield* ownWorkflow(`live-${Date.now().toString(36)}`)
+      const e0 = yield* startRun(workflow)
+      const server = yield* ServerProcess.Server
+      const watcher = yield* Weft.start(["list", "executions", "-w", "--org", "acme", "--workflow", workflow], {
+        server: server.url,
+        tty: true
+      })
+      yield* watcher.waitFor(new RegExp(`\\s${e0}\\s+PENDING\\s`))
+      yield* setPhase(e0, "IN_PROGRESS")
+      yield* watcher.waitFor(new RegExp(`\\s${e0}\\s+IN_PROGRESS\\s`))
+      ok(yield* weft("delete", "execution", e0), "delete")
+      const e1 = yield* startRun(workflow)
+      yield* watcher.waitFor(new RegExp(`\\s${e1}\\s+PENDING\\s`))
+
+      // Each drawing moves the cursor up over the table before it and clears the rest.
+      const drawings = watcher.stdout().split(/\x1b\[\d+F\x1b\[0J/)
+      assert.isAtLeast(drawings.length, 4, JSON.stringify(watcher.stdout()))
+      const last = lines(drawings[drawings.length - 1].replaceAll("\r", ""))
+      assert.match(last[0], /^SLUG\s+ID\s+PHASE/)
+      assert.deepStrictEqual(last.slice(1).map((line) => line.split(/\s+/).slice(1, 3).join(" ")), [`${e1} PENDING`])
+    }))
+
+  it.scoped("list --watch: executions only, as a table, from the newest", () =>
+    Effect.gen(function*() {
+      const results = yield* Effect.all([
+        weft("list", "workflows", "--watch"),
+        weft("list", "executions", "--watch", "-o", "json"),
+        weft("list", "executions", "--watch", "--page-token", "x")
+      ], { concurrency: 2 })
+      const errors = results.map((result) => {
+        assert.strictEqual(result.code, 1, result.stderr)
+        return result.stderr.trim()
+      })
+      assert.deepStrictEqual(errors, [
+        "error: INVALID_ARGUMENT: --watch: only executions can be watched",
+        "error: INVALID_ARGUMENT: --watch: prints a table (no -o)",
+        "error: INVALID_ARGUMENT: --watch: starts from the newest (no --page-token)"
+      ])
+    }))
+
   it.scoped("tables name referenced instances and workflows by slug", () =>
     Effect.gen(function*() {
       yield* ensureExample

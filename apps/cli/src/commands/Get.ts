@@ -6,6 +6,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { InvalidArgument } from "@weft/resource"
 import { Effect, Option } from "effect"
 import * as Kind from "../Kind.js"
+import * as ListView from "../ListView.js"
 import * as Stdio from "../Stdio.js"
 import * as Output from "../Output.js"
 import { parsePhases } from "../Phase.js"
@@ -95,13 +96,35 @@ export const get = Command.make(
     }).pipe((effect) => withClient(options, effect))
 ).pipe(Command.withDescription("Show one resource by id or slug (or list the kind when no name is given)"))
 
+const watch = Options.boolean("watch").pipe(
+  Options.withAlias("w"),
+  Options.withDescription(
+    "Executions only: keep the table up to date as runs start, change and end (one line per change when stdout is not a terminal); Ctrl-C stops"
+  )
+)
+
+/** `list executions --watch`: a table only, of executions, from the newest. */
+const following = (kind: Kind.Kind, options: ListOptions) =>
+  Effect.gen(function*() {
+    if (kind !== "WorkflowExecution") return yield* new InvalidArgument({ message: "--watch: only executions can be watched" })
+    if (options.output !== "table") return yield* new InvalidArgument({ message: "--watch: prints a table (no -o)" })
+    if (Option.isSome(options.pageToken)) return yield* new InvalidArgument({ message: "--watch: starts from the newest (no --page-token)" })
+    yield* ListView.follow({
+      org: Option.getOrUndefined(options.org),
+      workflow: Option.getOrUndefined(options.workflow),
+      instance: Option.getOrUndefined(options.instance),
+      phases: yield* parsePhases(options.phase),
+      pageSize: options.pageSize
+    })
+  })
+
 export const list = Command.make(
   "list",
-  { ...connection, kind: kindArg, org, output, ...filters },
+  { ...connection, kind: kindArg, org, output, ...filters, watch },
   (options) =>
     Effect.gen(function*() {
       const { kind, name } = yield* Kind.parseWithName(options.kind, undefined)
       if (name !== undefined) return yield* new InvalidArgument({ message: `list takes a kind, not ${options.kind}` })
-      yield* listing(kind, options)
+      yield* options.watch ? following(kind, options) : listing(kind, options)
     }).pipe((effect) => withClient(options, effect))
-).pipe(Command.withDescription("List resources of a kind, newest first"))
+).pipe(Command.withDescription("List resources of a kind, newest first; with --watch, follow executions live"))

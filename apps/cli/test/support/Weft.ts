@@ -28,7 +28,17 @@ export interface Options {
   readonly server: string
   readonly stdin?: string
   readonly env?: Record<string, string>
+  /** Run it on a terminal (a pseudo-terminal of `script`, 40 rows of 200 columns). */
+  readonly tty?: boolean
 }
+
+const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
+
+/** The command line that runs `weft args`: node on the bin, or the same inside `script` for a terminal. */
+const commandLine = (args: ReadonlyArray<string>, tty: boolean): [string, ReadonlyArray<string>] =>
+  tty
+    ? ["script", ["-qfec", `stty rows 40 cols 200; exec ${[process.execPath, binPath, ...args].map(quote).join(" ")}`, "/dev/null"]]
+    : [process.execPath, [binPath, ...args]]
 
 const environment = (options: Options) => {
   const out: Record<string, string> = {}
@@ -47,7 +57,7 @@ export const start = (args: ReadonlyArray<string>, options: Options): Effect.Eff
     const waiters = new Set<() => void>()
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        spawn(process.execPath, [binPath, ...args], {
+        spawn(...commandLine(args, options.tty === true), {
           cwd: repoRoot,
           env: environment(options),
           stdio: ["pipe", "pipe", "pipe"]
