@@ -12,7 +12,9 @@ process.chdir(root)
 // Reports of an earlier run must not be counted as this run's.
 for (const dir of ["packages", "apps", "tests", "examples"]) {
   if (!existsSync(dir)) continue
-  for (const name of readdirSync(dir)) rmSync(join(dir, name, "test-results.json"), { force: true })
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) rmSync(join(dir, entry.name, "test-results.json"), { force: true })
+  }
 }
 
 const turbo = spawnSync(
