@@ -11,8 +11,8 @@
  * commit time of an update is when its PATCH answer arrives; its delay is from then to
  * when the last watcher has received its event (it can be negative: the server sends the
  * event before the answer). A final update to EXECUTION_COMPLETED ends every stream.
- * Checks that every watcher saw every version once, in order. Self-contained (no shared
- * harness code) and bounded: it gives up after `--limit` seconds, and stops the server
+ * Checks that every watcher saw every version once, in order. Self-contained (but for the
+ * SSE frame reader it shares with the feed benchmark) and bounded: it gives up after `--limit` seconds, and stops the server
  * and removes its files however it ends.
  *
  * The watchers and the PATCH client run in this one process; on a small machine their
@@ -27,6 +27,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { onFrames } from "./sse.js"
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
 const HOST = "127.0.0.1"
@@ -226,34 +227,22 @@ const openWatcher = (id: string, checkData: boolean, seqOfVersion: Map<number, n
       res.resume()
       return
     }
-    res.setEncoding("utf8")
-    let buffer = ""
-    res.on("data", (chunk: string) => {
-      const now = performance.now()
-      buffer += chunk
-      let end: number
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const frame = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        if (frame.startsWith(":")) continue // keep-alive
-        let version = NaN
-        let data = ""
-        for (const line of frame.split("\n")) {
-          if (line.startsWith("id:")) version = Number(line.slice(3).trim())
-          else if (checkData && line.startsWith("data:")) data = line.slice(5).trimStart()
-        }
-        if (Number.isNaN(version)) {
-          problems.push(`frame without id: ${frame.slice(0, 80)}`)
-          continue
-        }
-        const previous = versions.at(-1)
-        if (previous !== undefined && version !== previous + 1) problems.push(`version ${version} after ${previous}`)
-        versions.push(version)
-        receivedCount.set(version, (receivedCount.get(version) ?? 0) + 1)
-        lastReceivedAt.set(version, now)
-        if (checkData) dataChecks.push({ version, data })
-        if (versions.length === 1) resolveReady()
+    onFrames(res, (frame, now) => {
+      if (frame.startsWith(":")) return // keep-alive
+      let version = NaN
+      let data = ""
+      for (const line of frame.split("\n")) {
+        if (line.startsWith("id:")) version = Number(line.slice(3).trim())
+        else if (checkData && line.startsWith("data:")) data = line.slice(5).trimStart()
       }
+      if (Number.isNaN(version)) return void problems.push(`frame without id: ${frame.slice(0, 80)}`)
+      const previous = versions.at(-1)
+      if (previous !== undefined && version !== previous + 1) problems.push(`version ${version} after ${previous}`)
+      versions.push(version)
+      receivedCount.set(version, (receivedCount.get(version) ?? 0) + 1)
+      lastReceivedAt.set(version, now)
+      if (checkData) dataChecks.push({ version, data })
+      if (versions.length === 1) resolveReady()
     })
     res.on("end", () => {
       for (const { data, version } of dataChecks) {
