@@ -21,7 +21,7 @@
  * What a caller limited to some orgs may see is decided where resources are read and
  * stored (`ResourceStore`, from the `Caller`), not here.
  *
- * `/health`, `/openapi.json` and `/docs` declare no access and stay open. Tokens are
+ * `/health`, `/ready`, `/openapi.json` and `/docs` declare no access and stay open. Tokens are
  * compared in constant time (as SHA-256 digests, so lengths do not leak either) and
  * never logged.
  */
@@ -236,7 +236,7 @@ export const realm = "weft"
 
 const isOpen = (url: string) => {
   const path = url.split("?", 1)[0]
-  return path === "/health" || path === "/openapi.json" || path === "/docs"
+  return path === "/health" || path === "/ready" || path === "/openapi.json" || path === "/docs"
 }
 
 const isRouteNotFound = (error: unknown): error is { readonly request: HttpServerRequest.HttpServerRequest } =>

@@ -1,20 +1,24 @@
 /**
- * The embedded SQLite database: WAL journal, synchronous FULL (a commit is on disk
+ * The database: PostgreSQL when `WEFT_DB` is a `postgres://` URL (several servers may
+ * share it), else the embedded SQLite database.
+ *
+ * SQLite: WAL journal, synchronous FULL (a commit is on disk
  * before it is acknowledged), foreign keys on, a busy timeout. The file's directory is
  * created when missing.
  *
  * One server owns a database file: the connection takes SQLite's exclusive lock at
  * start and holds it, so a second server started on the same file fails at once with a
- * clear message instead of sharing it. (Several servers share a PostgreSQL database.)
+ * clear message instead of sharing it.
  */
 import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { EnvironmentMigrations } from "@weft/environment"
 import { Migrations, type SecretBox } from "@weft/resource"
 import { WorkflowMigrations } from "@weft/workflow"
 import { WorkflowExecutionMigrations } from "@weft/workflowexecution"
 import { WorkflowInstanceMigrations } from "@weft/workflowinstance"
-import { Cause, Data, Effect, Layer } from "effect"
+import { Cause, Data, Effect, Layer, Redacted } from "effect"
 import Sqlite from "better-sqlite3"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -80,8 +84,49 @@ export const layerSqlite = (
     Layer.merge(SecretKeys.layer({ database: filename, ...secrets }))
   )
 
-/** The database named by the server's configuration. */
-export const layer = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerSqlite(config.database, config)))
+/** Whether `WEFT_DB` names a PostgreSQL database (`postgres://…` or `postgresql://…`). */
+export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database)
+
+/** The URL without its password, for messages. */
+const redactUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== "") parsed.password = "***"
+    return parsed.toString()
+  } catch {
+    return "the PostgreSQL URL in WEFT_DB"
+  }
+}
+
+/**
+ * A PostgreSQL database several servers may share (`@effect/sql-pg`, a pool of
+ * connections); fails with a one-line reason when the server cannot be reached.
+ */
+export const layerPostgres = (
+  url: string
+): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient, DatabaseUnavailable> =>
+  PgClient.layer({ url: Redacted.make(url), applicationName: "weft" }).pipe(
+    Layer.catchAllCause((cause) => {
+      const error = Cause.squash(cause) as { readonly cause?: { readonly message?: string }; readonly message?: string }
+      const reason = error.cause?.message ?? error.message ?? String(error)
+      return Layer.fail(new DatabaseUnavailable({ message: `cannot connect to ${redactUrl(url)}: ${reason}` }))
+    })
+  )
+
+/**
+ * The database named by the server's configuration (PostgreSQL for a `postgres://` URL,
+ * else a SQLite file), and the SecretBox over the configured keys.
+ */
+export const layer: Layer.Layer<
+  SqlClient.SqlClient | SecretBox.SecretBox,
+  DatabaseUnavailable | SecretKeys.SecretKeyUnavailable,
+  ServerConfig
+> = Layer.unwrapEffect(
+  Effect.map(ServerConfig, (config) =>
+    isPostgresUrl(config.database)
+      ? Layer.merge(layerPostgres(config.database), SecretKeys.layer(config))
+      : layerSqlite(config.database, config))
+)
 
 /**
  * Every migration set the app applies, in order (a set that refers to another's tables

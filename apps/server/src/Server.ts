@@ -39,7 +39,7 @@ const servicesOver = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
     Layer.provideMerge(Environments.Default),
     Layer.provideMerge(Workflows.Default),
     Layer.provideMerge(DefaultInstanceProvisionerLive),
-    Layer.provideMerge(ExecutionEvents.layerInProcess),
+    Layer.provideMerge(ExecutionEvents.layer),
     Layer.provideMerge(runner),
     Layer.provideMerge(ResourceStore.layer),
     Layer.provideMerge(Database.MigrationsLive)

@@ -4,9 +4,10 @@
  */
 import { Migrations } from "@weft/resource"
 import create_environments_pg from "./migrations/pg/0001_create_environments.js"
+import keys_collate_c_pg from "./migrations/pg/0002_keys_collate_c.js"
 import create_environments from "./migrations/sqlite/0001_create_environments.js"
 
 export const EnvironmentMigrations = Migrations.make("environment", {
   sqlite: { "0001_create_environments": create_environments },
-  pg: { "0001_create_environments": create_environments_pg }
+  pg: { "0001_create_environments": create_environments_pg, "0002_keys_collate_c": keys_collate_c_pg }
 })

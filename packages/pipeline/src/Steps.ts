@@ -182,17 +182,22 @@ export interface ByIdInput {
 
 const loadById = <A extends AnyResource>(
   table: ResourceTable.ResourceTable<A>,
-  id: string
+  id: string,
+  lock?: "forUpdate"
 ): Effect.Effect<A, NotFound, ResourceStore.ResourceStore> =>
-  Effect.flatMap(ResourceStore.ResourceStore, (store) => store.get(table, id)).pipe(
+  Effect.flatMap(
+    ResourceStore.ResourceStore,
+    (store) => lock === "forUpdate" ? store.getForUpdate(table, id) : store.get(table, id)
+  ).pipe(
     Effect.flatMap(Option.match({
       onNone: () => Effect.fail(NotFound.of(table.kind.kind, id)),
       onSome: Effect.succeed
     }))
   )
 
+/** Loads a resource a change will replace, locking its row until the transaction ends. */
 const loadForChange = <A extends AnyResource>(table: ResourceTable.ResourceTable<A>, input: ByIdInput) =>
-  Effect.tap(loadById(table, input.id), (resource) =>
+  Effect.tap(loadById(table, input.id, "forUpdate"), (resource) =>
     checkIfMatch(table.kind.kind, input.id, input.ifMatch, resource.metadata.version))
 
 const loadExisting = (name: string) => <A extends AnyResource>(table: ResourceTable.ResourceTable<A>) =>

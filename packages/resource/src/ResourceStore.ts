@@ -11,7 +11,6 @@
  * a resource outside its orgs (403). Work without a caller (the engine) sees every org.
  */
 import { SqlClient, type SqlError } from "@effect/sql"
-import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Context, Effect, Layer, Option } from "effect"
 import * as Access from "./Access.js"
 import { Aborted, AlreadyExists, InvalidArgument, type PermissionDenied } from "./Errors.js"
@@ -20,6 +19,7 @@ import * as Migrations from "./Migrations.js"
 import type { AnyResource } from "./Resource.js"
 import * as ResourceId from "./ResourceId.js"
 import type { ResourceTable } from "./ResourceTable.js"
+import * as TestDatabase from "./TestDatabase.js"
 
 /** What every list selects on besides its columns: labels and the creation time window. */
 export interface Selection {
@@ -68,6 +68,13 @@ export interface ResourceStoreService {
     resource: A
   ) => Effect.Effect<A, AlreadyExists | PermissionDenied>
   readonly get: <A extends AnyResource>(table: ResourceTable<A>, id: string) => Effect.Effect<Option.Option<A>>
+  /**
+   * `get` that also locks the row until the caller's transaction ends (PostgreSQL's
+   * `SELECT … FOR UPDATE`), so concurrent read-modify-writes of one resource, from any
+   * replica, take turns instead of failing. On SQLite, whose writers already take turns,
+   * it is `get`.
+   */
+  readonly getForUpdate: <A extends AnyResource>(table: ResourceTable<A>, id: string) => Effect.Effect<Option.Option<A>>
   readonly getBySlug: <A extends AnyResource>(
     table: ResourceTable<A>,
     org: string | undefined,
@@ -224,13 +231,20 @@ export const make = Effect.gen(function*() {
     )
   }
 
-  const get = <A extends AnyResource>(table: ResourceTable<A>, id: string): Effect.Effect<Option.Option<A>> =>
-    sql<{ doc: string }>`SELECT doc FROM ${sql(table.kind.table)} WHERE id = ${id}`.pipe(
+  const forUpdate = sql.onDialectOrElse({ pg: () => sql` FOR UPDATE`, orElse: () => sql`` })
+
+  const byId = (span: string, lock: boolean) =>
+  <A extends AnyResource>(table: ResourceTable<A>, id: string): Effect.Effect<Option.Option<A>> =>
+    sql<{ doc: string }>`SELECT doc FROM ${sql(table.kind.table)} WHERE id = ${id}${lock ? forUpdate : sql``}`.pipe(
       Effect.map((rows) => first<A>(rows)),
       Effect.orDie,
       Effect.flatMap(visible),
-      Effect.withSpan("ResourceStore.get", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
+      Effect.withSpan(span, { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
+
+  const get = byId("ResourceStore.get", false)
+
+  const getForUpdate = byId("ResourceStore.getForUpdate", true)
 
   const getBySlug = <A extends AnyResource>(
     table: ResourceTable<A>,
@@ -346,7 +360,7 @@ export const make = Effect.gen(function*() {
       Effect.orDie
     )
 
-  return ResourceStore.of({ insert, get, getBySlug, update, delete: delete_, list, exists, slugsWithPrefix })
+  return ResourceStore.of({ insert, get, getForUpdate, getBySlug, update, delete: delete_, list, exists, slugsWithPrefix })
 })
 
 const latestUpdate = (resource: AnyResource): string => {
@@ -358,14 +372,15 @@ const latestUpdate = (resource: AnyResource): string => {
 export const layer: Layer.Layer<ResourceStore, never, SqlClient.SqlClient> = Layer.effect(ResourceStore, make)
 
 /**
- * For tests: the store over a fresh in-memory SQLite database with `sets` migrated, and
- * the SqlClient. Each time it is provided (and built) it is a new, empty database.
+ * For tests: the store over a fresh database of `backend` (in-memory SQLite by default)
+ * with `sets` migrated, and the SqlClient. Each time it is provided (and built) it is a
+ * new, empty database.
  */
 export const layerTest = (
-  sets: ReadonlyArray<Migrations.MigrationSet>
+  sets: ReadonlyArray<Migrations.MigrationSet>,
+  backend: TestDatabase.Backend = "sqlite"
 ): Layer.Layer<ResourceStore | SqlClient.SqlClient> =>
   layer.pipe(
     Layer.provideMerge(Migrations.layer(sets)),
-    Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })),
-    Layer.orDie
+    Layer.provideMerge(TestDatabase.layer(backend))
   )

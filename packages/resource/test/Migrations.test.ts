@@ -1,7 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
-import { Migrations, ResourceStore } from "../src/index.js"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Option, Redacted } from "effect"
+import { Migrations, ResourceStore, TestDatabase } from "../src/index.js"
 import { fake, FakeMigrations, SqliteLive, StoreLive, table } from "./fixtures.js"
 
 const columnsOf = (name: string) =>
@@ -115,4 +116,55 @@ describe("Migrations", () => {
       const r = yield* store.insert(table, fake({ slug: "migrated" }))
       assert.deepStrictEqual(yield* store.get(table, r.metadata.id), Option.some(r))
     }).pipe(Effect.provide(StoreLive)))
+})
+
+describe("Migrations.pending", () => {
+  it.effect("names what is not applied yet, and nothing once the sets are migrated", () =>
+    Effect.gen(function*() {
+      const two = set("pending", { "0001_a": ["CREATE TABLE a (x TEXT)"], "0002_b": ["CREATE TABLE b (x TEXT)"] })
+      assert.deepStrictEqual(yield* Migrations.pending([two]), ["pending/0001_a", "pending/0002_b"])
+      yield* Migrations.run([set("pending", { "0001_a": ["CREATE TABLE a (x TEXT)"] })])
+      assert.deepStrictEqual(yield* Migrations.pending([two]), ["pending/0002_b"])
+      yield* Migrations.run([two])
+      assert.deepStrictEqual(yield* Migrations.pending([two]), [])
+    }).pipe(Effect.provide(SqliteLive)))
+})
+
+describe.runIf(TestDatabase.pgUrl !== undefined)("Migrations on PostgreSQL", () => {
+  const schemaTables = (sql: SqlClient.SqlClient) =>
+    sql<{ tablename: string }>`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`
+      .pipe(Effect.map((rows) => rows.map((r) => r.tablename)))
+
+  it.live("replicas starting at once on one database: the migrations are applied once, under the advisory lock", () =>
+    Effect.gen(function*() {
+      const fresh = yield* TestDatabase.freshSchema(TestDatabase.pgUrl!)
+      const sets = [
+        FakeMigrations,
+        set("second", { "0001_c": ["CREATE TABLE c (x TEXT)"] }, { "0001_c": ["CREATE TABLE c (x text)"] })
+      ]
+      // Five clients, as five replicas would be: each its own pool on the same schema.
+      const replica = Migrations.run(sets).pipe(
+        Effect.provide(PgClient.layer({ url: Redacted.make(fresh.url) })),
+        Effect.orDie
+      )
+      const applied = yield* Effect.all(Array.from({ length: 5 }, () => replica), { concurrency: "unbounded" })
+      // Exactly one replica applied them all; the others found nothing left to do.
+      assert.deepStrictEqual(applied.filter((a) => a.length > 0), [["fake/0001_create_fake_executions", "second/0001_c"]])
+      const tables = yield* Effect.flatMap(SqlClient.SqlClient, schemaTables).pipe(
+        Effect.provide(PgClient.layer({ url: Redacted.make(fresh.url) })),
+        Effect.orDie
+      )
+      assert.deepStrictEqual(tables, ["c", "weft_migrations_fake", "weft_migrations_second", "workflow_executions"])
+      const pending = yield* Migrations.pending(sets).pipe(
+        Effect.provide(PgClient.layer({ url: Redacted.make(fresh.url) })),
+        Effect.orDie
+      )
+      assert.deepStrictEqual(pending, [])
+    }).pipe(Effect.scoped))
+
+  it.effect("a set without PostgreSQL migrations is a defect on PostgreSQL", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Migrations.run([set("lite_only", { "0001_a": ["CREATE TABLE a (x TEXT)"] })]))
+      assert.isTrue(exit._tag === "Failure" && exit.cause._tag === "Die")
+    }).pipe(Effect.provide(TestDatabase.layerPg())))
 })

@@ -1,8 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Either, Exit, Option } from "effect"
-import { Aborted, AlreadyExists, InvalidArgument, ResourceId, ResourceKind, ResourceStore } from "../src/index.js"
-import { bump, fake, type FakeExecution, StoreLive, table } from "./fixtures.js"
+import { Aborted, AlreadyExists, InvalidArgument, ResourceId, ResourceKind, ResourceStore, TestDatabase } from "../src/index.js"
+import { bump, fake, type FakeExecution, storeOn, table } from "./fixtures.js"
 
 const Store = ResourceStore.ResourceStore
 
@@ -37,7 +37,9 @@ const insertMany = (n: number, options: Parameters<typeof fake>[0] = {}) =>
     return out
   })
 
-describe("ResourceStore", () => {
+describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
+  const StoreLive = storeOn(backend)
+
   describe("insert / get / getBySlug", () => {
     it.effect("stores a resource and reads it back by id and by slug", () =>
       Effect.gen(function*() {
@@ -540,4 +542,22 @@ describe("ResourceStore", () => {
       const page = yield* store.list(table, { pageSize: 1000 })
       assert.strictEqual(page.entries.length, 0)
     }).pipe(Effect.provide(StoreLive)))
+
+  describe("getForUpdate", () => {
+    it.live("concurrent read-modify-writes of one resource in transactions all land, none ABORTED", () =>
+      Effect.gen(function*() {
+        const store = yield* Store
+        const sql = yield* SqlClient.SqlClient
+        const v1 = yield* store.insert(table, fake({ slug: "counter" }))
+        const increment = (i: number) =>
+          sql.withTransaction(Effect.gen(function*() {
+            const current = Option.getOrThrow(yield* store.getForUpdate(table, v1.metadata.id))
+            yield* store.update(table, bump(current, { note: `${current.spec.note ?? ""}${i},` }))
+          }))
+        yield* Effect.all(Array.from({ length: 12 }, (_, i) => increment(i)), { concurrency: "unbounded" })
+        const stored = Option.getOrThrow(yield* store.get(table, v1.metadata.id))
+        assert.strictEqual(stored.metadata.version, 13)
+        assert.sameMembers(stored.spec.note!.split(",").filter((x) => x !== ""), Array.from({ length: 12 }, (_, i) => `${i}`))
+      }).pipe(Effect.provide(StoreLive)))
+  })
 })

@@ -3,7 +3,7 @@
  * extra columns the execution list filters on.
  */
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Metadata, Migrations, ResourceId, ResourceKind, ResourceStore, ResourceTable } from "../src/index.js"
+import { Metadata, Migrations, ResourceId, ResourceKind, ResourceStore, ResourceTable, TestDatabase } from "../src/index.js"
 
 export interface FakeExecution {
   readonly apiVersion: typeof ResourceKind.ApiVersion
@@ -56,26 +56,31 @@ export const bump = (resource: FakeExecution, change: Partial<FakeExecution["spe
 export const SqliteLive = SqliteClient.layer({ filename: ":memory:" })
 
 /** The fake kind's table, as a kind's frozen migration would create it. */
-export const FakeMigrations = Migrations.make("fake", {
-  sqlite: {
-    "0001_create_fake_executions": [
-      `CREATE TABLE workflow_executions (
-        id TEXT PRIMARY KEY NOT NULL,
-        org TEXT NOT NULL,
-        slug TEXT NOT NULL,
+const createTable = (text: string) => `CREATE TABLE workflow_executions (
+        id ${text} PRIMARY KEY NOT NULL,
+        org ${text} NOT NULL,
+        slug ${text} NOT NULL,
         version INTEGER NOT NULL,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         doc TEXT NOT NULL,
-        phase TEXT,
-        workflow_id TEXT
-      )`,
-      "CREATE UNIQUE INDEX workflow_executions_org_slug ON workflow_executions (org, slug)",
-      "CREATE INDEX workflow_executions_phase ON workflow_executions (phase, id)",
-      "CREATE INDEX workflow_executions_workflow_id ON workflow_executions (workflow_id, id)"
-    ]
-  }
+        phase ${text},
+        workflow_id ${text}
+      )`
+
+const indexes = [
+  "CREATE UNIQUE INDEX workflow_executions_org_slug ON workflow_executions (org, slug)",
+  "CREATE INDEX workflow_executions_phase ON workflow_executions (phase, id)",
+  "CREATE INDEX workflow_executions_workflow_id ON workflow_executions (workflow_id, id)"
+]
+
+export const FakeMigrations = Migrations.make("fake", {
+  sqlite: { "0001_create_fake_executions": [createTable("TEXT"), ...indexes] },
+  pg: { "0001_create_fake_executions": [createTable(`TEXT COLLATE "C"`), ...indexes] }
 })
 
+/** A fresh database of `backend` with the fake kind's table and the SQL store. */
+export const storeOn = (backend: TestDatabase.Backend) => ResourceStore.layerTest([FakeMigrations], backend)
+
 /** A fresh in-memory database with the fake kind's table and the SQL store. */
-export const StoreLive = ResourceStore.layerTest([FakeMigrations])
+export const StoreLive = storeOn("sqlite")

@@ -1,13 +1,16 @@
 /**
  * The one publishing service every committed change of an execution goes through, and
  * the hub watchers subscribe to. In-process: a set of listeners per execution id,
- * created when the first watcher arrives and dropped when the last one leaves. (With
- * several replicas the same Tag can be fed by the database instead.)
+ * created when the first watcher arrives and dropped when the last one leaves. With
+ * several replicas on PostgreSQL the same Tag is fed by the database (`makePostgres`).
  *
  * Listeners are plain synchronous callbacks, so publishing to a thousand watchers is a
  * thousand function calls. (`WorkflowExecutions.watch` turns the feed into a Stream.)
  */
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer } from "effect"
+import * as ChangeListener from "./internal/changeListener.js"
 import type { WorkflowExecution } from "./WorkflowExecution.js"
 
 /**
@@ -87,3 +90,26 @@ export const makeInProcess = Effect.sync(() => {
 })
 
 export const layerInProcess = Layer.effect(ExecutionEvents, makeInProcess)
+
+/**
+ * The hub of a replica sharing a PostgreSQL database: listeners are the in-process
+ * hub's, but what they receive comes from the change log, read in commit order after
+ * every replica's announcements, so the watchers and feeds of every replica see every
+ * committed change, in order, once. `publish` only wakes the log's reader.
+ */
+export const makePostgres = (client: PgClient.PgClient) =>
+  Effect.gen(function*() {
+    const hub = yield* makeInProcess
+    const wake = yield* ChangeListener.start(client, (change) =>
+      Effect.runSync(hub.publish({ _tag: change.kind, execution: change.execution, seq: change.seq })))
+    return ExecutionEvents.of({ ...hub, publish: () => Effect.sync(wake) })
+  })
+
+/** The hub for the app's database: shared through PostgreSQL, or in-process on SQLite. */
+export const layer: Layer.Layer<ExecutionEvents, never, SqlClient.SqlClient> = Layer.scoped(
+  ExecutionEvents,
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    isPgClient(sql) ? Effect.provideService(makePostgres(sql), SqlClient.SqlClient, sql) : makeInProcess)
+)
+
+const isPgClient = (sql: SqlClient.SqlClient): sql is PgClient.PgClient => PgClient.TypeId in sql

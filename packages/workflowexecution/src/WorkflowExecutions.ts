@@ -15,12 +15,13 @@ import {
   ResourceKind,
   ResourceStore,
   ServiceContext,
+  TestDatabase,
   Transaction
 } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
-import { type ExecutionEvent, ExecutionEvents, layerInProcess } from "./ExecutionEvents.js"
+import { type ExecutionEvent, ExecutionEvents, layer as ExecutionEventsLayer } from "./ExecutionEvents.js"
 import { ExecutionRunner, layerNoop } from "./ExecutionRunner.js"
 import * as Changes from "./internal/changes.js"
 import * as Status from "./internal/status.js"
@@ -195,7 +196,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
       /** One attempt: load → merge → transition check → persist, in one transaction. */
       const updateStatusOnce = (id: string, update: StatusUpdate, ifMatch: string | undefined) =>
         Effect.gen(function*() {
-          const found = yield* store.get(table, id)
+          const found = yield* store.getForUpdate(table, id)
           if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
           yield* Steps.checkIfMatch(Kind.kind, id, ifMatch, found.value.metadata.version)
           const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
@@ -240,7 +241,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         Effect.gen(function*() {
           const updated = yield* Transaction.run(
             Effect.gen(function*() {
-              const found = yield* store.get(table, id)
+              const found = yield* store.getForUpdate(table, id)
               if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
               const execution = found.value
               if (isTerminal(execution.status.phase)) {
@@ -396,20 +397,32 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
 ) {}
 
 /**
- * For tests: every kind's service as an app composes them, the in-process event hub and
- * `runner` (by default one that starts nothing; it may use the SqlClient), over a fresh in-memory SQLite database
- * with every table migrated; also provides the ResourceStore and SqlClient.
+ * For tests: every kind's service as an app composes them, the event hub and `runner` (by
+ * default one that starts nothing; it may use the SqlClient), over a fresh database of
+ * `backend` (in-memory SQLite by default) with every table migrated; also provides the
+ * ResourceStore and SqlClient.
  */
 export const layerTest = <E = never>(
-  runner: Layer.Layer<ExecutionRunner, E, SqlClient.SqlClient | ResourceStore.ResourceStore> = layerNoop
+  runner: Layer.Layer<ExecutionRunner, E, SqlClient.SqlClient | ResourceStore.ResourceStore> = layerNoop,
+  backend: TestDatabase.Backend = "sqlite"
 ) =>
+  layerOver(runner).pipe(
+    Layer.provideMerge(
+      ResourceStore.layerTest([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations], backend)
+    )
+  )
+
+/**
+ * Every kind's service as an app composes them, with the event hub for the database
+ * (shared through PostgreSQL, in-process on SQLite), over a migrated database the caller
+ * provides: one replica of a server, for tests of several replicas on one database.
+ */
+export const layerOver = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
   WorkflowExecutions.Default.pipe(
     Layer.provideMerge(WorkflowInstances.Default),
     Layer.provideMerge(Workflows.Default),
     Layer.provideMerge(DefaultInstanceProvisionerLive),
-    Layer.provideMerge(layerInProcess),
+    Layer.provideMerge(ExecutionEventsLayer),
     Layer.provideMerge(runner),
-    Layer.provideMerge(
-      ResourceStore.layerTest([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations])
-    )
+    Layer.provideMerge(ResourceStore.layer)
   )

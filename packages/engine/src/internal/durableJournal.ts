@@ -9,6 +9,7 @@
 import { SqlClient } from "@effect/sql"
 import { Migrations } from "@weft/resource"
 import { Chunk, Duration, Effect, Queue } from "effect"
+import pg_cluster_messages_entity_index from "../migrations/pg/0001_cluster_messages_entity_index.js"
 import cluster_messages_entity_index from "../migrations/sqlite/0001_cluster_messages_entity_index.js"
 import { entityType, RunWorkflow } from "./durableWorkflow.js"
 
@@ -17,7 +18,8 @@ const replies = "cluster_replies"
 
 /** The cluster's tables are looked up by run when a journal is deleted: an index for that. */
 export const EngineMigrations = Migrations.make("engine", {
-  sqlite: { "0001_cluster_messages_entity_index": cluster_messages_entity_index }
+  sqlite: { "0001_cluster_messages_entity_index": cluster_messages_entity_index },
+  pg: { "0001_cluster_messages_entity_index": pg_cluster_messages_entity_index }
 })
 
 /**

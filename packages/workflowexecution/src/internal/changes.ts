@@ -1,8 +1,15 @@
 /**
  * The change log behind the feed of every change: one row per committed change of an
  * execution (`workflow_execution_changes`), written in the transaction of the change, so
- * a rolled-back change leaves no row. `seq` (AUTOINCREMENT) is the feed's sequence
- * number: it only grows, and never reuses the number of a trimmed row.
+ * a rolled-back change leaves no row. `seq` (AUTOINCREMENT; an identity column on
+ * PostgreSQL) is the feed's sequence number: it only grows, and never reuses a number.
+ *
+ * On PostgreSQL, where several replicas write, a change takes a transaction-level
+ * advisory lock before it is numbered, held until its transaction ends: numbers are
+ * then handed out in commit order, so a reader that has seen `seq` N has seen every
+ * change numbered below N. The change is also announced on the `weft_execution_changes`
+ * channel (id, version and seq; readers read the rows from the log), delivered by
+ * PostgreSQL when, and only if, the transaction commits.
  */
 import { SqlClient } from "@effect/sql"
 import { Context, Effect } from "effect"
@@ -18,13 +25,32 @@ export class FeedRetention extends Context.Reference<FeedRetention>()("@weft/wor
 /** The log is trimmed when `seq` is a multiple of this: at most this many rows over the retention. */
 const trimEvery = 500
 
+/** The PostgreSQL channel changes are announced on. */
+export const channel = "weft_execution_changes"
+
+/** The advisory lock (`pg_advisory_xact_lock(weft, 2)`) that numbers changes in commit order. */
+const sequenceLock = [0x77656674, 2] as const
+
+/** What a change's announcement carries: enough to tell what changed, never the document. */
+export interface Announcement {
+  readonly seq: number
+  readonly id: string
+  readonly version: number
+}
+
 /** Records a change inside the caller's transaction; answers its sequence number. */
 export const record = (kind: ChangeKind, execution: WorkflowExecution, retention: number) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ seq: number }>`INSERT INTO workflow_execution_changes (execution_id, kind, doc)
+    const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+    if (pg) yield* sql`SELECT pg_advisory_xact_lock(${sequenceLock[0]}, ${sequenceLock[1]})`
+    const rows = yield* sql<{ seq: number | string }>`INSERT INTO workflow_execution_changes (execution_id, kind, doc)
       VALUES (${execution.metadata.id}, ${kind}, ${JSON.stringify(execution)}) RETURNING seq`
     const seq = Number(rows[0]!.seq)
+    if (pg) {
+      const announcement: Announcement = { seq, id: execution.metadata.id, version: execution.metadata.version }
+      yield* sql`SELECT pg_notify(${channel}, ${JSON.stringify(announcement)})`
+    }
     if (seq % Math.min(trimEvery, retention) === 0) {
       yield* sql`DELETE FROM workflow_execution_changes WHERE seq <= ${seq - retention}`
     }
@@ -43,7 +69,7 @@ export interface StoredChange {
  */
 export const bounds = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const rows = yield* sql<{ low: number | null; high: number | null }>`SELECT MIN(seq) AS low, MAX(seq) AS high
+  const rows = yield* sql<{ low: number | string | null; high: number | string | null }>`SELECT MIN(seq) AS low, MAX(seq) AS high
     FROM workflow_execution_changes`
   return { oldest: Number(rows[0]?.low ?? 0), newest: Number(rows[0]?.high ?? 0) }
 }).pipe(Effect.orDie)
@@ -58,12 +84,14 @@ export const bounds = Effect.gen(function*() {
 export const canResume = (after: number, retained: { readonly oldest: number; readonly newest: number }): boolean =>
   after <= retained.newest && (retained.oldest === 0 || retained.oldest <= after + 1)
 
-/** The retained changes after `after`, in order. */
-export const readAfter = (after: number) =>
+/** The retained changes after `after`, in order; at most `limit` of them when given. */
+export const readAfter = (after: number, limit?: number) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ seq: number; kind: ChangeKind; doc: string }>`SELECT seq, kind, doc
-      FROM workflow_execution_changes WHERE seq > ${after} ORDER BY seq`
+    const rows = yield* sql<{ seq: number | string; kind: ChangeKind; doc: string }>`SELECT seq, kind, doc
+      FROM workflow_execution_changes WHERE seq > ${after} ORDER BY seq${
+      limit === undefined ? sql`` : sql` LIMIT ${limit}`
+    }`
     return rows.map((row): StoredChange => ({
       seq: Number(row.seq),
       kind: row.kind,
