@@ -17,6 +17,15 @@ for (const dir of ["packages", "apps", "tests", "examples"]) {
   }
 }
 
+// The PostgreSQL suites run against the server WEFT_TEST_PG names (`.ci/run` sets it when
+// one answers); without it they are skipped, and this says so once.
+if ((process.env.WEFT_TEST_PG ?? "") === "") {
+  console.log(
+    "PostgreSQL suites skipped: WEFT_TEST_PG is not set " +
+      "(run them with WEFT_TEST_PG=postgres://postgres@127.0.0.1:5432/postgres pnpm test)"
+  )
+}
+
 const turbo = spawnSync(
   "turbo",
   ["run", "typecheck", "test", "--concurrency=2", "--output-logs=errors-only", ...process.argv.slice(2)],

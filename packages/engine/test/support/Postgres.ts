@@ -1,12 +1,12 @@
 /**
- * PostgreSQL for tests: the server at `WEFT_TEST_PG_URL` (default the local one), whether
+ * PostgreSQL for tests: the server at `WEFT_TEST_PG` (or `WEFT_TEST_PG_URL`; default the local one), whether
  * it answers, and fresh databases on it, dropped with the scope.
  */
 import { Reactivity } from "@effect/experimental"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 
-export const serverUrl = process.env.WEFT_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+export const serverUrl = process.env.WEFT_TEST_PG || process.env.WEFT_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/postgres"
 
 const withDatabase = (name: string) => {
   const url = new URL(serverUrl)
