@@ -8,8 +8,7 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as Process from "../../server/test/support/Process.js"
-import * as ServerProcess from "./support/ServerProcess.js"
+import { ServerProcess } from "@weft/testing"
 import * as Weft from "./support/Weft.js"
 
 const example = path.join(ServerProcess.repoRoot, "examples/customer-onboarding.yaml")
@@ -50,7 +49,7 @@ const withTempFile = (content: string) =>
     (file) => Effect.sync(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }))
   )
 
-layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true })("weft", (it) => {
+layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true })("weft", (it) => {
   it.scoped("apply the example: created, then unchanged", () =>
     Effect.gen(function*() {
       const first = yield* weft("apply", "-f", example)
@@ -584,14 +583,8 @@ layer(ServerProcess.layer, { timeout: "120 seconds", excludeTestServices: true }
 
 it.scoped("one shell, two tokens: status sends WEFT_RUNNER_TOKEN, the other commands WEFT_TOKEN", () =>
   Effect.gen(function*() {
-    const dir = yield* Process.tempDir
-    const server = yield* Process.start({
-      env: {
-        WEFT_DB: path.join(dir, "weft.db"),
-        WEFT_API_TOKEN: "api-token",
-        WEFT_RUNNER_TOKEN: "runner-token",
-        WEFT_LOG_REQUESTS: "false"
-      }
+    const server = yield* ServerProcess.startFresh({
+      env: { WEFT_API_TOKEN: "api-token", WEFT_RUNNER_TOKEN: "runner-token" }
     })
     const both = { WEFT_TOKEN: "api-token", WEFT_RUNNER_TOKEN: "runner-token" }
     const as = (env: Record<string, string>, ...args: ReadonlyArray<string>) => Weft.run(args, { server: server.url, env })
@@ -613,10 +606,7 @@ it.scoped("one shell, two tokens: status sends WEFT_RUNNER_TOKEN, the other comm
 
 it.scoped("with the engine on, the walkthrough runs by itself: run --watch exits 0 on COMPLETED; cancel stops a run, once", () =>
   Effect.gen(function*() {
-    const dir = yield* Process.tempDir
-    const server = yield* Process.start({
-      env: { WEFT_DB: path.join(dir, "weft.db"), WEFT_RUNNER: "embedded", WEFT_LOG_REQUESTS: "false" }
-    })
+    const server = yield* ServerProcess.startFresh({ env: { WEFT_RUNNER: "embedded" } })
     const as = (...args: ReadonlyArray<string>) => Weft.run(args, { server: server.url })
     ok(yield* as("apply", "-f", example), "apply")
     const watched = yield* as("run", "customer-onboarding", "--org", "acme", "--input", "email=Jane@Example.com", "--watch")

@@ -5,6 +5,7 @@
  */
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
+import type { SqlClient } from "@effect/sql"
 import { WeftApi } from "@weft/api"
 import { Environments } from "@weft/environment"
 import { Engine, EngineConfig, EngineRunner, Interpreter } from "@weft/engine"
@@ -55,7 +56,7 @@ export const ServicesWithEngineLive = Engine.layer(Interpreter.run).pipe(
 )
 
 /** The services as configured (`ServerConfig.engine`). */
-const ConfiguredServicesLive = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =>
+export const ConfiguredServicesLive = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =>
   config.engine.runner === "embedded"
     ? ServicesWithEngineLive.pipe(Layer.provide(EngineConfig.layer(config.engine)))
     : ServicesLive
@@ -91,6 +92,16 @@ export const HttpLive = Layer.unwrapEffect(Effect.gen(function*() {
   Layer.provide(ApiLive),
   Layer.provideMerge(Lifecycle.layer)
 )
+
+/**
+ * The app over a database: the HTTP app (unbound: it needs an `HttpServer`) and, in its
+ * output too, the services it serves and the database's SqlClient, so that in-process
+ * callers reach the very instances the handlers use (layers are memoised by reference
+ * within one build). The one place where a database layer meets the app: the server
+ * (`ServerLive`) and the in-process test server both build the app here.
+ */
+export const appOver = <E, R>(database: Layer.Layer<SqlClient.SqlClient, E, R>) =>
+  HttpLive.pipe(Layer.provideMerge(ConfiguredServicesLive), Layer.provideMerge(database))
 
 /** The node:http server the app listens on, for shutdown to stop accepting. */
 export class NodeServer extends Effect.Tag("@weft/server/NodeServer")<NodeServer, import("node:http").Server>() {}
@@ -145,9 +156,8 @@ const ListenLive = Layer.unwrapEffect(Effect.gen(function*() {
 }))
 
 /** The whole server as run by `pnpm start`: listening, over the configured database. */
-export const ServerLive = HttpLive.pipe(
+export const ServerLive = appOver(Database.layer).pipe(
   Layer.provideMerge(ListenLive),
-  Layer.provide(Database.layer),
   Layer.provideMerge(NodeServerLive)
 )
 

@@ -25,7 +25,7 @@ import * as Auth from "../src/Auth.js"
 import * as HttpErrors from "../src/HttpErrors.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 import * as Load from "./support/Load.js"
-import * as Proc from "./support/Process.js"
+import { ServerProcess as Proc } from "@weft/testing"
 import * as TestServer from "./support/TestServer.js"
 
 const API_TOKEN = "api-7c1e5f0b9a2d4c68-secret"

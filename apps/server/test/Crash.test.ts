@@ -15,7 +15,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as path from "node:path"
 import * as Load from "./support/Load.js"
-import * as Proc from "./support/Process.js"
+import { ServerProcess as Proc } from "@weft/testing"
 
 const ROUNDS = Number(process.env.WEFT_CRASH_ROUNDS ?? "20")
 const BASE_SEED = Number(process.env.WEFT_CRASH_SEED ?? Date.now() % 1_000_000)

@@ -12,7 +12,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
 import * as path from "node:path"
-import * as Proc from "./support/Process.js"
+import { ServerProcess as Proc } from "@weft/testing"
 import { countingServer, createRun, httpCall, isTerminal, taskStatus, until } from "./support/Runs.js"
 
 /** The server with the engine on, on `db`; a generous start-up time for a loaded machine. */

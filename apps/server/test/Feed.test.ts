@@ -3,24 +3,14 @@
  * read as Server-Sent Events by `fetch` against an in-process server.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { NodeHttpServer } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { FeedRetention } from "@weft/workflowexecution"
 import { Effect, Layer } from "effect"
-import * as Database from "../src/Database.js"
-import { HttpLive, ServicesLive } from "../src/Server.js"
-import * as ServerConfig from "../src/ServerConfig.js"
 import * as Sse from "./support/Sse.js"
 import * as TestServer from "./support/TestServer.js"
 
 const makeServer = (retention = 10_000) =>
-  HttpLive.pipe(
-    Layer.provideMerge(ServicesLive),
-    Layer.provideMerge(Database.layerSqlite(":memory:")),
-    Layer.provideMerge(NodeHttpServer.layerTest),
-    Layer.provideMerge(ServerConfig.layer({ ...ServerConfig.defaults, maxWatchers: 1_000 })),
-    Layer.provideMerge(Layer.succeed(FeedRetention, retention))
-  )
+  TestServer.make({ maxWatchers: 1_000 }).pipe(Layer.provide(Layer.succeed(FeedRetention, retention)))
 
 const workflowBody = (name: string, org = "acme") => ({
   metadata: { name, ownerScope: "organization", org },
@@ -30,10 +20,7 @@ const workflowBody = (name: string, org = "acme") => ({
   }
 })
 
-const ok = (res: { status: number; body: any }, status: number, what: string) => {
-  assert.strictEqual(res.status, status, `${what}: ${JSON.stringify(res.body)}`)
-  return res.body
-}
+const ok = TestServer.expectStatus
 
 const newWorkflow = (name: string, org = "acme") =>
   Effect.map(

@@ -17,21 +17,13 @@
  */
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Runtime } from "effect"
+import { Effect, Runtime } from "effect"
 import fc from "fast-check"
 import { createHash } from "node:crypto"
-import * as Database from "../src/Database.js"
-import { HttpLive } from "../src/Server.js"
-import * as ServerConfig from "../src/ServerConfig.js"
 import * as H from "./support/Hostile.js"
 import * as TestServer from "./support/TestServer.js"
 
-/** The app as `TestServer.make()` builds it, with the database's SqlClient also in the output. */
-const HostileServer = HttpLive.pipe(
-  Layer.provideMerge(Database.layerSqlite(":memory:")),
-  Layer.provideMerge(TestServer.listen(ServerConfig.defaults)),
-  Layer.provideMerge(ServerConfig.layer(ServerConfig.defaults))
-)
+const HostileServer = TestServer.make()
 
 /** Placeholder ids in generated bodies, replaced by the fixtures' ids when sent. */
 const PLACEHOLDER: H.Ids = {

@@ -15,7 +15,7 @@ import { Effect } from "effect"
 import * as Http from "node:http"
 import * as net from "node:net"
 import * as Load from "./support/Load.js"
-import * as Proc from "./support/Process.js"
+import { ServerProcess as Proc } from "@weft/testing"
 import * as TestServer from "./support/TestServer.js"
 
 interface SlowResult {

@@ -6,12 +6,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as TestServer from "./support/TestServer.js"
+import { request, withServer as server } from "./support/TestServer.js"
 
-const request = TestServer.request
-
-const withServer = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.provide(effect, TestServer.make()) as Effect.Effect<A, E, never>
+const withServer = server()
 
 const workflow = (metadata: Record<string, unknown>) => ({
   metadata: { ownerScope: "organization", org: "acme", ...metadata },

@@ -10,7 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as path from "node:path"
 import * as Load from "./support/Load.js"
-import * as Proc from "./support/Process.js"
+import { ServerProcess as Proc } from "@weft/testing"
 
 interface WatchResult {
   readonly status: number

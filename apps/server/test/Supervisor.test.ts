@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Proc from "./support/Process.js"
+import { ServerProcess as Proc } from "@weft/testing"
 
 describe("started through npx", () => {
   it.live("SIGTERM to npx alone stops pnpm and the server, which drains and exits", () =>

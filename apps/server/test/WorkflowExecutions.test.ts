@@ -4,17 +4,11 @@
  * `code`), ETag and If-Match, and concurrent status updates of one execution.
  * (The watch stream itself is covered in Watch.test.ts; here only its route errors.)
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as TestServer from "./support/TestServer.js"
+import { assertError, assertETag, baseUrl, expectStatus, request, sendText, withServer as server } from "./support/TestServer.js"
 
-const request = TestServer.request
-
-const withServer = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.provide(effect, TestServer.make()) as Effect.Effect<A, E, never>
-
-type Response = Effect.Effect.Success<ReturnType<typeof request>>
+const withServer = server()
 
 const PATH = "/v1/workflow-executions"
 const UNKNOWN = "wex-01j0000000000000000000000z"
@@ -33,35 +27,6 @@ const executionBody = (spec: Record<string, unknown>, metadata: Record<string, u
   metadata: { ownerScope: "organization", org: "acme", ...metadata },
   spec: { triggerMessage: "hello", ...spec }
 })
-
-const assertError = (res: Response, status: number, code: string, messagePart?: string) => {
-  assert.strictEqual(res.status, status, JSON.stringify(res.body))
-  assert.isObject(res.body)
-  assert.strictEqual(res.body.code, code, JSON.stringify(res.body))
-  assert.isString(res.body.message)
-  if (messagePart !== undefined) assert.include(res.body.message, messagePart)
-}
-
-const assertETag = (res: Response, version: number) => {
-  assert.strictEqual(res.headers["etag"], `"${version}"`)
-  assert.strictEqual(res.body.metadata.version, version)
-}
-
-const expectStatus = (res: Response, status: number) => {
-  assert.strictEqual(res.status, status, JSON.stringify(res.body))
-  return res.body
-}
-
-/** Sends `text` as the body without encoding it (malformed JSON), or no body at all. */
-const sendRaw = (method: "POST" | "PUT" | "PATCH", path: string, text?: string) =>
-  Effect.gen(function*() {
-    const client = yield* HttpClient.HttpClient
-    let req = HttpClientRequest.make(method)(path)
-    if (text !== undefined) req = HttpClientRequest.bodyText(req, text, "application/json")
-    const response = yield* client.execute(req)
-    const body = yield* response.text
-    return { status: response.status, headers: response.headers, body: body === "" ? undefined : JSON.parse(body) }
-  }).pipe(Effect.scoped, Effect.orDie)
 
 const createWorkflow = (name?: string) =>
   Effect.map(request("POST", "/v1/workflows", workflowBody(name)), (res) => expectStatus(res, 201))
@@ -157,9 +122,9 @@ describe("POST /v1/workflow-executions", () => {
     withServer(Effect.gen(function*() {
       const workflow = yield* createWorkflow()
       const id = workflow.metadata.id
-      assertError(yield* sendRaw("POST", PATH, "{\"spec\": {"), 400, "INVALID_ARGUMENT")
-      assertError(yield* sendRaw("POST", PATH, "not json"), 400, "INVALID_ARGUMENT")
-      assertError(yield* sendRaw("POST", PATH), 400, "INVALID_ARGUMENT")
+      assertError(yield* sendText("POST", PATH, "{\"spec\": {"), 400, "INVALID_ARGUMENT")
+      assertError(yield* sendText("POST", PATH, "not json"), 400, "INVALID_ARGUMENT")
+      assertError(yield* sendText("POST", PATH), 400, "INVALID_ARGUMENT")
       const cases: ReadonlyArray<readonly [unknown, string]> = [
         [executionBody({}), "workflowInstanceId"],
         [executionBody({ workflowId: id }, { ownerScope: undefined }), "metadata.ownerScope"],
@@ -288,7 +253,7 @@ describe("PUT /v1/workflow-executions/{id}", () => {
         "INVALID_ARGUMENT",
         "spec.runtimeEnv"
       )
-      assertError(yield* sendRaw("PUT", `${PATH}/${id}`, "{"), 400, "INVALID_ARGUMENT")
+      assertError(yield* sendText("PUT", `${PATH}/${id}`, "{"), 400, "INVALID_ARGUMENT")
       assertError(yield* request("PUT", `${PATH}/${UNKNOWN}`, { spec: {} }), 404, "NOT_FOUND")
       assert.strictEqual((yield* request("GET", `${PATH}/${id}`)).body.metadata.version, 3)
       assert.isString(workflow.metadata.id)
@@ -388,8 +353,8 @@ describe("PATCH /v1/workflow-executions/{id}/status", () => {
       const { id } = yield* setup
       assertError(yield* patch(id, {}), 400, "INVALID_ARGUMENT")
       assertError(yield* patch(id, { audit: { statusAudit: {} } }), 400, "INVALID_ARGUMENT")
-      assertError(yield* sendRaw("PATCH", `${PATH}/${id}/status`), 400, "INVALID_ARGUMENT")
-      assertError(yield* sendRaw("PATCH", `${PATH}/${id}/status`, "{\"phase\":"), 400, "INVALID_ARGUMENT")
+      assertError(yield* sendText("PATCH", `${PATH}/${id}/status`), 400, "INVALID_ARGUMENT")
+      assertError(yield* sendText("PATCH", `${PATH}/${id}/status`, "{\"phase\":"), 400, "INVALID_ARGUMENT")
       assertError(yield* patch(id, { phase: "RUNNING" }), 400, "INVALID_ARGUMENT", "phase")
       assertError(yield* patch(id, { phase: 0 }), 400, "INVALID_ARGUMENT", "phase")
       assertError(yield* patch(id, { tasks: [{ status: "DONE" }] }), 400, "INVALID_ARGUMENT", "tasks[0].status")
@@ -567,7 +532,7 @@ describe("GET /v1/workflow-executions/{id}/watch", () => {
       assertError(yield* request("GET", `${PATH}/${UNKNOWN}/watch`), 404, "NOT_FOUND", UNKNOWN)
       const { id } = yield* setup
       expectStatus(yield* patch(id, { phase: "EXECUTION_CANCELLED" }), 200)
-      const base = yield* TestServer.baseUrl
+      const base = yield* baseUrl
       const { contentType, text } = yield* Effect.promise(async () => {
         const res = await fetch(`${base}${PATH}/${id}/watch`)
         return { contentType: res.headers.get("content-type"), text: await res.text() }

@@ -3,15 +3,11 @@
  * `/v1/workflow-instances` route and every error the contract names for it, with status
  * and `code`.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as TestServer from "./support/TestServer.js"
+import { assertError, assertETag, request, sendText, withServer as server } from "./support/TestServer.js"
 
-const request = TestServer.request
-
-const withServer = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.provide(effect, TestServer.make()) as Effect.Effect<A, E, never>
+const withServer = server()
 
 const workflow = (metadata: Record<string, unknown> = {}) => ({
   apiVersion: "agentic.stigmer.ai/v1",
@@ -35,32 +31,6 @@ const instance = (
   spec: { workflowId, description: "production", ...spec },
   ...extra
 })
-
-type Response = Effect.Effect.Success<ReturnType<typeof request>>
-
-const assertError = (res: Response, status: number, code: string, messagePart?: string) => {
-  assert.strictEqual(res.status, status, JSON.stringify(res.body))
-  assert.isObject(res.body)
-  assert.strictEqual(res.body.code, code)
-  assert.isString(res.body.message)
-  if (messagePart !== undefined) assert.include(res.body.message, messagePart)
-}
-
-const assertETag = (res: Response, version: number) => {
-  assert.strictEqual(res.headers["etag"], `"${version}"`)
-  assert.strictEqual(res.body.metadata.version, version)
-}
-
-/** Sends `text` as a JSON body without encoding it. */
-const sendText = (method: "POST" | "PUT", path: string, text: string) =>
-  Effect.gen(function*() {
-    const client = yield* HttpClient.HttpClient
-    const response = yield* client.execute(
-      HttpClientRequest.make(method)(path).pipe(HttpClientRequest.bodyText(text, "application/json"))
-    )
-    const body = yield* response.text
-    return { status: response.status, headers: response.headers, body: body === "" ? undefined : JSON.parse(body) }
-  }).pipe(Effect.scoped, Effect.orDie)
 
 const createWorkflow = (body: unknown = workflow()) =>
   Effect.map(request("POST", "/v1/workflows", body), (res) => {

@@ -10,7 +10,7 @@ import type { Workflow } from "@weft/workflow"
 import { Effect, Exit, Fiber, Queue, Schedule, Scope, Stream } from "effect"
 import { createWeftClient, type FeedEvent, InvalidArgument, WeftClient } from "../src/index.js"
 import * as Proxy from "./support/Proxy.js"
-import * as ServerProcess from "./support/ServerProcess.js"
+import { ServerProcess } from "@weft/testing"
 
 const clientOf = (baseUrl: string) => WeftClient.make({ baseUrl }).pipe(Effect.provide(FetchHttpClient.layer))
 
@@ -73,7 +73,7 @@ const followThroughProxy = (url: string) =>
   })
 
 // The live clock: reconnecting waits out real backoff delays.
-layer(ServerProcess.layer, { timeout: "60 seconds", excludeTestServices: true })("feed", (it) => {
+layer(ServerProcess.layer(), { timeout: "60 seconds", excludeTestServices: true })("feed", (it) => {
   it.scoped("Connected, then every change of a matching execution in order, seq growing; Deleted with the last state", () =>
     Effect.gen(function*() {
       const server = yield* ServerProcess.Server
@@ -229,7 +229,7 @@ describe("feed and a restarted server", () => {
       const dir = yield* ServerProcess.tempDir
       const port = yield* ServerProcess.freePort
       const firstLife = yield* Scope.make()
-      const server = yield* ServerProcess.startWith({ dir, port }).pipe(Scope.extend(firstLife))
+      const server = yield* ServerProcess.startFresh({ dir, port }).pipe(Scope.extend(firstLife))
       // The restarted server listens on the same URL.
       const { feed, id, proxy, seen, weft } = yield* followThroughProxy(server.url)
 
@@ -237,7 +237,7 @@ describe("feed and a restarted server", () => {
       yield* proxy.down
       yield* setPhase(weft, id, "EXECUTION_IN_PROGRESS")
       yield* Scope.close(firstLife, Exit.void) // SIGKILL
-      yield* ServerProcess.startWith({ dir, port })
+      yield* ServerProcess.startFresh({ dir, port })
       yield* setPhase(weft, id, "EXECUTION_COMPLETED")
       yield* proxy.up
 

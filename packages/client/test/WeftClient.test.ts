@@ -6,11 +6,11 @@ import { assert, describe, layer } from "@effect/vitest"
 import type { Workflow } from "@weft/workflow"
 import { Chunk, Deferred, Effect, Fiber, Layer, Stream } from "effect"
 import { AlreadyExists, createWeftClient, InvalidArgument, NotFound, WatchEvent, WeftClient } from "../src/index.js"
-import * as ServerProcess from "./support/ServerProcess.js"
+import { ServerProcess } from "@weft/testing"
 
 const ClientLive = Layer.unwrapEffect(
   Effect.map(ServerProcess.Server, (server) => WeftClient.layerFetch({ baseUrl: server.url }))
-).pipe(Layer.provideMerge(ServerProcess.layer))
+).pipe(Layer.provideMerge(ServerProcess.layer()))
 
 let counter = 0
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`

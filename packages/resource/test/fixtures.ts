@@ -1,6 +1,8 @@
 /**
- * A small fake kind for store tests: a WorkflowExecution-shaped document with the two
- * extra columns the execution list filters on.
+ * A small fake kind for the store and pipeline tests: a WorkflowExecution-shaped
+ * document with the two extra columns the execution list filters on, its frozen
+ * migration and a fresh in-memory store. `@weft/pipeline`'s tests use it too, as
+ * `@weft/resource/testing` (never imported from `src`).
  */
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Metadata, Migrations, ResourceId, ResourceKind, ResourceStore, ResourceTable, TestDatabase } from "../src/index.js"
@@ -9,7 +11,7 @@ export interface FakeExecution {
   readonly apiVersion: typeof ResourceKind.ApiVersion
   readonly kind: "WorkflowExecution"
   readonly metadata: Metadata.Metadata
-  readonly spec: { readonly workflowId: string; readonly note?: string }
+  readonly spec: { readonly workflowId: string; readonly note?: string | undefined }
   readonly status: { readonly audit: Metadata.Audit; readonly phase: string }
 }
 
@@ -27,6 +29,9 @@ export const fake = (options: {
   readonly phase?: string
   readonly id?: string
   readonly at?: string
+  readonly version?: number
+  readonly ownerScope?: Metadata.OwnerScope
+  readonly labels?: Record<string, string>
 } = {}): FakeExecution => {
   const slug = options.slug ?? `exec-${++counter}`
   const at = options.at ?? "2024-01-01T00:00:00.000Z"
@@ -38,7 +43,9 @@ export const fake = (options: {
       name: slug,
       slug,
       ...(options.org !== undefined ? { org: options.org } : {}),
-      version: 1
+      ...(options.ownerScope !== undefined ? { ownerScope: options.ownerScope } : {}),
+      ...(options.labels !== undefined ? { labels: options.labels } : {}),
+      version: options.version ?? 1
     },
     spec: { workflowId: options.workflowId ?? "wfl-default" },
     status: { audit: Metadata.auditCreated(at), phase: options.phase ?? "EXECUTION_PENDING" }

@@ -1,14 +1,14 @@
 /**
  * Runs the `weft` command line as a process (`node apps/cli/bin/weft.mjs …`, the
- * package's bin, at the repository root), as a user or a runner script would. The
- * bundle it runs is built once before the tests (test/support/build.ts).
+ * package's bin, at the repository root), as a user or a runner script would, through
+ * `@weft/testing`'s process helper. The bundle it runs is built once before the tests
+ * (test/support/build.ts).
  */
-import { Deferred, Duration, Effect, type Scope } from "effect"
-import { spawn } from "node:child_process"
+import { ServerProcess } from "@weft/testing"
+import { type Duration, Effect, type Scope } from "effect"
 import * as path from "node:path"
-import { repoRoot } from "./ServerProcess.js"
 
-export const binPath = path.join(repoRoot, "apps/cli/bin/weft.mjs")
+export const binPath = path.join(ServerProcess.repoRoot, "apps/cli/bin/weft.mjs")
 
 export interface Result {
   readonly code: number | null
@@ -40,68 +40,25 @@ const commandLine = (args: ReadonlyArray<string>, tty: boolean): [string, Readon
     ? ["script", ["-qfec", `stty rows 40 cols 200; exec ${[process.execPath, binPath, ...args].map(quote).join(" ")}`, "/dev/null"]]
     : [process.execPath, [binPath, ...args]]
 
-const environment = (options: Options) => {
-  const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith("WEFT_") && value !== undefined) out[key] = value
-  }
-  return { ...out, NO_COLOR: "1", WEFT_SERVER: options.server, ...options.env }
-}
-
 /** Starts `weft args`; killed when the scope closes if still running. */
-export const start = (args: ReadonlyArray<string>, options: Options): Effect.Effect<Running, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const done = yield* Deferred.make<Result>()
-    let stdout = ""
-    let stderr = ""
-    const waiters = new Set<() => void>()
-    const child = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        spawn(...commandLine(args, options.tty === true), {
-          cwd: repoRoot,
-          env: environment(options),
-          stdio: ["pipe", "pipe", "pipe"]
-        })
-      ),
-      (child) => Effect.sync(() => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")))
-    )
-    child.stdin!.end(options.stdin ?? "")
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk
-      waiters.forEach((f) => f())
+export const start = (args: ReadonlyArray<string>, options: Options): Effect.Effect<Running, never, Scope.Scope> => {
+  const [command, argv] = commandLine(args, options.tty === true)
+  return Effect.map(
+    ServerProcess.spawn({
+      command,
+      args: argv,
+      cwd: ServerProcess.repoRoot,
+      env: { NO_COLOR: "1", WEFT_SERVER: options.server, ...options.env },
+      stdin: options.stdin ?? ""
+    }),
+    (proc): Running => ({
+      stdout: proc.stdout,
+      stderr: proc.stderr,
+      waitFor: (pattern, timeout = "90 seconds") => Effect.asVoid(proc.waitForLine((line) => pattern.test(line), timeout)),
+      result: Effect.map(proc.exited, (exit) => ({ code: exit.code, stdout: proc.stdout(), stderr: proc.stderr() }))
     })
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => void (stderr += chunk))
-    child.once("close", (code) => {
-      Deferred.unsafeDone(done, Effect.succeed({ code, stdout, stderr }))
-      waiters.forEach((f) => f())
-    })
-    const describe = () => `weft ${args.join(" ")}\n--- stdout:\n${stdout}\n--- stderr:\n${stderr}`
-    return {
-      stdout: () => stdout,
-      stderr: () => stderr,
-      waitFor: (pattern, timeout = "90 seconds") =>
-        Effect.async<void, Error>((resume) => {
-          const check = () => {
-            if (stdout.split("\n").some((line) => pattern.test(line))) {
-              waiters.delete(check)
-              resume(Effect.void)
-            } else if (child.exitCode !== null || child.signalCode !== null) {
-              waiters.delete(check)
-              resume(Effect.fail(new Error(`exited before printing ${pattern}:\n${describe()}`)))
-            }
-          }
-          waiters.add(check)
-          check()
-          return Effect.sync(() => waiters.delete(check))
-        }).pipe(
-          Effect.timeoutFail({
-            duration: timeout,
-            onTimeout: () => new Error(`no line ${pattern} within ${Duration.format(Duration.decode(timeout))}:\n${describe()}`)
-          })
-        ),
-      result: Deferred.await(done)
-    }
-  })
+  )
+}
 
 /** Runs `weft args` to its end. */
 export const run = (args: ReadonlyArray<string>, options: Options): Effect.Effect<Result> =>

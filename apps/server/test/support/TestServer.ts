@@ -1,14 +1,26 @@
 /**
- * An in-process weft server on an ephemeral port over a fresh in-memory database, for
- * end-to-end tests. Provides `HttpServer` (for the address) and an `HttpClient` whose
- * requests go to that server.
+ * The in-process weft server of the end-to-end tests, and the HTTP helpers they share.
+ *
+ * `make()` is the app as the server composes it (`Server.appOver`), listening on an
+ * ephemeral port with node's real server, over `database()`: a fresh in-memory SQLite
+ * for each build (each `Effect.provide`). It provides `HttpServer` (for the address), an
+ * `HttpClient` whose requests go to that server, the services and the SqlClient.
+ *
+ * `database()` is the one seam for another backend: a suite runs against any database
+ * layer passed as `make(config, { database })`, or against another default by changing
+ * `database` alone.
  */
-import { HttpClient, HttpClientRequest, HttpClientResponse, HttpServer } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import type { SqlClient } from "@effect/sql"
+import { assert } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as Database from "../../src/Database.js"
-import { HttpLive, makeNodeServer } from "../../src/Server.js"
+import { appOver, makeNodeServer } from "../../src/Server.js"
 import * as ServerConfig from "../../src/ServerConfig.js"
+
+/** The database of a test server: a fresh, empty one each time the layer is built. */
+export const database = (): Layer.Layer<SqlClient.SqlClient, unknown> => Database.layerSqlite(":memory:")
 
 /** Like `NodeHttpServer.layerTest`, but over the node server weft really listens with. */
 export const listen = (config: ServerConfig.ServerConfigShape) =>
@@ -18,14 +30,25 @@ export const listen = (config: ServerConfig.ServerConfigShape) =>
     Layer.provideMerge(NodeHttpServer.layer(() => makeNodeServer(config), { port: 0 }))
   )
 
-export const make = (overrides: Partial<ServerConfig.ServerConfigShape> = {}) => {
+export interface Options {
+  /** The database the app runs on (default: `database()`). */
+  readonly database?: Layer.Layer<SqlClient.SqlClient, unknown>
+}
+
+/** The app with `overrides` over the default configuration, listening, over a fresh database. */
+export const make = (overrides: Partial<ServerConfig.ServerConfigShape> = {}, options: Options = {}) => {
   const config = { ...ServerConfig.defaults, ...overrides }
-  return HttpLive.pipe(
-    Layer.provide(Database.layerSqlite(":memory:")),
+  return appOver(options.database ?? database()).pipe(
     Layer.provideMerge(listen(config)),
-    Layer.provideMerge(ServerConfig.layer(config))
+    Layer.provideMerge(ServerConfig.layer(config)),
+    Layer.orDie
   )
 }
+
+/** Runs `effect` against a fresh `make(overrides)` server. */
+export const withServer = (overrides: Partial<ServerConfig.ServerConfigShape> = {}) =>
+<A, E>(effect: Effect.Effect<A, E, any>): Effect.Effect<A, E, never> =>
+  Effect.provide(effect, make(overrides)) as Effect.Effect<A, E, never>
 
 /** `http://127.0.0.1:<port>` of the running test server. */
 export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => {
@@ -33,23 +56,58 @@ export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => {
   return address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : ""
 })
 
-/** Sends a JSON request; answers with the status, headers and parsed JSON body. */
-export const request = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}) =>
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+
+export interface Response {
+  readonly status: number
+  readonly headers: Record<string, string>
+  /** The parsed JSON body; undefined when empty. */
+  readonly body: any
+}
+
+const exchange = (req: HttpClientRequest.HttpClientRequest) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
-    let req = HttpClientRequest.make(method)(path).pipe(HttpClientRequest.setHeaders(headers))
-    if (body !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, body)
     const response = yield* client.execute(req)
     const text = yield* response.text
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: text === "" ? undefined : JSON.parse(text) as any
-    }
+    return { status: response.status, headers: response.headers, body: text === "" ? undefined : JSON.parse(text) } as Response
   }).pipe(Effect.scoped, Effect.orDie)
 
+/** Sends a JSON request (no body when `body` is undefined); answers the status, headers and parsed JSON body. */
+export const request = (method: Method, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const req = HttpClientRequest.make(method)(path).pipe(HttpClientRequest.setHeaders(headers))
+  return exchange(body === undefined ? req : HttpClientRequest.bodyUnsafeJson(req, body))
+}
+
+/** Sends `text` as an `application/json` body as it is (malformed JSON, say), or no body at all. */
+export const sendText = (method: Method, path: string, text?: string, headers: Record<string, string> = {}) => {
+  const req = HttpClientRequest.make(method)(path).pipe(HttpClientRequest.setHeaders(headers))
+  return exchange(text === undefined ? req : HttpClientRequest.bodyText(req, text, "application/json"))
+}
+
+/** Asserts the status; answers the body. */
+export const expectStatus = (res: Response, status: number, what = "") => {
+  assert.strictEqual(res.status, status, `${what}${what === "" ? "" : ": "}${JSON.stringify(res.body)}`)
+  return res.body
+}
+
+/** Asserts an error in the contract's shape: this status, this `code`, a message (containing `messagePart`). */
+export const assertError = (res: Response, status: number, code: string, messagePart?: string) => {
+  assert.strictEqual(res.status, status, JSON.stringify(res.body))
+  assert.isObject(res.body)
+  assert.strictEqual(res.body.code, code, JSON.stringify(res.body))
+  assert.isString(res.body.message)
+  if (messagePart !== undefined) assert.include(res.body.message, messagePart)
+}
+
+/** Asserts the ETag header and the body's version are both `version`. */
+export const assertETag = (res: Response, version: number) => {
+  assert.strictEqual(res.headers["etag"], `"${version}"`)
+  assert.strictEqual(res.body.metadata.version, version)
+}
+
 /** The status (and body) of a request whose answer may be an endless event stream. */
-export const peek = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, headers: Record<string, string>, body?: unknown) =>
+export const peek = (method: Method, path: string, headers: Record<string, string>, body?: unknown) =>
   Effect.gen(function*() {
     const base = yield* baseUrl
     return yield* Effect.promise(async () => {
@@ -66,5 +124,3 @@ export const peek = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: 
       return { status: response.status, contentType, body: parsed }
     })
   })
-
-export { HttpClientResponse }

@@ -1,12 +1,16 @@
 /**
- * Runs the real server as a child process (`node --import tsx src/main.ts`, or any
- * command such as `pnpm start`), for tests of what only a process shows: the ready line,
- * the environment configuration, JSON logs on stdout, exit codes, signals.
+ * A real weft server as a child process, for tests of what only a process shows (the
+ * ready line, environment configuration, JSON logs on stdout, exit codes, signals) and
+ * for clients that talk to a server over the network (the typed client, the CLI, the
+ * console in a browser).
  *
+ * It runs from source (`node --import tsx apps/server/src/main.ts`), the bundle `pnpm
+ * start` builds (`apps/server/dist/main.mjs`), or any command (`pnpm start` itself).
  * Every process is started in its own process group and killed (the whole group, with
- * SIGKILL) when the test's scope closes, unless it already exited.
+ * SIGKILL) when the test's scope closes, unless it already exited. The child sees none
+ * of the parent's `WEFT_*` variables, only those the test gives.
  */
-import { Deferred, Duration, Effect, Scope } from "effect"
+import { Context, Deferred, Duration, Effect, Layer, Scope } from "effect"
 import { type ChildProcess, spawn as spawnChild } from "node:child_process"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
@@ -15,16 +19,17 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
-const here = path.dirname(fileURLToPath(import.meta.url))
+/** The repository root (where `pnpm start` runs). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
 
 /** `apps/server`. */
-export const serverDir = path.resolve(here, "../..")
-
-/** The repository root (where `pnpm start` runs). */
-export const repoRoot = path.resolve(serverDir, "../..")
+export const serverDir = path.join(repoRoot, "apps/server")
 
 /** Absolute path of the server's entry point. */
 export const mainPath = path.join(serverDir, "src/main.ts")
+
+/** The bundle `pnpm start` builds and runs (`node apps/server/build.mjs` makes it). */
+export const bundlePath = path.join(serverDir, "dist/main.mjs")
 
 /** The tsx loader as a file URL, so `--import` works from any working directory. */
 export const tsxLoader = pathToFileURL(createRequire(path.join(serverDir, "package.json")).resolve("tsx")).href
@@ -44,6 +49,8 @@ export interface ServerProcess {
   readonly lines: () => ReadonlyArray<string>
   readonly stdout: () => string
   readonly stderr: () => string
+  /** stdout and stderr as they arrived, interleaved. */
+  readonly output: () => string
   /** The first stdout line matching `predicate` (waits up to `timeout`). */
   readonly waitForLine: (predicate: (line: string) => boolean, timeout?: Duration.DurationInput) => Effect.Effect<string, Error>
   /** Completes when the process exits. */
@@ -87,12 +94,14 @@ const environment = (env: Record<string, string | undefined>) => {
   return out
 }
 
-/** Starts `command args` in its own process group; killed with its group when the scope closes. */
+/** Starts `command args` (any process: a server, the CLI) in its own process group; killed with its group when the scope closes. */
 export const spawn = (options: {
   readonly command: string
   readonly args: ReadonlyArray<string>
   readonly cwd: string
   readonly env?: Record<string, string | undefined>
+  /** Written to the process's stdin, which is then closed (default: no stdin). */
+  readonly stdin?: string
 }): Effect.Effect<ServerProcess, never, Scope.Scope> =>
   Effect.gen(function*() {
     const exit = yield* Deferred.make<Exited>()
@@ -101,7 +110,7 @@ export const spawn = (options: {
         spawnChild(options.command, [...options.args], {
           cwd: options.cwd,
           env: environment(options.env ?? {}),
-          stdio: ["ignore", "pipe", "pipe"],
+          stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
           detached: true
         })
       ),
@@ -119,16 +128,20 @@ export const spawn = (options: {
           yield* Deferred.await(exit).pipe(Effect.timeout("2 seconds"), Effect.ignore)
         })
     )
+    if (options.stdin !== undefined) child.stdin!.end(options.stdin)
     let stdout = ""
     let stderr = ""
+    let output = ""
     const waiters = new Set<() => void>()
     const notify = () => waiters.forEach((f) => f())
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk
+      output += chunk
       notify()
     })
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk
+      output += chunk
       notify()
     })
     let closed: Exited | undefined = undefined
@@ -179,6 +192,7 @@ export const spawn = (options: {
       pid: child.pid!,
       lines,
       stdout: () => stdout,
+      output: () => output,
       stderr: () => stderr,
       waitForLine,
       exited,
@@ -193,14 +207,21 @@ export const spawn = (options: {
     }
   })
 
-/** `node --import tsx <abs>/src/main.ts` in `cwd` (default: `apps/server`). */
-export const spawnServer = (options: {
+export interface ServerOptions {
+  /** Where the server runs (default: `apps/server`); a relative `WEFT_DB` is resolved from here. */
   readonly cwd?: string
   readonly env?: Record<string, string | undefined>
-} = {}) =>
+  /** Run the bundle `pnpm start` runs instead of the sources (build it first). */
+  readonly bundle?: boolean
+  /** The port (default: a free one); the same port again restarts a server where clients expect it. */
+  readonly port?: number
+}
+
+/** `node --import tsx <abs>/src/main.ts` (or `node <abs>/dist/main.mjs`) in `cwd`. */
+export const spawnServer = (options: ServerOptions = {}) =>
   spawn({
     command: process.execPath,
-    args: ["--import", tsxLoader, mainPath],
+    args: options.bundle === true ? [bundlePath] : ["--import", tsxLoader, mainPath],
     cwd: options.cwd ?? serverDir,
     env: options.env
   })
@@ -211,22 +232,40 @@ export interface RunningServer extends ServerProcess {
 }
 
 /** Waits for the ready line; answers with the URL it names. */
-export const ready = (proc: ServerProcess, timeout: Duration.DurationInput = "20 seconds") =>
+export const ready = (proc: ServerProcess, timeout: Duration.DurationInput = "120 seconds") =>
   Effect.map(proc.waitForLine((line) => readyLine.test(line), timeout), (line): RunningServer => {
     const url = readyLine.exec(line)![1]
     return { ...proc, url, port: Number(new URL(url).port) }
   })
 
-/** Starts the server on a free port and waits until it is ready. */
-export const start = (options: {
-  readonly cwd?: string
-  readonly env?: Record<string, string | undefined>
-} = {}) =>
+/** Starts the server (on a free port unless `port` is given) and waits until it is ready. */
+export const start = (options: ServerOptions = {}) =>
   Effect.gen(function*() {
-    const port = yield* freePort
-    const proc = yield* spawnServer({ cwd: options.cwd, env: { WEFT_PORT: String(port), ...options.env } })
+    const port = options.port ?? (yield* freePort)
+    const proc = yield* spawnServer({ ...options, env: { WEFT_PORT: String(port), ...options.env } })
     return yield* ready(proc)
   })
+
+/**
+ * Starts the server over `weft.db` in `dir` (default: a fresh temporary directory,
+ * removed with the scope), without request logs; the engine stays off unless `env` turns
+ * it on. The same `dir` and `port` again restart a server on the same database.
+ */
+export const startFresh = (options: ServerOptions & { readonly dir?: string } = {}) =>
+  Effect.gen(function*() {
+    const dir = options.dir ?? (yield* tempDir)
+    return yield* start({
+      ...options,
+      cwd: options.cwd ?? dir,
+      env: { WEFT_DB: path.join(dir, "weft.db"), WEFT_LOG_REQUESTS: "false", ...options.env }
+    })
+  })
+
+/** One server shared by the tests of a suite (see `layer`). */
+export class Server extends Context.Tag("@weft/testing/Server")<Server, RunningServer>() {}
+
+/** A fresh server (`startFresh`) for every test that uses the layer, stopped after the last one. */
+export const layer = (options: ServerOptions = {}) => Layer.scoped(Server, startFresh(options)).pipe(Layer.orDie)
 
 // --- raw HTTP against a process ---------------------------------------------------------
 
