@@ -9,7 +9,7 @@ import type { SqlClient } from "@effect/sql"
 import { WeftApi } from "@weft/api"
 import { Environments } from "@weft/environment"
 import { Engine, EngineConfig, EngineRunner, Interpreter } from "@weft/engine"
-import { ResourceStore } from "@weft/resource"
+import { ResourceStore, type SecretBox } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
 import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
 import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
@@ -94,13 +94,14 @@ export const HttpLive = Layer.unwrapEffect(Effect.gen(function*() {
 )
 
 /**
- * The app over a database: the HTTP app (unbound: it needs an `HttpServer`) and, in its
- * output too, the services it serves and the database's SqlClient, so that in-process
+ * The app over a database (its SqlClient and the SecretBox that seals its secrets): the
+ * HTTP app (unbound: it needs an `HttpServer`) and, in its output too, the services it
+ * serves and the database layer's services, so that in-process
  * callers reach the very instances the handlers use (layers are memoised by reference
  * within one build). The one place where a database layer meets the app: the server
  * (`ServerLive`) and the in-process test server both build the app here.
  */
-export const appOver = <E, R>(database: Layer.Layer<SqlClient.SqlClient, E, R>) =>
+export const appOver = <A extends SqlClient.SqlClient | SecretBox.SecretBox, E, R>(database: Layer.Layer<A, E, R>) =>
   HttpLive.pipe(Layer.provideMerge(ConfiguredServicesLive), Layer.provideMerge(database))
 
 /** The node:http server the app listens on, for shutdown to stop accepting. */

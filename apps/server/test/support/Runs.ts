@@ -6,7 +6,7 @@
 import { Deferred, Effect, Exit, FiberId } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import * as Proc from "./Process.js"
+import { ServerProcess as Proc } from "@weft/testing"
 
 export interface CountingServer {
   readonly server: http.Server

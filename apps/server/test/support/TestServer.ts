@@ -14,13 +14,17 @@ import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { assert } from "@effect/vitest"
+import type { SecretBox } from "@weft/resource"
 import { Effect, Layer } from "effect"
 import * as Database from "../../src/Database.js"
 import { appOver, makeNodeServer } from "../../src/Server.js"
 import * as ServerConfig from "../../src/ServerConfig.js"
 
+/** A database layer: the SqlClient, and the SecretBox that seals the secrets stored in it. */
+export type DatabaseLayer = Layer.Layer<SqlClient.SqlClient | SecretBox.SecretBox, unknown>
+
 /** The database of a test server: a fresh, empty one each time the layer is built. */
-export const database = (): Layer.Layer<SqlClient.SqlClient, unknown> => Database.layerSqlite(":memory:")
+export const database = (): DatabaseLayer => Database.layerSqlite(":memory:")
 
 /** Like `NodeHttpServer.layerTest`, but over the node server weft really listens with. */
 export const listen = (config: ServerConfig.ServerConfigShape) =>
@@ -32,7 +36,7 @@ export const listen = (config: ServerConfig.ServerConfigShape) =>
 
 export interface Options {
   /** The database the app runs on (default: `database()`). */
-  readonly database?: Layer.Layer<SqlClient.SqlClient, unknown>
+  readonly database?: DatabaseLayer
 }
 
 /** The app with `overrides` over the default configuration, listening, over a fresh database. */
