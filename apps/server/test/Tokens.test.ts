@@ -20,7 +20,7 @@ import * as path from "node:path"
 import * as Auth from "../src/Auth.js"
 import * as TokensFile from "../src/TokensFile.js"
 import * as Load from "./support/Load.js"
-import * as Proc from "./support/Process.js"
+import { ServerProcess as Proc } from "@weft/testing"
 import * as Sse from "./support/Sse.js"
 import * as TestServer from "./support/TestServer.js"
 
