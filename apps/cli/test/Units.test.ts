@@ -3,7 +3,7 @@
  * task merge of `weft status` and the lines of `weft watch`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import type { WatchEvent } from "@weft/client"
+import type { FeedEvent, WatchEvent } from "@weft/client"
 import type { WorkflowExecution } from "@weft/workflowexecution"
 import { Effect } from "effect"
 import { describe as describeError } from "../src/CliError.js"
@@ -12,6 +12,7 @@ import * as Documents from "../src/Documents.js"
 import * as Kind from "../src/Kind.js"
 import * as Output from "../src/Output.js"
 import { parsePhase, parsePhases, parseTaskStatus } from "../src/Phase.js"
+import * as ListView from "../src/ListView.js"
 import * as WatchView from "../src/WatchView.js"
 
 describe("Kind", () => {
@@ -222,6 +223,46 @@ describe("watch view", () => {
     assert.strictEqual(Output.duration(185_000), "3m05s")
     assert.strictEqual(Output.duration(7_800_000), "2h10m")
     assert.strictEqual(Output.age("2026-01-01T00:00:00.000Z", Date.parse("2026-01-03T00:00:00.000Z")), "2d")
+  })
+})
+
+describe("list view", () => {
+  const run = (id: string, phase: WorkflowExecution.ExecutionPhase) => {
+    const base = execution({ phase })
+    return { ...base, metadata: { ...base.metadata, id, slug: id } }
+  }
+  const change = (id: string, phase: WorkflowExecution.ExecutionPhase): FeedEvent.Execution => ({
+    _tag: "Execution",
+    seq: 1,
+    execution: run(id, phase)
+  })
+  const deletion = (id: string, phase: WorkflowExecution.ExecutionPhase): FeedEvent.Deleted => ({
+    _tag: "Deleted",
+    seq: 2,
+    execution: run(id, phase)
+  })
+
+  it("a change puts its run in or takes it out as its phase matches; a deletion takes it out", () => {
+    const rows = new Map<string, WorkflowExecution.WorkflowExecution>()
+    const pending: ReadonlyArray<WorkflowExecution.ExecutionPhase> = ["EXECUTION_PENDING"]
+    assert.isTrue(ListView.apply(rows, change("wex-a", "EXECUTION_PENDING"), pending))
+    assert.isTrue(ListView.apply(rows, change("wex-b", "EXECUTION_PENDING"), pending))
+    assert.isFalse(ListView.apply(rows, change("wex-a", "EXECUTION_IN_PROGRESS"), pending), "left the phases")
+    assert.deepStrictEqual([...rows.keys()], ["wex-b"])
+    assert.isFalse(ListView.apply(rows, deletion("wex-a", "EXECUTION_IN_PROGRESS"), pending), "not shown, not in the phases")
+    assert.isTrue(ListView.apply(rows, deletion("wex-b", "EXECUTION_PENDING"), pending))
+    assert.strictEqual(rows.size, 0)
+    assert.isTrue(ListView.apply(rows, change("wex-c", "EXECUTION_FAILED"), []), "no phases: every run")
+  })
+
+  it("the newest runs first, at most the limit; a deletion's row says DELETED", () => {
+    const rows = new Map([["wex-01a", run("wex-01a", "EXECUTION_PENDING")], ["wex-01c", run("wex-01c", "EXECUTION_PENDING")], [
+      "wex-01b",
+      run("wex-01b", "EXECUTION_PENDING")
+    ]])
+    assert.deepStrictEqual(ListView.newest(rows, 2).map((e) => e.metadata.id), ["wex-01c", "wex-01b"])
+    const cells = ListView.changeRow(deletion("wex-01a", "EXECUTION_COMPLETED"), Date.now(), new Map())
+    assert.deepStrictEqual(cells.slice(0, 3), ["wex-01a", "wex-01a", "DELETED"])
   })
 })
 
