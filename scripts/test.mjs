@@ -1,5 +1,5 @@
 // `pnpm test`: type checks and tests of every package through turbo (two tasks at a
-// time), then the per-package and total counts (scripts/test-summary.mjs). Exits non-zero
+// time; a failure does not stop the others), then the per-package and total counts (scripts/test-summary.mjs). Exits non-zero
 // when a type check or a test failed.
 import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, rmSync } from "node:fs"
@@ -28,7 +28,7 @@ if ((process.env.WEFT_TEST_PG ?? "") === "") {
 
 const turbo = spawnSync(
   "turbo",
-  ["run", "typecheck", "test", "--concurrency=2", "--output-logs=errors-only", ...process.argv.slice(2)],
+  ["run", "typecheck", "test", "--concurrency=2", "--continue", "--output-logs=errors-only", ...process.argv.slice(2)],
   { stdio: "inherit", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1" }, shell: false }
 )
 if (turbo.error !== undefined) {
