@@ -6,11 +6,11 @@
  */
 import { assert, it } from "@effect/vitest"
 import { type FeedEvent, WeftClient } from "@weft/client"
+import { ServerProcess } from "@weft/testing"
 import { Effect, Stream } from "effect"
 import { spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import * as ServerProcess from "../../../packages/client/test/support/ServerProcess.js"
 
 const runnerDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -61,7 +61,7 @@ const terminal = ["EXECUTION_COMPLETED", "EXECUTION_FAILED", "EXECUTION_CANCELLE
 
 it.scopedLive("two runners: every run is done exactly once, the other runner gets 412 for it", () =>
   Effect.gen(function*() {
-    const server = yield* ServerProcess.start
+    const server = yield* ServerProcess.startFresh()
     const weft = yield* Effect.provide(WeftClient.WeftClient, WeftClient.layerFetch({ baseUrl: server.url }))
     const workflowId = (yield* weft.workflows.create({ payload: workflow })).metadata.id
     const start = (n: number) =>
