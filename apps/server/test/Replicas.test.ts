@@ -6,9 +6,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { TestDatabase } from "@weft/resource"
+import { ServerProcess as Proc } from "@weft/testing"
 import { Effect } from "effect"
 import { randomBytes } from "node:crypto"
-import * as Proc from "./support/Process.js"
 
 interface Event {
   readonly event: string
