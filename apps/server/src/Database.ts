@@ -100,12 +100,15 @@ const redactUrl = (url: string): string => {
 
 /**
  * A PostgreSQL database several servers may share (`@effect/sql-pg`, a pool of
- * connections); fails with a one-line reason when the server cannot be reached.
+ * connections); fails with a one-line reason when the server cannot be reached. The
+ * sessions show in `pg_stat_activity` as `weft <runner name>` (`WEFT_RUNNER_ADDRESS`),
+ * so an operator sees which replica holds what.
  */
 export const layerPostgres = (
-  url: string
+  url: string,
+  runner: { readonly host: string; readonly port: number }
 ): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient, DatabaseUnavailable> =>
-  PgClient.layer({ url: Redacted.make(url), applicationName: "weft" }).pipe(
+  PgClient.layer({ url: Redacted.make(url), applicationName: `weft ${runner.host}:${runner.port}` }).pipe(
     Layer.catchAllCause((cause) => {
       const error = Cause.squash(cause) as { readonly cause?: { readonly message?: string }; readonly message?: string }
       const reason = error.cause?.message ?? error.message ?? String(error)
@@ -124,7 +127,7 @@ export const layer: Layer.Layer<
 > = Layer.unwrapEffect(
   Effect.map(ServerConfig, (config) =>
     isPostgresUrl(config.database)
-      ? Layer.merge(layerPostgres(config.database), SecretKeys.layer(config))
+      ? Layer.merge(layerPostgres(config.database, config.engine.runnerAddress), SecretKeys.layer(config))
       : layerSqlite(config.database, config))
 )
 

@@ -5,16 +5,18 @@
  * (timers, the runs' own messages) lose none and run no activity twice, and storage is
  * still consumed afterwards (Effect-TS/effect#6248 reports SQL message storage left
  * unconsumed after a runner change). Killing a server outright is tested with processes
- * in apps/server.
+ * in apps/server. Runs when `WEFT_TEST_PG` names a server; each test on a database of
+ * its own (shard locks and notifications are scoped to a database, not a schema).
  */
-import { Activity, DurableClock, Workflow } from "@effect/workflow"
+import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Layer, Schedule, Schema, Scope } from "effect"
+import { Activity, DurableClock, Workflow } from "@effect/workflow"
+import { TestDatabase } from "@weft/resource"
+import { Deferred, Duration, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
 import * as Cluster from "../src/internal/runtimeCluster.js"
-import * as Postgres from "./support/Postgres.js"
 
-const available = await Postgres.available
-if (!available) console.warn(Postgres.skipNote)
+/** A client on the database at `url`, each its own pool, as a separate server has. */
+const client = (url: string) => PgClient.layer({ url: Redacted.make(url), maxConnections: 8 }).pipe(Layer.orDie)
 
 const Replicated = Workflow.make({
   name: "replicated",
@@ -70,7 +72,7 @@ const startRunner = (url: string, name: string, ledger: Ledger, pause: Duration.
     const scope = yield* Scope.make()
     const layer = Replicated.toLayer(body(ledger, name, pause)).pipe(
       Layer.provideMerge(Cluster.sharding({ pollInterval, runnerAddress: { host: name, port: 1 } })),
-      Layer.provide(Postgres.client(url))
+      Layer.provide(client(url))
     )
     const context = yield* Layer.buildWithScope(layer, scope)
     return { context, leave: Scope.close(scope, Exit.void) }
@@ -88,7 +90,7 @@ const startRuns = (runner: Runner, ledger: Ledger, ids: ReadonlyArray<string>) =
 
 /** Waits until every shard is held, by `sessions` sessions. */
 const awaitShardsHeldBy = (url: string, sessions: number) =>
-  Effect.scoped(Cluster.shardHolders.pipe(Effect.provide(Postgres.client(url)))).pipe(
+  Effect.scoped(Cluster.shardHolders.pipe(Effect.provide(client(url)))).pipe(
     Effect.repeat({
       schedule: Schedule.spaced("200 millis"),
       until: (held) => held.runners === sessions && held.shards === Cluster.shardsPerGroup
@@ -114,7 +116,7 @@ const assertEachActivityOnce = (ledger: Ledger, ids: ReadonlyArray<string>) => {
 /** A fresh database and a ledger; `runner(name)` starts a runner on them whose runs pause for `pause`. */
 const cluster = (pause: Duration.Duration, pollInterval = Duration.millis(200)) =>
   Effect.gen(function*() {
-    const url = yield* Postgres.freshDatabase
+    const url = yield* TestDatabase.freshDatabase(TestDatabase.pgUrl!)
     const ledger = yield* makeLedger
     return { url, ledger, runner: (name: string) => startRunner(url, name, ledger, pause, pollInterval) }
   })
@@ -145,7 +147,7 @@ const throughBoth = (
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
 
-describe.skipIf(!available)("runners on one PostgreSQL database", () => {
+describe.runIf(TestDatabase.pgUrl !== undefined)("runners on one PostgreSQL database", () => {
   it.live("runs started on either runner are spread over both and complete, each activity once", () =>
     Effect.scoped(Effect.flatMap(cluster(Duration.millis(500)), (c) => throughBoth(c, 20, "90 seconds"))), 120_000)
 

@@ -46,6 +46,25 @@ export const freshSchema = (url: string) =>
     ({ schema }) => admin(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`)
   )
 
+/**
+ * A fresh database on the server at `url`, for tests of what PostgreSQL scopes to a
+ * database rather than to a schema (advisory locks, notifications): created now, dropped
+ * (its sessions ended) when the scope closes. Answers its URL.
+ */
+export const freshDatabase = (url: string) =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const name = `weft_test_${ulid().toLowerCase()}`
+      yield* admin(url, `CREATE DATABASE ${name}`)
+      return name
+    }),
+    (name) => admin(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  ).pipe(Effect.map((name) => {
+    const target = new URL(url)
+    target.pathname = `/${name}`
+    return target.toString()
+  }))
+
 /** A PostgreSQL client on a fresh schema of the server at `url` (default `WEFT_TEST_PG`). */
 export const layerPg = (url: string | undefined = pgUrl): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient> =>
   Layer.unwrapScoped(Effect.gen(function*() {
