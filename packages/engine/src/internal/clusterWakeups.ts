@@ -5,8 +5,9 @@
  * written to `cluster_messages`, where its owner would find it at its next storage poll.
  * On PostgreSQL the writer also sends `NOTIFY weft_cluster_wakeup, '<owner's name>'`
  * after the message is stored, and every runner listens on that channel and reads
- * storage at once when it is named. A wake-up is only a shortcut: a lost one (a
- * listening session dropped and reconnecting) costs the poll interval, nothing else.
+ * storage at once when it is named. A wake-up is only a shortcut: a lost one costs the
+ * poll interval, nothing else. (`PgClient.listen` does not report a lost connection: a
+ * runner whose listening session dropped is woken by its poll only, until it restarts.)
  */
 import { ClusterError, type MessageStorage, Runners, Sharding, type ShardingConfig, Snowflake } from "@effect/cluster"
 import { SqlClient } from "@effect/sql"
@@ -51,8 +52,7 @@ export const runners: Layer.Layer<
 
 /**
  * Listens for wake-ups addressed to `self` and reads storage when one comes. Only where
- * the SqlClient is a PostgreSQL client; the listening session is opened again when it
- * drops.
+ * the SqlClient is a PostgreSQL client; listening again if the stream ever fails.
  */
 export const listener = (self: { readonly host: string; readonly port: number }): Layer.Layer<never, never, Sharding.Sharding> =>
   Layer.scopedDiscard(Effect.gen(function*() {
