@@ -16,8 +16,16 @@
  *    the finished runs of 1 and 2, per 10,000 finished runs, and the journal rows left.
  * 4. Parked: `--parked` runs of [WAIT `--parked-wait` s, SET] created at once; the
  *    server's RSS once every one is parked, and how long until all completed.
+ * 5. Replicas (with `--postgres <server URL>`, e.g. postgres://postgres@127.0.0.1/postgres):
+ *    throughput of 1 as `--runs` runs on 1 and on 2 replicas sharing a fresh PostgreSQL
+ *    database, the runs created round-robin through the replicas; the ratio of the two.
+ *    `--only-replicas` runs only this part.
  */
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Engine } from "@weft/engine"
 import Database from "better-sqlite3"
+import { Effect, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as path from "node:path"
@@ -43,7 +51,9 @@ const { values } = parseArgs({
     "rate-seconds": { type: "string", default: "30" },
     parked: { type: "string", default: "10000" },
     "parked-wait": { type: "string", default: "600" },
-    "skip-parked": { type: "boolean", default: false }
+    "skip-parked": { type: "boolean", default: false },
+    postgres: { type: "string" },
+    "only-replicas": { type: "boolean", default: false }
   }
 })
 const int = (name: keyof typeof values) => {
@@ -119,9 +129,10 @@ const expect = async (base: string, status: number, method: string, url: string,
   return res.json
 }
 
-const createRun = (base: string, workflowId: string) =>
+/** Starts a run (named `name`, else by the server: `<instance>-<UTC time>`). */
+const createRun = (base: string, workflowId: string, name?: string) =>
   expect(base, 201, "POST", "/v1/workflow-executions", {
-    metadata: { ownerScope: "organization", org: "bench" },
+    metadata: { ownerScope: "organization", org: "bench", ...(name === undefined ? {} : { name }) },
     spec: { workflowId }
   }).then((e) => e.metadata.id as string)
 
@@ -209,18 +220,30 @@ const figures = (executions: ReadonlyArray<any>): Figures => {
   }
 }
 
-const throughput = async (base: string, workflowId: string, watchers: number) => {
+/**
+ * `RUNS` runs created `CONCURRENCY` at a time, round-robin through `bases` (replicas of
+ * one database); `named`: the runs are named here rather than by the server.
+ */
+const throughput = async (
+  bases: ReadonlyArray<string>,
+  workflowId: string,
+  watchers: number,
+  named = false,
+  limitMillis = 30 * 60_000
+) => {
+  const base = bases[0]
   let next = 0
   const watching: Array<Promise<number>> = []
   const worker = async () => {
     while (next < RUNS) {
+      const via = bases[next % bases.length]
       next++
-      const id = await createRun(base, workflowId)
+      const id = await createRun(via, workflowId, named ? `run-${next}` : undefined)
       if (watching.length < watchers) watching.push(watch(base, id))
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-  await settled(base, workflowId, 30 * 60_000)
+  await settled(base, workflowId, limitMillis).catch((error) => console.log(`  ${error.message}`))
   const events = await Promise.all(watching)
   return { figures: figures(await listAll(base, workflowId)), watchers: watching.length, events }
 }
@@ -257,8 +280,75 @@ const measure = (file: string) => {
 
 const rss = (server: ServerProcess) => `${formatKiB(server.currentRssKiB())} (peak ${formatKiB(server.peakRssKiB())})`
 
+/** Runs `statement` on the PostgreSQL database at `url`. */
+const pg = <A extends object>(url: string, statement: string): Promise<ReadonlyArray<A>> =>
+  Effect.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<A>(statement)).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 }))
+    )
+  )
+
+/** Throughput of the 5-task workflow on `replicas` servers sharing a fresh database of the server at `serverUrl`. */
+const onReplicas = async (serverUrl: string, replicas: number) => {
+  const name = `weft_bench_${replicas}_${Date.now().toString(36)}`
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  await pg(serverUrl, `CREATE DATABASE ${name}`)
+  const servers: Array<ServerProcess> = []
+  try {
+    for (let i = 1; i <= replicas; i++) {
+      servers.push(await startWeft(url.toString(), {
+        WEFT_RUNNER: "embedded",
+        WEFT_RUNNER_ADDRESS: `bench-${i}:${i}`,
+        WEFT_SECRET_KEY: Buffer.alloc(32, 7).toString("base64")
+      }))
+    }
+    // Every replica holds its share of the shards before the clock starts.
+    for (;;) {
+      const held = await Effect.runPromise(
+        Engine.shardHolders.pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url.toString()), maxConnections: 1 })))
+      )
+      if (held.runners === replicas && held.shards === Engine.shards) break
+      await sleep(250)
+    }
+    const workflowId = (await expect(servers[0].url, 201, "POST", "/v1/workflows", FIVE_TASKS)).metadata.id
+    // On PostgreSQL the runs are named here: concurrent creates naming runs in the same
+    // second pick the same free name (each transaction sees it free), and one gets 409.
+    // Runs not done 5 minutes after the last create are left out of the figures (reported).
+    return (await throughput(servers.map((server) => server.url), workflowId, 0, true, 5 * 60_000)).figures
+  } finally {
+    for (const server of servers) await server.stop()
+    await pg(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  }
+}
+
+const replicated = async (serverUrl: string) => {
+  const one = await onReplicas(serverUrl, 1)
+  const two = await onReplicas(serverUrl, 2)
+  console.log(`
+PostgreSQL (${new URL(serverUrl).host}), 5-task runs, ${RUNS} runs, concurrency ${CONCURRENCY}:`)
+  console.log(table(
+    ["replicas", "runs", "completed", "runs/s", "transitions/s", "p50", "p99"],
+    ([[1, one], [2, two]] as const).map(([n, x]) => [
+      String(n),
+      String(x.runs),
+      String(x.completed),
+      x.runsPerSecond.toFixed(1),
+      x.transitionsPerSecond.toFixed(0),
+      ms(x.p50),
+      ms(x.p99)
+    ])
+  ))
+  console.log(`2 replicas / 1 replica: ${(two.transitionsPerSecond / one.transitionsPerSecond).toFixed(2)}× the task transitions/s`)
+}
+
 const main = async () => {
   installCleanup()
+  if (values["only-replicas"]) {
+    if (values.postgres === undefined) throw new BenchError("--only-replicas needs --postgres <server URL>")
+    console.log(`engine benchmark — ${machine()}`)
+    return replicated(values.postgres)
+  }
   const dir = makeTempDir("weft-engine-bench-")
   const file = path.join(dir, "weft.db")
   const env = { WEFT_RUNNER: "embedded" }
@@ -274,8 +364,8 @@ const main = async () => {
   const before = measure(file)
   server = await startWeft(file, env)
 
-  const plain = await throughput(server.url, five, 0)
-  const watched = await throughput(server.url, fiveWatched, WATCHERS)
+  const plain = await throughput([server.url], five, 0)
+  const watched = await throughput([server.url], fiveWatched, WATCHERS)
   const rated = await atRate(server.url, three)
   const afterRunsRss = rss(server)
   await server.stop()
@@ -303,6 +393,7 @@ const main = async () => {
       `journal rows left: ${after.journalMessages} messages, ${after.journalReplies} replies`
   )
 
+  if (values.postgres !== undefined) await replicated(values.postgres)
   if (values["skip-parked"]) return
   server = await startWeft(file, env)
   const t0 = Date.now()
