@@ -8,6 +8,7 @@ import { Console, Effect } from "effect"
 import { report, usageExitCode } from "./CliError.js"
 import { apply } from "./commands/Apply.js"
 import { cancel } from "./commands/Cancel.js"
+import { signal } from "./commands/Signal.js"
 import { del } from "./commands/Delete.js"
 import { get, list } from "./commands/Get.js"
 import { run as runCommand } from "./commands/Run.js"
@@ -27,13 +28,14 @@ const subcommands = {
   watch,
   status,
   cancel,
+  signal,
   delete: del
 } as const
 
 const root: Command.Command<"weft", never, never, {}> = Command.make("weft", {}, () => Stdio.out(Help.render(tree, undefined)))
   .pipe(Command.withDescription("Command line of weft, the control plane for workflow runs"))
 
-export const command = root.pipe(Command.withSubcommands([apply, get, list, runCommand, watch, status, cancel, del]))
+export const command = root.pipe(Command.withSubcommands([apply, get, list, runCommand, watch, status, cancel, signal, del]))
 
 /** The commands, for help texts. */
 export const tree: Help.Tree = { root, subcommands }

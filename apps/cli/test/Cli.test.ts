@@ -338,7 +338,7 @@ layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true
         weft("--completions", "bash")
       ], { concurrency: 2 })
       ok(help, "--help")
-      for (const command of ["apply", "get", "list", "run", "watch", "status", "cancel", "delete"]) {
+      for (const command of ["apply", "get", "list", "run", "watch", "status", "cancel", "signal", "delete"]) {
         assert.match(help.stdout, new RegExp(`^  ${command}\\s+\\S`, "m"))
       }
       assert.match(help.stdout, /^Usage: weft <command> \[options\]$/m)
@@ -649,4 +649,44 @@ it.scoped("with the engine on, the walkthrough runs by itself: run --watch exits
     const again = yield* as("cancel", runId)
     assert.strictEqual(again.code, 1)
     assert.match(again.stderr, /^error: FAILED_PRECONDITION: /)
+  }), { timeout: 240_000 })
+
+it.scoped("with the engine on, signal: a run waiting in a LISTEN takes the data of --data @FILE and completes; a finished run refuses", () =>
+  Effect.gen(function*() {
+    const dir = yield* Process.tempDir
+    const server = yield* Process.start({
+      env: { WEFT_DB: path.join(dir, "weft.db"), WEFT_RUNNER: "embedded", WEFT_LOG_REQUESTS: "false" }
+    })
+    const as = (...args: ReadonlyArray<string>) => Weft.run(args, { server: server.url })
+    const approval = JSON.stringify({
+      kind: "Workflow",
+      metadata: { name: "approval", ownerScope: "organization", org: "acme" },
+      spec: {
+        document: { dsl: "1.0.0", namespace: "acme", name: "approval", version: "1" },
+        tasks: [{ name: "approve", kind: "WORKFLOW_TASK_KIND_LISTEN", taskConfig: { to: { mode: "one", signals: [{ id: "approved" }] } } }]
+      }
+    })
+    ok(yield* Weft.run(["apply", "-f", "-"], { server: server.url, stdin: approval }), "apply approval")
+    const run = yield* as("run", "approval", "--org", "acme", "-q")
+    ok(run, "run approval")
+    const runId = run.stdout.trim()
+    const watcher = yield* Weft.start(["watch", runId], { server: server.url })
+    yield* watcher.waitFor(/approve\s+IN_PROGRESS/)
+
+    const badData = yield* as("signal", runId, "approved", "--data", "{nope")
+    assert.strictEqual(badData.code, 1)
+    assert.match(badData.stderr, /^error: INVALID_ARGUMENT: --data: not JSON: /)
+
+    const file = yield* withTempFile(JSON.stringify({ by: "ada" }))
+    const sent = yield* as("signal", runId, "approved", "--data", `@${file}`)
+    ok(sent, "signal")
+    assert.match(sent.stdout, /^workflowexecution\/approval-default-\S+ signal "approved" accepted$/m)
+    const watched = yield* watcher.result
+    assert.strictEqual(watched.code, 0, "watch exits 0 on COMPLETED")
+    const got = JSON.parse((yield* as("get", "execution", runId, "-o", "json")).stdout)
+    assert.deepStrictEqual(got.status.output, { by: "ada" })
+
+    const late = yield* as("signal", runId, "approved", "-d", "1")
+    assert.strictEqual(late.code, 1)
+    assert.match(late.stderr, /^error: FAILED_PRECONDITION: .*EXECUTION_COMPLETED/)
   }), { timeout: 240_000 })

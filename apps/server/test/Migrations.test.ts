@@ -143,13 +143,15 @@ describe("migrations over a database written by an earlier version", () => {
       const added = Migrations.make("probe", { sqlite: { "0001_create_probe": ["CREATE TABLE probe (x TEXT)"] } })
       yield* Effect.gen(function*() {
         const applied = yield* Migrations.run([grown, ...rest, added])
-        // The fixture predates the feed's change log, the label tables and environments: their migrations are applied too, each in its set's turn.
+        // The fixture predates the feed's change log, the label tables, kept signals and
+        // environments: their migrations are applied too, each in its set's turn.
         assert.deepStrictEqual(applied, [
           "workflow/0002_create_workflows_labels",
           "workflow/0999_add_probe_column",
           "workflowinstance/0002_create_workflow_instances_labels",
           "workflowexecution/0002_create_workflow_execution_changes",
           "workflowexecution/0003_create_workflow_executions_labels",
+          "workflowexecution/0004_create_workflow_execution_signals",
           "environment/0001_create_environments",
           "probe/0001_create_probe"
         ])

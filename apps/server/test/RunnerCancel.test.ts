@@ -23,31 +23,15 @@ const RUNNER_TOKEN = "runner-9c4a1e7b2d6f3085-secret"
 const provide = <A, E>(effect: Effect.Effect<A, E, any>, layer: Layer.Layer<any, any, never>) =>
   Effect.provide(effect, layer) as Effect.Effect<A, E, never>
 
-const workflow = (tasks: ReadonlyArray<unknown>) => ({
-  metadata: { name: "Cancellable", ownerScope: "organization", org: "acme" },
-  spec: { document: { dsl: "1.0.0", namespace: "t", name: "cancellable", version: "1.0.0" }, tasks }
-})
-
 const tasks = [
   { name: "first", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { a: 1 } } },
   { name: "pause", kind: "WORKFLOW_TASK_KIND_WAIT", taskConfig: { seconds: 3600 } },
   { name: "after", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { b: 2 } } }
 ]
 
-const setup = (headers: Record<string, string> = {}) =>
-  Effect.gen(function*() {
-    const wf = yield* TestServer.request("POST", "/v1/workflows", workflow(tasks), headers)
-    assert.strictEqual(wf.status, 201, JSON.stringify(wf.body))
-    const created = yield* TestServer.request("POST", "/v1/workflow-executions", {
-      metadata: { ownerScope: "organization", org: "acme" },
-      spec: { workflowId: wf.body.metadata.id }
-    }, headers)
-    assert.strictEqual(created.status, 201, JSON.stringify(created.body))
-    return created.body.metadata.id as string
-  })
+const setup = (headers: Record<string, string> = {}) => TestServer.startRun("Cancellable", tasks, headers)
 
-const get = (id: string, headers: Record<string, string> = {}) =>
-  Effect.map(TestServer.request("GET", `/v1/workflow-executions/${id}`, undefined, headers), (r) => r.body)
+const get = TestServer.getExecution
 
 /** Reads the execution every 20 ms until the WAIT is IN_PROGRESS: the run is parked in it. */
 const parked = (id: string) => {

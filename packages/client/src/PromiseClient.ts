@@ -12,7 +12,7 @@
  */
 import type { Environment, ListEnvironmentsParams } from "@weft/environment"
 import type { ListWorkflowsParams, Workflow } from "@weft/workflow"
-import type { ListWorkflowExecutionsParams, WorkflowExecution } from "@weft/workflowexecution"
+import type { ExecutionSignals, ListWorkflowExecutionsParams, WorkflowExecution } from "@weft/workflowexecution"
 import type { ListWorkflowInstancesParams, WorkflowInstance } from "@weft/workflowinstance"
 import { Cause, Effect, Exit, ManagedRuntime, Stream } from "effect"
 import type * as FeedEvent from "./FeedEvent.js"
@@ -61,6 +61,11 @@ export interface WeftPromiseClient {
       ) => Promise<WorkflowExecution.WorkflowExecution>
       /** Stops a run: phase CANCELLED; rejects with `FailedPrecondition` when it already ended. */
       readonly cancel: (id: string) => Promise<WorkflowExecution.WorkflowExecution>
+      /**
+       * Sends a signal `{id, data}` to a run; it is kept until a LISTEN takes it.
+       * Rejects with `FailedPrecondition` when the run already ended.
+       */
+      readonly signal: (id: string, signal: ExecutionSignals.SignalInput) => Promise<ExecutionSignals.SignalAccepted>
       readonly watch: (id: string) => AsyncIterable<WatchEvent.WatchEvent>
       /**
        * The feed of every change (see `WeftClient.feed`): it does not end by itself; leave
@@ -132,6 +137,7 @@ export const createWeftClient = (options: WeftClient.Options): WeftPromiseClient
       updateStatus: (id, status, options) =>
         run(client.workflowExecutions.updateStatus({ path: { id }, payload: status, headers: headers(options) })),
       cancel: (id) => run(client.workflowExecutions.cancel({ path: { id } })),
+      signal: (id, signal) => run(client.workflowExecutions.signal({ path: { id }, payload: signal })),
       delete: (id, options) => run(client.workflowExecutions.delete({ path: { id }, headers: headers(options) })),
       watch,
       feed

@@ -319,6 +319,26 @@ layer(ClientLive, { timeout: "60 seconds" })("WeftClient", (it) => {
       assert.deepStrictEqual(result.phases, ["EXECUTION_PENDING", "EXECUTION_IN_PROGRESS", "EXECUTION_FAILED"])
     }))
 
+  it.effect("signal: 202 {accepted: true} while the run is not finished; FailedPrecondition once it is", () =>
+    Effect.gen(function*() {
+      const server = yield* ServerProcess.Server
+      const execution = yield* createExecution
+      const result = yield* Effect.promise(async () => {
+        const weft = createWeftClient({ baseUrl: server.url })
+        try {
+          const accepted = await weft.workflowExecutions.signal(execution.metadata.id, { id: "approved", data: { by: "ada" } })
+          await weft.workflowExecutions.cancel(execution.metadata.id)
+          const refused = await weft.workflowExecutions.signal(execution.metadata.id, { id: "approved" }).then(() => undefined, (e) => e)
+          return { accepted, refused }
+        } finally {
+          await weft.close()
+        }
+      })
+      assert.deepStrictEqual(result.accepted, { accepted: true })
+      assert.strictEqual(result.refused?._tag, "FailedPrecondition")
+      assert.strictEqual(result.refused?.code, "FAILED_PRECONDITION")
+    }))
+
   describe("errors in the Promise facade", () => {
     it.effect("a failed status transition rejects with FailedPrecondition", () =>
       Effect.gen(function*() {

@@ -25,6 +25,7 @@ import { Context, Deferred, Effect, Layer, Queue, type Scope } from "effect"
 import { EngineConfig } from "./EngineConfig.js"
 import { type RunCommand, RunCommands } from "./EngineRunner.js"
 import * as Journal from "./internal/durableJournal.js"
+import * as Waits from "./internal/durableWaits.js"
 import { body, type Interpret, RunWorkflow } from "./internal/durableWorkflow.js"
 import * as Cluster from "./internal/runtimeCluster.js"
 
@@ -60,6 +61,7 @@ const make = <R>(interpret: Interpret<R>) =>
     yield* withEngine(workflowEngine.register(
       RunWorkflow,
       body({
+        sql,
         executions,
         workflows,
         sharding,
@@ -87,6 +89,14 @@ const make = <R>(interpret: Interpret<R>) =>
         yield* withEngine(collector.finished(executionId))
       }).pipe(Effect.withSpan("Engine.cancel", { attributes: { executionId }, captureStackTrace: false }))
 
+    /** Wakes the runs waiting for a change of `subject` (a signal to it, its end). */
+    const wake = (subject: string) =>
+      Effect.flatMap(Waits.on(subject), (waits) => Waits.wake(waits, RunWorkflow, scope)).pipe(
+        withEngine,
+        Effect.provideService(SqlClient.SqlClient, sql),
+        Effect.withSpan("Engine.wake", { attributes: { subject }, captureStackTrace: false })
+      )
+
     const resumeAll = Effect.gen(function*() {
       let count = 0
       let pageToken: string | undefined
@@ -100,11 +110,25 @@ const make = <R>(interpret: Interpret<R>) =>
         pageToken = page.nextPageToken
       } while (pageToken !== undefined)
       yield* withEngine(Journal.sweep(collector.collect))
+      // A wake-up lost in a crash (after the change that ends a wait, before the
+      // wake-up) is made good here: every waiting run looks again.
+      yield* withEngine(Effect.flatMap(Waits.all, (waits) => Waits.wake(waits, RunWorkflow, scope)))
       return count
     }).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.orDie, Effect.withSpan("Engine.resumeAll", { captureStackTrace: false }))
 
+    const run = (command: RunCommand) => {
+      switch (command._tag) {
+        case "Start":
+          return start(command.executionId)
+        case "Cancel":
+          return cancel(command.executionId)
+        case "Signal":
+          return wake(command.executionId)
+      }
+    }
+
     const dispatch = (command: RunCommand) =>
-      (command._tag === "Start" ? start(command.executionId) : cancel(command.executionId)).pipe(
+      run(command).pipe(
         Effect.catchAllCause((cause) => Effect.logError(`engine: ${command._tag} ${command.executionId} failed`, cause))
       )
 

@@ -1,6 +1,6 @@
 /**
  * The `ExecutionRunner` the app plugs into `WorkflowExecutions` when weft runs its own
- * executions. `start` and `cancel` only queue the execution id: the engine, built over
+ * executions. `start`, `cancel` and `signalled` only queue the execution id: the engine, built over
  * `WorkflowExecutions` (which needs a runner first), takes from the queue. Nothing is
  * lost by queueing in memory: a run the engine had not yet started when the process
  * stopped is PENDING (or IN_PROGRESS), and is resumed at the next start.
@@ -11,6 +11,8 @@ import { Context, Effect, Layer, Queue } from "effect"
 export type RunCommand =
   | { readonly _tag: "Start"; readonly executionId: string }
   | { readonly _tag: "Cancel"; readonly executionId: string }
+  /** A signal for the execution was stored: wake its LISTEN. */
+  | { readonly _tag: "Signal"; readonly executionId: string }
 
 /** Where the runner leaves the commands for the engine. */
 export class RunCommands extends Context.Tag("@weft/engine/RunCommands")<RunCommands, Queue.Queue<RunCommand>>() {}
@@ -23,6 +25,7 @@ export const layer: Layer.Layer<ExecutionRunner.ExecutionRunner | RunCommands> =
   Effect.map(RunCommands, (commands) =>
     ExecutionRunner.ExecutionRunner.of({
       start: (execution) => Queue.offer(commands, { _tag: "Start", executionId: execution.metadata.id }),
-      cancel: (execution) => Queue.offer(commands, { _tag: "Cancel", executionId: execution.metadata.id })
+      cancel: (execution) => Queue.offer(commands, { _tag: "Cancel", executionId: execution.metadata.id }),
+      signalled: (execution) => Queue.offer(commands, { _tag: "Signal", executionId: execution.metadata.id })
     }))
 ).pipe(Layer.provideMerge(RunCommandsLive))

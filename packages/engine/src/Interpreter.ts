@@ -40,6 +40,26 @@ export interface TaskEffects {
   readonly activity: <A>(key: string, run: Effect.Effect<A, TaskError>) => Effect.Effect<A, TaskError>
   /** A durable timer under key. */
   readonly sleep: (key: string, millis: number) => Effect.Effect<void>
+  /**
+   * Waits for signals sent to the run (LISTEN) and takes them: with `one`, the oldest
+   * kept signal with any of `ids`; with `all`, the oldest of each id, once each has one.
+   * Signals sent before the wait are kept for it. Fails with type `timeout` when
+   * `timeoutMillis` passes first. On replay, answers what it took.
+   */
+  readonly listen: (key: string, request: ListenRequest) => Effect.Effect<ReadonlyArray<Signal>, TaskError>
+}
+
+/** What a LISTEN waits for. */
+export interface ListenRequest {
+  readonly ids: ReadonlyArray<string>
+  readonly mode: "one" | "all"
+  readonly timeoutMillis?: number | undefined
+}
+
+/** A signal as a LISTEN takes it. */
+export interface Signal {
+  readonly id: string
+  readonly data: unknown
 }
 
 /** A partial status update, as the status path (CONTRACT 4.2) takes it. */
@@ -462,9 +482,24 @@ class Interpreter {
       case "WORKFLOW_TASK_KIND_AGENT_CALL":
         return Effect.fail(TaskErrors.make("unsupported", "no agent runtime is configured"))
 
+      case "WORKFLOW_TASK_KIND_LISTEN": {
+        const { timeoutSeconds, to } = typed.config
+        return Effect.gen(this, function*() {
+          yield* this.beforeWaiting()
+          const signals = yield* this.effects.listen(key, {
+            ids: to.signals.map((signal) => signal.id),
+            mode: to.mode,
+            timeoutMillis: timeoutSeconds === undefined ? undefined : Math.round(timeoutSeconds * 1000)
+          })
+          const output = to.mode === "one"
+            ? signals[0]?.data ?? null
+            : Object.fromEntries(signals.map((signal) => [signal.id, signal.data]))
+          return { output }
+        })
+      }
+
       // Extension points: each becomes a case here once TaskEffects offers what it needs
-      // (LISTEN: a signal wait; RUN: a child run; CALL_ACTIVITY: an activity registry).
-      case "WORKFLOW_TASK_KIND_LISTEN":
+      // (RUN: a child run; CALL_ACTIVITY: an activity registry).
       case "WORKFLOW_TASK_KIND_RUN":
       case "WORKFLOW_TASK_KIND_CALL_ACTIVITY":
         return Effect.fail(notEnabled(typed.kind))

@@ -4,56 +4,12 @@
  * the middle of a run never calls twice).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Workflows } from "@weft/workflow"
-import { WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
-import { Effect, Layer, ManagedRuntime, Option, Stream } from "effect"
+import { Effect, Layer } from "effect"
 import { Expressions, HttpCalls, HttpPolicy, Interpreter } from "../src/index.js"
 import type { Interpret } from "../src/internal/durableWorkflow.js"
 import { tempDatabase, withEngine } from "./support/Layers.js"
+import { awaitState, ended, realInterpreter, startRun, t } from "./support/RealEngine.js"
 import { testServer } from "./support.js"
-
-/** The real interpreter, its services built once (127.0.0.1 is allowed: the default policy denies only link-local). */
-const realInterpreter = Effect.gen(function*() {
-  const runtime = yield* Effect.acquireRelease(
-    Effect.sync(() => ManagedRuntime.make(Interpreter.layerServices.pipe(Layer.orDie))),
-    (rt) => rt.disposeEffect
-  )
-  const services = yield* runtime.runtimeEffect
-  const interpret: Interpret<never> = (plan, effects, reporter) =>
-    Effect.provide(Interpreter.run(plan, effects, reporter), services)
-  return interpret
-})
-
-const workflowBody = (tasks: ReadonlyArray<unknown>) => ({
-  metadata: { name: "Real", ownerScope: "organization", org: "acme" },
-  spec: { document: { dsl: "1.0.0", namespace: "default", name: "real", version: "1.0.0" }, tasks }
-})
-
-const t = (name: string, kind: string, taskConfig: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  name,
-  kind: `WORKFLOW_TASK_KIND_${kind}`,
-  taskConfig,
-  ...extra
-})
-
-const startRun = (tasks: ReadonlyArray<unknown>, triggerMetadata: Record<string, string> = {}) =>
-  Effect.gen(function*() {
-    const workflow = yield* Effect.flatMap(Workflows, (w) => w.create(workflowBody(tasks)))
-    return yield* Effect.flatMap(WorkflowExecutions, (e) =>
-      e.create({
-        metadata: { ownerScope: "organization", org: "acme" },
-        spec: { workflowId: workflow.metadata.id, triggerMetadata }
-      }))
-  })
-
-const awaitState = (id: string, predicate: (e: WorkflowExecution.WorkflowExecution) => boolean) =>
-  Effect.gen(function*() {
-    const executions = yield* WorkflowExecutions
-    const found = yield* Stream.runHead(Stream.filter(yield* executions.watch(id), (event) => predicate(event.execution)))
-    return Option.getOrThrow(found).execution
-  })
-
-const ended = (e: WorkflowExecution.WorkflowExecution) => WorkflowExecution.isTerminal(e.status.phase)
 
 const deniedServices = Layer.mergeAll(
   Expressions.layer,

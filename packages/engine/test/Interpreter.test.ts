@@ -147,12 +147,41 @@ describe("reporting", () => {
       assert.strictEqual(beforeWait!.patch.tasks!.find((t) => t.taskId === "a")!.status, "WORKFLOW_TASK_COMPLETED")
     }))
 
-  it.effect("GRPC_CALL and AGENT_CALL fail with type unsupported; LISTEN, RUN, CALL_ACTIVITY say they are not enabled", () =>
+  it.effect("LISTEN: IN_PROGRESS committed before it waits; output the data (one) or {id: data} (all); a timeout fails", () =>
+    Effect.gen(function*() {
+      const listen = (name: string, mode: string, ids: ReadonlyArray<string>, extra: Record<string, unknown> = {}) =>
+        task(name, "LISTEN", { to: { mode, signals: ids.map((id) => ({ id })) }, ...extra })
+      const recorder = memoryEffects()
+      const fiber = yield* Effect.fork(runPlan(plan([listen("one", "one", ["a", "b"]), listen("all", "all", ["a", "b"])]), recorder))
+      yield* recorder.send({ id: "b", data: 2 })
+      yield* recorder.send({ id: "a", data: { x: 1 } })
+      yield* recorder.send({ id: "b", data: 3 })
+      const { outcome, reports } = yield* Fiber.join(fiber)
+      assert.strictEqual(outcome._tag, "Completed")
+      // "one" takes the oldest signal with either id; "all" then finds one of each.
+      assert.deepStrictEqual(entry(reports, "one")?.output, { value: 2 })
+      assert.deepStrictEqual(entry(reports, "all")?.output, { a: { x: 1 }, b: 3 })
+      assert.strictEqual(entry(reports, "one")?.taskType, "WORKFLOW_TASK_APPROVAL")
+      const beforeWait = reports.find((r) => r.durable && r.patch.tasks?.find((t) => t.taskId === "one")?.status === "WORKFLOW_TASK_IN_PROGRESS")
+      assert.isDefined(beforeWait)
+
+      const timed = memoryEffects()
+      const waiting = yield* Effect.fork(runPlan(plan([listen("wait", "one", ["never"], { timeoutSeconds: 5 })]), timed))
+      yield* Effect.promise(() => new Promise<void>((resolve) => {
+        const check = () => (timed.listening.length > 0 ? resolve() : setTimeout(check, 2))
+        check()
+      }))
+      yield* TestClock.adjust("5 seconds")
+      const { outcome: timedOut } = yield* Fiber.join(waiting)
+      assert.strictEqual(timedOut._tag, "Failed")
+      assert.strictEqual(timedOut._tag === "Failed" ? timedOut.error.type : "", "timeout")
+    }))
+
+  it.effect("GRPC_CALL and AGENT_CALL fail with type unsupported; RUN, CALL_ACTIVITY say they are not enabled", () =>
     Effect.gen(function*() {
       const cases: Array<[string, Record<string, unknown>, RegExp]> = [
         ["GRPC_CALL", { service: "s", method: "m" }, /^unsupported: gRPC calls are not run by this engine$/],
         ["AGENT_CALL", { agent: "a", message: "m" }, /^unsupported: no agent runtime is configured$/],
-        ["LISTEN", { to: { mode: "one", signals: [{ id: "x" }] } }, /^unsupported: LISTEN tasks are not enabled/],
         ["RUN", { workflow: "child" }, /^unsupported: RUN tasks are not enabled/],
         ["CALL_ACTIVITY", { activity: "a" }, /^unsupported: CALL_ACTIVITY tasks are not enabled/]
       ]

@@ -2,10 +2,12 @@
  * In-memory TaskEffects with a journal (so a second run replays the first one's results),
  * a reporter that records every patch, and a plan builder.
  */
-import { Effect, Exit, Layer } from "effect"
+import { Deferred, Duration, Effect, Exit, Layer } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { Expressions, HttpCalls, HttpPolicy, Interpreter, type TaskError } from "../src/index.js"
+import { Expressions, HttpCalls, HttpPolicy, Interpreter, TaskError } from "../src/index.js"
+
+const TaskErrorMake = TaskError.make
 
 export type Journal = Map<string, Exit.Exit<unknown, TaskError.TaskError>>
 
@@ -16,11 +18,35 @@ export interface Recorder {
   /** Timers that actually slept: [key, millis]. */
   readonly slept: Array<readonly [string, number]>
   readonly effects: Interpreter.TaskEffects
+  /** Sends a signal to the run: kept until a LISTEN takes it. */
+  readonly send: (signal: Interpreter.Signal) => Effect.Effect<void>
+  /** Keys of the LISTENs that found nothing and waited, in order. */
+  readonly listening: Array<string>
 }
 
 export const memoryEffects = (journal: Journal = new Map()): Recorder => {
   const executed: Array<string> = []
   const slept: Array<readonly [string, number]> = []
+  const listening: Array<string> = []
+  const kept: Array<Interpreter.Signal> = []
+  let arrived = Deferred.unsafeMake<void>(undefined as never)
+  const send = (signal: Interpreter.Signal) =>
+    Effect.suspend(() => {
+      kept.push(signal)
+      const previous = arrived
+      arrived = Deferred.unsafeMake<void>(undefined as never)
+      return Deferred.succeed(previous, undefined)
+    })
+  /** The signals a LISTEN takes now (removed from `kept`), or none. */
+  const takeKept = (request: Interpreter.ListenRequest): ReadonlyArray<Interpreter.Signal> | undefined => {
+    const wanted = request.mode === "one" ? [] : [...new Set(request.ids)]
+    const chosen = request.mode === "one"
+      ? kept.filter((signal) => request.ids.includes(signal.id)).slice(0, 1)
+      : wanted.flatMap((id) => kept.filter((signal) => signal.id === id).slice(0, 1))
+    if (chosen.length === 0 || (request.mode === "all" && chosen.length < wanted.length)) return undefined
+    for (const signal of chosen) kept.splice(kept.indexOf(signal), 1)
+    return chosen
+  }
   const effects: Interpreter.TaskEffects = {
     activity: <A>(key: string, run: Effect.Effect<A, TaskError.TaskError>) =>
       Effect.suspend(() => {
@@ -35,9 +61,25 @@ export const memoryEffects = (journal: Journal = new Map()): Recorder => {
         if (journal.has(key)) return Effect.void
         slept.push([key, millis])
         return Effect.tap(Effect.sleep(millis), () => Effect.sync(() => journal.set(key, Exit.void)))
+      }),
+    listen: (key, request) =>
+      Effect.suspend(() => {
+        const recorded = journal.get(key)
+        if (recorded !== undefined) return recorded as Exit.Exit<ReadonlyArray<Interpreter.Signal>, TaskError.TaskError>
+        const wait: Effect.Effect<ReadonlyArray<Interpreter.Signal>> = Effect.suspend(() => {
+          const taken = takeKept(request)
+          if (taken !== undefined) return Effect.succeed(taken)
+          if (!listening.includes(key)) listening.push(key)
+          return Effect.zipRight(Deferred.await(arrived), wait)
+        })
+        const bounded = request.timeoutMillis === undefined ? wait : Effect.timeoutFail(wait, {
+          duration: Duration.millis(request.timeoutMillis),
+          onTimeout: () => TaskErrorMake("timeout", `no signal within ${request.timeoutMillis! / 1000}s`)
+        })
+        return Effect.tap(Effect.exit(bounded), (exit) => Effect.sync(() => journal.set(key, exit))).pipe(Effect.flatten)
       })
   }
-  return { journal, executed, slept, effects }
+  return { journal, executed, slept, effects, send, listening }
 }
 
 export interface Report {

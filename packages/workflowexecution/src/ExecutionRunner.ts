@@ -23,6 +23,12 @@ export interface ExecutionRunnerShape {
    * without it only sees the status change.
    */
   readonly cancel?: (execution: WorkflowExecution) => Effect.Effect<void>
+  /**
+   * Called after a signal for the execution was stored (`POST …/signals`): a LISTEN
+   * waiting for it may take it now. The signal stays stored until one does, so a runner
+   * without it finds it when it next looks.
+   */
+  readonly signalled?: (execution: WorkflowExecution) => Effect.Effect<void>
 }
 
 export class ExecutionRunner extends Context.Tag("@weft/workflowexecution/ExecutionRunner")<

@@ -16,6 +16,7 @@ import {
   Unavailable
 } from "@weft/resource"
 import { ParseResult, Schema } from "effect"
+import { SignalAccepted, SignalInput } from "./ExecutionSignals.js"
 import { PhaseNames, StatusUpdate, WorkflowExecution, WorkflowExecutionInput } from "./WorkflowExecution.js"
 
 const path = "/v1/workflow-executions"
@@ -224,6 +225,27 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
           summary: "Cancel a workflow execution",
           description: "Stops a run: phase EXECUTION_CANCELLED, running tasks FAILED (`cancelled`), pending " +
             "ones SKIPPED. 409 FAILED_PRECONDITION when the execution is already in a terminal phase."
+        })
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("signal", `${path}/:id/signals`)
+      .setPath(ResourceApi.IdPath)
+      .setPayload(SignalInput)
+      .addSuccess(SignalAccepted, { status: 202 })
+      .addError(InvalidArgument)
+      .addError(NotFound)
+      .addError(FailedPrecondition)
+      .pipe(
+        Access.write,
+        ApiDocs.document({
+          summary: "Send a signal to a workflow execution",
+          description: "Stores the signal `{id, data}` for the run and answers 202 `{accepted: true}`. A LISTEN " +
+            "task waiting for that id takes it (its output is `data`); until one does, the signal is kept, oldest " +
+            "first, also across restarts. 409 FAILED_PRECONDITION when the execution is in a terminal phase.",
+          examples: {
+            approval: { summary: "An approval with its data", value: { id: "approved", data: { by: "jane" } } }
+          }
         })
       )
   )

@@ -7,19 +7,23 @@ import { Migrations } from "@weft/resource"
 import pg_create_workflow_executions from "./migrations/pg/0001_create_workflow_executions.js"
 import pg_create_workflow_execution_changes from "./migrations/pg/0002_create_workflow_execution_changes.js"
 import pg_create_workflow_executions_labels from "./migrations/pg/0003_create_workflow_executions_labels.js"
+import pg_create_workflow_execution_signals from "./migrations/pg/0004_create_workflow_execution_signals.js"
 import create_workflow_executions from "./migrations/sqlite/0001_create_workflow_executions.js"
 import create_workflow_execution_changes from "./migrations/sqlite/0002_create_workflow_execution_changes.js"
 import create_workflow_executions_labels from "./migrations/sqlite/0003_create_workflow_executions_labels.js"
+import create_workflow_execution_signals from "./migrations/sqlite/0004_create_workflow_execution_signals.js"
 
 export const WorkflowExecutionMigrations = Migrations.make("workflowexecution", {
   sqlite: {
     "0001_create_workflow_executions": create_workflow_executions,
     "0002_create_workflow_execution_changes": create_workflow_execution_changes,
-    "0003_create_workflow_executions_labels": create_workflow_executions_labels
+    "0003_create_workflow_executions_labels": create_workflow_executions_labels,
+    "0004_create_workflow_execution_signals": create_workflow_execution_signals
   },
   pg: {
     "0001_create_workflow_executions": pg_create_workflow_executions,
     "0002_create_workflow_execution_changes": pg_create_workflow_execution_changes,
-    "0003_create_workflow_executions_labels": pg_create_workflow_executions_labels
+    "0003_create_workflow_executions_labels": pg_create_workflow_executions_labels,
+    "0004_create_workflow_execution_signals": pg_create_workflow_execution_signals
   }
 })

@@ -23,6 +23,7 @@ import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowIns
 import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import { type ExecutionEvent, ExecutionEvents, layer as ExecutionEventsLayer } from "./ExecutionEvents.js"
 import { ExecutionRunner, layerNoop } from "./ExecutionRunner.js"
+import * as Signals from "./ExecutionSignals.js"
 import * as Changes from "./internal/changes.js"
 import * as Status from "./internal/status.js"
 import {
@@ -77,6 +78,12 @@ const RecordDeletion = Pipeline.step(
   (ctx: { readonly deleted: WorkflowExecution }) => recordIn("Deleted", ctx.deleted)
 )
 
+/** The signals kept for the deleted execution go with it. */
+const DeleteSignals = Pipeline.step(
+  "DeleteSignals",
+  (ctx: { readonly existing: WorkflowExecution }) => Effect.as(Signals.forget(ctx.existing.metadata.id), {})
+)
+
 export const createPipeline = Pipeline.make<{ readonly body: unknown }>("WorkflowExecutions.create").pipe(
   Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
   Pipeline.andThen(ValidateOwnerScope),
@@ -107,6 +114,7 @@ export const getBySlugPipeline = Operations.getBySlugPipeline("WorkflowExecution
 
 export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowExecutions.delete").pipe(
   Pipeline.andThen(Steps.LoadExistingForDelete(table)),
+  Pipeline.andThen(DeleteSignals),
   Pipeline.andThen(Steps.DeleteResource(table)),
   Pipeline.andThen(RecordDeletion)
 )
@@ -268,6 +276,35 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           Effect.withSpan("WorkflowExecutions.cancel", { attributes: { id }, captureStackTrace: false })
         )
 
+      /**
+       * Sends a signal to a run (`POST …/signals`): in one transaction the execution is
+       * loaded, a terminal one refused (409), and the signal stored; after commit the
+       * runner is told, so that a LISTEN waiting for it takes it. A signal no LISTEN
+       * waits for yet is kept until one does.
+       */
+      const signal = (id: string, input: Signals.SignalInput) =>
+        Transaction.run(
+          Effect.gen(function*() {
+            yield* Signals.lockExecution(id)
+            const found = yield* store.get(table, id)
+            if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
+            const execution = found.value
+            if (isTerminal(execution.status.phase)) {
+              return yield* new FailedPrecondition({
+                message: `WorkflowExecution ${id} is ${execution.status.phase}, a terminal phase: it takes no signals`
+              })
+            }
+            const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+            yield* Signals.keep(id, input, now)
+            return execution
+          }),
+          (execution) => runner.signalled?.(execution) ?? Effect.void
+        ).pipe(
+          Effect.as<Signals.SignalAccepted>({ accepted: true }),
+          provide,
+          Effect.withSpan("WorkflowExecutions.signal", { attributes: { id, signal: input.id }, captureStackTrace: false })
+        )
+
       const list = (query: ListWorkflowExecutions) =>
         store.list(table, {
           ...ResourceStore.selection(query),
@@ -391,7 +428,20 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           return stop
         })
 
-      return { create, get, getBySlug, update, updateStatus, cancel, delete: delete_, list, watch, follow, feed } as const
+      return {
+        create,
+        get,
+        getBySlug,
+        update,
+        updateStatus,
+        cancel,
+        signal,
+        delete: delete_,
+        list,
+        watch,
+        follow,
+        feed
+      } as const
     })
   }
 ) {}

@@ -1,5 +1,6 @@
 export * as ExecutionEvents from "./ExecutionEvents.js"
 export * as ExecutionRunner from "./ExecutionRunner.js"
+export * as ExecutionSignals from "./ExecutionSignals.js"
 export * as WorkflowExecution from "./WorkflowExecution.js"
 export * from "./WorkflowExecutionApi.js"
 export * from "./WorkflowExecutions.js"

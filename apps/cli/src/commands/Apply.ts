@@ -16,15 +16,15 @@
  * the exit code is then 1.
  */
 import { Command, Options } from "@effect/cli"
-import { FileSystem } from "@effect/platform"
 import { WeftClient } from "@weft/client"
 import { InvalidArgument, Slug } from "@weft/resource"
 import { Workflow } from "@weft/workflow"
 import { WorkflowExecution } from "@weft/workflowexecution"
 import { WorkflowInstance } from "@weft/workflowinstance"
 import { Effect, Schema } from "effect"
-import { describe, fileError, SilentExit } from "../CliError.js"
+import { describe, SilentExit } from "../CliError.js"
 import * as Documents from "../Documents.js"
+import { read } from "../Files.js"
 import * as Kind from "../Kind.js"
 import * as Stdio from "../Stdio.js"
 import { connection, withClient } from "../Shared.js"
@@ -36,22 +36,6 @@ const files = Options.text("filename").pipe(Options.withPseudoName("FILE"),
 )
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-const readStdin = Effect.async<string, InvalidArgument>((resume) => {
-  let data = ""
-  process.stdin.setEncoding("utf8")
-  process.stdin.on("data", (chunk: string) => void (data += chunk))
-  process.stdin.once("end", () => resume(Effect.succeed(data)))
-  process.stdin.once("error", (error) =>
-    resume(Effect.fail(new InvalidArgument({ message: `cannot read stdin: ${error.message}` }))))
-})
-
-const read = (file: string) =>
-  file === "-"
-    ? readStdin
-    : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(file)).pipe(
-      Effect.mapError((error) => new InvalidArgument({ message: `cannot read ${file}: ${fileError(error)}` }))
-    )
 
 /** `workflow/<slug>` of a document before it is applied (the slug as the server will derive it). */
 const documentLabel = (doc: Documents.Document): string => {

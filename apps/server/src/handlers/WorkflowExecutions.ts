@@ -134,6 +134,7 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
       .handle("updateStatus", ({ headers, path, payload }) =>
         withETag(executions.updateStatus(path.id, payload, headers["if-match"])))
       .handle("cancel", ({ path }) => withETag(executions.cancel(path.id)))
+      .handle("signal", ({ path, payload }) => executions.signal(path.id, payload))
       .handle("delete", ({ headers, path }) => withETag(executions.delete(path.id, headers["if-match"])))
       .handle("watch", ({ path, request }) =>
         Effect.gen(function*() {

@@ -128,3 +128,23 @@ export const peek = (method: Method, path: string, headers: Record<string, strin
       return { status: response.status, contentType, body: parsed }
     })
   })
+
+/** Creates a workflow of `tasks` in org acme and starts a run of it; answers the execution id. */
+export const startRun = (name: string, tasks: ReadonlyArray<unknown>, headers: Record<string, string> = {}) =>
+  Effect.gen(function*() {
+    const wf = yield* request("POST", "/v1/workflows", {
+      metadata: { name, ownerScope: "organization", org: "acme" },
+      spec: { document: { dsl: "1.0.0", namespace: "t", name: name.toLowerCase(), version: "1.0.0" }, tasks }
+    }, headers)
+    if (wf.status !== 201) return yield* Effect.dieMessage(`workflow not created: ${JSON.stringify(wf.body)}`)
+    const created = yield* request("POST", "/v1/workflow-executions", {
+      metadata: { ownerScope: "organization", org: "acme" },
+      spec: { workflowId: wf.body.metadata.id }
+    }, headers)
+    if (created.status !== 201) return yield* Effect.dieMessage(`execution not created: ${JSON.stringify(created.body)}`)
+    return created.body.metadata.id as string
+  })
+
+/** The execution's JSON. */
+export const getExecution = (id: string, headers: Record<string, string> = {}) =>
+  Effect.map(request("GET", `/v1/workflow-executions/${id}`, undefined, headers), (r) => r.body)

@@ -11,6 +11,9 @@ import { Migrations } from "@weft/resource"
 import { Chunk, Duration, Effect, Queue } from "effect"
 import pg_cluster_messages_entity_index from "../migrations/pg/0001_cluster_messages_entity_index.js"
 import cluster_messages_entity_index from "../migrations/sqlite/0001_cluster_messages_entity_index.js"
+import create_engine_waits from "../migrations/sqlite/0002_create_engine_waits.js"
+import pg_create_engine_waits from "../migrations/pg/0002_create_engine_waits.js"
+import * as Waits from "./durableWaits.js"
 import { entityType, RunWorkflow } from "./durableWorkflow.js"
 
 const messages = "cluster_messages"
@@ -18,8 +21,14 @@ const replies = "cluster_replies"
 
 /** The cluster's tables are looked up by run when a journal is deleted: an index for that. */
 export const EngineMigrations = Migrations.make("engine", {
-  sqlite: { "0001_cluster_messages_entity_index": cluster_messages_entity_index },
-  pg: { "0001_cluster_messages_entity_index": pg_cluster_messages_entity_index }
+  sqlite: {
+    "0001_cluster_messages_entity_index": cluster_messages_entity_index,
+    "0002_create_engine_waits": create_engine_waits
+  },
+  pg: {
+    "0001_cluster_messages_entity_index": pg_cluster_messages_entity_index,
+    "0002_create_engine_waits": pg_create_engine_waits
+  }
 })
 
 /**
@@ -33,12 +42,13 @@ export const remove = (ids: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     if (ids.length === 0) return
     const sql = yield* SqlClient.SqlClient
-    yield* sql.withTransaction(Effect.zipRight(
+    yield* sql.withTransaction(Effect.all([
       sql`DELETE FROM ${sql(replies)} WHERE request_id IN (SELECT id FROM ${sql(messages)} WHERE ${
         sql.in("entity_id", ids)
       })`,
-      sql`DELETE FROM ${sql(messages)} WHERE ${sql.in("entity_id", ids)}`
-    ))
+      sql`DELETE FROM ${sql(messages)} WHERE ${sql.in("entity_id", ids)}`,
+      Waits.removeRuns(ids)
+    ], { discard: true }))
   }).pipe(Effect.orDie, Effect.withSpan("Engine.removeJournals", { captureStackTrace: false }))
 
 /** Whether the engine has stored the run's final result (not a suspension). */

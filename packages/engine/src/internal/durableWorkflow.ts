@@ -11,14 +11,18 @@
  * Pure tasks go through neither, so they are recomputed on replay, not journaled.
  */
 import type { Sharding } from "@effect/cluster"
-import { Activity, DurableClock, Workflow, WorkflowEngine } from "@effect/workflow"
+import { SqlClient } from "@effect/sql"
+import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
 import type { Workflows } from "@weft/workflow"
-import { WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
+import { ExecutionSignals, WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
+import { Transaction } from "@weft/resource"
 import { Cause, Deferred, Duration, Effect, Fiber, Option, Schema, type Scope } from "effect"
-import type { RunOutcome, RunPlan, StatusReporter, TaskEffects } from "../Interpreter.js"
+import type { ListenRequest, RunOutcome, RunPlan, Signal, StatusReporter, TaskEffects } from "../Interpreter.js"
+import * as TaskErrors from "../TaskError.js"
 import { TaskError } from "../TaskError.js"
 import * as Pin from "./durablePin.js"
 import * as Reporter from "./durableReporter.js"
+import * as Waits from "./durableWaits.js"
 
 /** The workflow of every run; the cluster stores its messages under entity type `Workflow/weft-run`. */
 export const RunWorkflow = Workflow.make({
@@ -40,6 +44,7 @@ export type Interpret<R> = (
 ) => Effect.Effect<RunOutcome, never, R>
 
 export interface RunDependencies {
+  readonly sql: SqlClient.SqlClient
   readonly executions: WorkflowExecutions
   readonly workflows: Workflows
   readonly sharding: Sharding.Sharding["Type"]
@@ -52,16 +57,25 @@ export interface RunDependencies {
   readonly finished: (executionId: string) => Effect.Effect<void>
 }
 
-/** `TaskEffects` over the workflow engine, for the run `instance`. */
+type InRun<A, E = never> = Effect.Effect<A, E, WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance>
+
+/** `TaskEffects` over the workflow engine, for the run `instance` of the execution `executionId`. */
 export const taskEffects = (
-  deps: Pick<RunDependencies, "sharding" | "scope">,
+  deps: Pick<RunDependencies, "sharding" | "scope" | "sql">,
   engine: WorkflowEngine.WorkflowEngine["Type"],
-  instance: WorkflowEngine.WorkflowInstance["Type"]
+  instance: WorkflowEngine.WorkflowInstance["Type"],
+  executionId: string
 ): TaskEffects => {
-  const inRun = <A, E>(effect: Effect.Effect<A, E, WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance>) =>
+  const inRun = <A, E>(effect: InRun<A, E>) =>
     effect.pipe(
       Effect.provideService(WorkflowEngine.WorkflowEngine, engine),
       Effect.provideService(WorkflowEngine.WorkflowInstance, instance)
+    )
+  const sleep = (key: string, millis: number): InRun<void> =>
+    millis <= 0 ? Effect.void : Effect.zipRight(
+      // The runner reads due timers on its poll; this wakes it at the timer's time.
+      Effect.forkIn(Effect.zipRight(Effect.sleep(Duration.millis(millis)), deps.sharding.pollStorage), deps.scope),
+      DurableClock.sleep({ name: key, duration: Duration.millis(millis), inMemoryThreshold: Duration.zero })
     )
   return {
     activity: <A>(key: string, run: Effect.Effect<A, TaskError>) =>
@@ -69,13 +83,66 @@ export const taskEffects = (
         A,
         TaskError
       >,
-    sleep: (key, millis) =>
-      millis <= 0 ? Effect.void : Effect.zipRight(
-        // The runner reads due timers on its poll; this wakes it at the timer's time.
-        Effect.forkIn(Effect.zipRight(Effect.sleep(Duration.millis(millis)), deps.sharding.pollStorage), deps.scope),
-        inRun(DurableClock.sleep({ name: key, duration: Duration.millis(millis), inMemoryThreshold: Duration.zero }))
+    sleep: (key, millis) => inRun(sleep(key, millis)),
+    listen: (key, request) => {
+      const waiting = awaitSignals({ sql: deps.sql, runId: instance.executionId, executionId, key, request })
+      if (request.timeoutMillis === undefined) return inRun(waiting)
+      const timeout = Effect.zipRight(
+        sleep(`${key}/timeout`, request.timeoutMillis),
+        Effect.fail(TaskErrors.make("timeout", `no signal ${describe(request)} within ${request.timeoutMillis / 1000}s`))
       )
+      // The race's winner is journaled: a replay ends the LISTEN the same way.
+      return inRun(DurableDeferred.raceAll({
+        name: key,
+        success: Schema.Array(Schema.Struct({ id: Schema.String, data: Schema.Unknown })),
+        error: TaskError,
+        effects: [waiting, timeout]
+      }))
+    }
   }
+}
+
+const describe = (request: ListenRequest) =>
+  request.mode === "all"
+    ? `for each of ${request.ids.map((id) => JSON.stringify(id)).join(", ")}`
+    : request.ids.map((id) => JSON.stringify(id)).join(" or ")
+
+/**
+ * A LISTEN's wait: the activity `<key>/take/<n>` takes the signals it waits for, or,
+ * finding none, registers the wait on the deferred `<key>/signal/<n>` (in the same
+ * transaction); the run then suspends on that deferred until a signal's wake-up
+ * completes it, and looks again with `n + 1`. Each take is journaled, so a replay
+ * answers the same signals and the same waits.
+ */
+const awaitSignals = (options: {
+  readonly sql: SqlClient.SqlClient
+  readonly runId: string
+  readonly executionId: string
+  readonly key: string
+  readonly request: ListenRequest
+}): InRun<ReadonlyArray<Signal>> => {
+  const { executionId, key, request, runId } = options
+  const attempt = (n: number): InRun<ReadonlyArray<Signal>> =>
+    Effect.gen(function*() {
+      const deferred = DurableDeferred.make(`${key}/signal/${n}`)
+      const take = Transaction.run(Effect.gen(function*() {
+        yield* ExecutionSignals.lockExecution(executionId)
+        const taken = yield* ExecutionSignals.take(executionId, { taker: `${key}/take/${n}`, ids: request.ids, mode: request.mode })
+        if (Option.isSome(taken)) {
+          yield* Waits.release(runId, key)
+          return taken.value
+        }
+        yield* Waits.register({ runId, waiter: key, deferred: deferred.name, subject: executionId })
+        return null
+      })).pipe(Effect.provideService(SqlClient.SqlClient, options.sql))
+      const taken = (yield* Activity.make({ name: `${key}/take/${n}`, success: Schema.Unknown, execute: take })) as
+        | ReadonlyArray<Signal>
+        | null
+      if (taken !== null) return taken
+      yield* DurableDeferred.await(deferred)
+      return yield* attempt(n + 1)
+    })
+  return attempt(1)
 }
 
 /** The body of the run workflow: pin, then interpret until the end, a cancel, or the execution ending under it. */
@@ -95,7 +162,7 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
     // it reported before; the reporter writes only changes).
     const current = yield* Effect.option(deps.executions.get(id))
     if (Option.isNone(current) || WorkflowExecution.isTerminal(current.value.status.phase)) return
-    const effects = taskEffects(deps, yield* WorkflowEngine.WorkflowEngine, yield* WorkflowEngine.WorkflowInstance)
+    const effects = taskEffects(deps, yield* WorkflowEngine.WorkflowEngine, yield* WorkflowEngine.WorkflowInstance, id)
     const stop = yield* Deferred.make<void>()
     deps.active.set(id, stop)
     yield* Effect.scoped(Effect.gen(function*() {
