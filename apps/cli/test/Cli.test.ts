@@ -653,10 +653,7 @@ it.scoped("with the engine on, the walkthrough runs by itself: run --watch exits
 
 it.scoped("with the engine on, signal: a run waiting in a LISTEN takes the data of --data @FILE and completes; a finished run refuses", () =>
   Effect.gen(function*() {
-    const dir = yield* Process.tempDir
-    const server = yield* Process.start({
-      env: { WEFT_DB: path.join(dir, "weft.db"), WEFT_RUNNER: "embedded", WEFT_LOG_REQUESTS: "false" }
-    })
+    const server = yield* ServerProcess.startFresh({ env: { WEFT_RUNNER: "embedded" } })
     const as = (...args: ReadonlyArray<string>) => Weft.run(args, { server: server.url })
     const approval = JSON.stringify({
       kind: "Workflow",
