@@ -9,16 +9,15 @@ import {
   HttpApiBuilder,
   type HttpApp,
   HttpIncomingMessage,
-  type HttpRouter,
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
 import { clip, formatPath, Internal, InvalidArgument, MethodNotAllowed, NotFound, PayloadTooLarge } from "@weft/resource"
-import { Cause, Chunk, Effect, identity, Layer, Option, Schema } from "effect"
-import * as FindMyWay from "find-my-way-ts"
+import { Cause, Effect, identity, Layer, Option, Schema } from "effect"
 import { IncomingMessage } from "node:http"
+import * as Routes from "./Routes.js"
 import { ServerConfig } from "./ServerConfig.js"
 
 interface DecodeIssue {
@@ -111,25 +110,6 @@ export const nestedDeeperThan = (text: string, max: number): boolean => {
 
 type Mapped = InvalidArgument | NotFound | PayloadTooLarge | Internal
 
-const methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const
-
-/**
- * The methods each path of the app's router answers, found the way the router finds a
- * route (same matcher, same case, slash and escape handling), so that a known path
- * asked with another method is told which ones it has.
- */
-const makeAllowed = (router: HttpRouter.HttpRouter<any, any>) => {
-  const matcher = FindMyWay.make<true>()
-  Chunk.forEach(router.routes, (route) => {
-    if (route.method === "*") matcher.all(route.path, true)
-    else matcher.on(route.method, route.path, true)
-  })
-  return (url: string): ReadonlyArray<string> =>
-    methods.filter((method) =>
-      matcher.find(method, url) !== undefined || (method === "HEAD" && matcher.find("GET", url) !== undefined)
-    )
-}
-
 const encodeMethodNotAllowed = Schema.encodeSync(MethodNotAllowed)
 
 /** 405 in the contract's shape, with the path's methods in `Allow` (RFC 9110 §15.5.6). */
@@ -160,14 +140,7 @@ export const layer = HttpApiBuilder.middleware(
   WeftApi,
   Effect.gen(function*() {
     const config = yield* ServerConfig
-    // The router the groups add their routes to (the same instance: layers are memoised).
-    const routes = yield* HttpApiBuilder.Router
-    let allowed: { readonly router: unknown; readonly find: (url: string) => ReadonlyArray<string> } | undefined
-    const allowedMethods = (url: string) =>
-      Effect.map(routes.router, (router) => {
-        if (allowed?.router !== router) allowed = { router, find: makeAllowed(router) }
-        return allowed.find(url)
-      })
+    const routes = yield* Routes.make
     const limit = Option.some(config.maxBodyBytes)
     const tooLarge = () =>
       new PayloadTooLarge({ message: `request body is over the limit of ${config.maxBodyBytes} bytes` })
@@ -209,7 +182,7 @@ export const layer = HttpApiBuilder.middleware(
             const error = failure.value as { readonly _tag?: string; readonly request?: HttpServerRequest.HttpServerRequest }
             if (error._tag === "RouteNotFound" && error.request !== undefined) {
               const request = error.request
-              return Effect.flatMap(allowedMethods(request.url), (allowed) =>
+              return Effect.flatMap(routes.allowed(request.url), (allowed) =>
                 allowed.length > 0
                   ? Effect.succeed(methodNotAllowed(request.method, allowed))
                   : Effect.fail(translate(error, tooLarge)!))

@@ -26,7 +26,9 @@ import { WorkflowInstancesLive } from "./handlers/WorkflowInstances.js"
 import { WorkflowsLive } from "./handlers/Workflows.js"
 import * as HttpErrors from "./HttpErrors.js"
 import * as Lifecycle from "./Lifecycle.js"
+import * as Metrics from "./Metrics.js"
 import * as RequestLog from "./RequestLog.js"
+import * as Routes from "./Routes.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 
 /**
@@ -80,11 +82,14 @@ export const ApiLive = HttpApiBuilder.api(WeftApi).pipe(Layer.provide(HandlersLi
 export const HttpLive = Layer.unwrapEffect(Effect.gen(function*() {
   const config = yield* ServerConfig
   const console = yield* Console.make
+  const measured = Metrics.middleware(yield* Routes.make)
   return HttpApiBuilder.serve((api) => {
-    const app = console(api)
+    const app = measured(console(api))
     return Lifecycle.middleware(config.logRequests ? RequestLog.middleware(app) : app).pipe(HttpMiddleware.withLoggerDisabled)
   })
 })).pipe(
+  // The router the groups add their routes to (the same instance: layers are memoised).
+  Layer.provide(HttpApiBuilder.Router.Live),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(HttpErrors.layer),

@@ -27,8 +27,6 @@ import { Workflow } from "@weft/workflow"
 import { WorkflowExecution } from "@weft/workflowexecution"
 import { Effect, Layer, Schema } from "effect"
 import * as Http from "node:http"
-import { TestDatabase } from "@weft/resource"
-import { SystemLive } from "../src/handlers/System.js"
 import * as HttpErrors from "../src/HttpErrors.js"
 import * as Lifecycle from "../src/Lifecycle.js"
 import * as ServerConfig from "../src/ServerConfig.js"
@@ -69,7 +67,7 @@ const EchoLive = HttpApiBuilder.group(TestApi, "echo", (handlers) =>
 const makeEchoServer = (config: Partial<ServerConfig.ServerConfigShape> = {}) =>
   HttpApiBuilder.serve(Lifecycle.middleware).pipe(
     Layer.provide(HttpErrors.layer),
-    Layer.provide(HttpApiBuilder.api(TestApi).pipe(Layer.provide([EchoLive, SystemLive.pipe(Layer.provide(TestDatabase.layerSqlite))]))),
+    Layer.provide(HttpApiBuilder.api(TestApi).pipe(Layer.provide([EchoLive, TestServer.SystemOnlyLive]))),
     Layer.provideMerge(Lifecycle.layer),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(ServerConfig.layer({ ...ServerConfig.defaults, ...config }))

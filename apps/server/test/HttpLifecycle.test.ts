@@ -8,11 +8,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { SystemApi } from "@weft/api"
-import { Internal, InvalidArgument, NotFound, PayloadTooLarge, TestDatabase, Unavailable } from "@weft/resource"
+import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unavailable } from "@weft/resource"
 import { Effect, Fiber, Layer, Schema } from "effect"
-import { SystemLive } from "../src/handlers/System.js"
 import * as HttpErrors from "../src/HttpErrors.js"
 import * as Lifecycle from "../src/Lifecycle.js"
+import * as TestServer from "./support/TestServer.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 
 const SLOW_MS = 400
@@ -39,7 +39,7 @@ const SlowLive = HttpApiBuilder.group(TestApi, "slow", (handlers) =>
 const makeServer = (config: Partial<ServerConfig.ServerConfigShape> = {}) =>
   HttpApiBuilder.serve(Lifecycle.middleware).pipe(
     Layer.provide(HttpErrors.layer),
-    Layer.provide(HttpApiBuilder.api(TestApi).pipe(Layer.provide([SlowLive, SystemLive.pipe(Layer.provide(TestDatabase.layerSqlite))]))),
+    Layer.provide(HttpApiBuilder.api(TestApi).pipe(Layer.provide([SlowLive, TestServer.SystemOnlyLive]))),
     Layer.provideMerge(Lifecycle.layer),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(ServerConfig.layer({ ...ServerConfig.defaults, ...config }))

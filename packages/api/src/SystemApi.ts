@@ -1,12 +1,20 @@
-import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
-import { ApiDocs, Unavailable } from "@weft/resource"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
+import { Access, ApiDocs, Unavailable } from "@weft/resource"
 import { Schema } from "effect"
 
 export const Health = Schema.Struct({ status: Schema.Literal("ok") })
 
 export const Readiness = Schema.Struct({ status: Schema.Literal("ready") })
 
-/** Liveness and readiness of the server itself. Open: they declare no access. */
+/** The Prometheus text format. */
+export const MetricsText = Schema.String.pipe(
+  HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/plain; version=0.0.4; charset=utf-8" })
+)
+
+/**
+ * The server itself: liveness and readiness (open: they declare no access) and metrics
+ * (anyone who may read runs).
+ */
 export class SystemApi extends HttpApiGroup.make("system", { topLevel: true })
   .add(
     HttpApiEndpoint.get("health", "/health").addSuccess(Health).pipe(
@@ -24,6 +32,17 @@ export class SystemApi extends HttpApiGroup.make("system", { topLevel: true })
           "this server needs is applied; otherwise 503 `UNAVAILABLE` saying which is missing. Needs no token. " +
           "A load balancer sends traffic to a replica only while it is ready."
       })
+    )
+  )
+  .add(
+    HttpApiEndpoint.get("metrics", "/metrics").addSuccess(MetricsText).pipe(
+      ApiDocs.document({
+        summary: "Read the server's metrics",
+        description: "The Prometheus text format: requests by route and status with latency histograms, " +
+          "executions by phase, task durations by kind, the engine's backlog and active runs, watchers and " +
+          "feed clients. The metric names are listed in the README."
+      }),
+      Access.read
     )
   )
 {}

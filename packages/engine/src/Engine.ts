@@ -36,6 +36,8 @@ export interface EngineShape {
   readonly cancel: (executionId: string) => Effect.Effect<void>
   /** Starts every PENDING or IN_PROGRESS execution's run; answers how many. Done once at start. */
   readonly resumeAll: Effect.Effect<number>
+  /** How many runs are executing in this process now (a run waiting on a timer or a signal is not). */
+  readonly activeRuns: Effect.Effect<number>
 }
 
 export class Engine extends Context.Tag("@weft/engine/Engine")<Engine, EngineShape>() {}
@@ -138,7 +140,7 @@ const make = <R>(interpret: Interpret<R>) =>
       Effect.forkIn(scope)
     )
 
-    return Engine.of({ start, cancel, resumeAll })
+    return Engine.of({ start, cancel, resumeAll, activeRuns: Effect.sync(() => active.size) })
   })
 
 /**

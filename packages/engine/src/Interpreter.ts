@@ -8,6 +8,7 @@ import { TaskConfig, type Workflow } from "@weft/workflow"
 import type { WorkflowExecution } from "@weft/workflowexecution"
 import { Clock, type ConfigError, Data, Deferred, Effect, Either, Layer, ParseResult } from "effect"
 import { Expressions, type ExpressionsShape, layer as expressionsLayer, type Scope } from "./Expressions.js"
+import * as EngineMetrics from "./EngineMetrics.js"
 import { HttpCalls, layer as httpCallsLayer } from "./HttpCalls.js"
 import * as HttpPolicy from "./HttpPolicy.js"
 import { asObject, asText, redactor, typeName, wrap } from "./internal/data.js"
@@ -301,7 +302,8 @@ class Interpreter {
             return this.report(false)
           })
         ),
-        Effect.onInterrupt(() => Effect.map(now, (at) => this.board.cancel(taskId, at)))
+        Effect.onInterrupt(() => Effect.map(now, (at) => this.board.cancel(taskId, at))),
+        EngineMetrics.timeTask(task.kind)
       )
     }).pipe(Effect.withSpan("Interpreter.task", { attributes: { taskId, kind: task.kind } }))
   }

@@ -1,9 +1,10 @@
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { WeftApi } from "@weft/api"
 import { Migrations, Unavailable } from "@weft/resource"
 import { Cause, Duration, Effect } from "effect"
 import * as Database from "../Database.js"
+import * as Metrics from "../Metrics.js"
 
 /** How long readiness waits for the database before calling it unavailable. */
 const readinessTimeout = Duration.seconds(2)
@@ -29,4 +30,7 @@ const ready = Effect.gen(function*() {
 export const SystemLive = HttpApiBuilder.group(WeftApi, "system", (handlers) =>
   handlers
     .handle("health", () => Effect.succeed({ status: "ok" as const }))
-    .handle("ready", () => ready))
+    .handle("ready", () => ready)
+    .handle("metrics", () =>
+      Effect.map(Metrics.scrape, (text) =>
+        HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" }))))

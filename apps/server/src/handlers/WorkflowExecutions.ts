@@ -7,6 +7,7 @@ import { Unavailable } from "@weft/resource"
 import { Context, Deferred, Duration, Effect, FiberId } from "effect"
 import { Readable } from "node:stream"
 import { Lifecycle } from "../Lifecycle.js"
+import * as Metrics from "../Metrics.js"
 import { ServerConfig } from "../ServerConfig.js"
 import { created, listed, withETag } from "./respond.js"
 
@@ -123,8 +124,24 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
     const lifecycle = yield* Lifecycle
     const keepAlive = yield* WatchKeepAlive
     const config = yield* ServerConfig
-    /** Open watch streams, against `maxWatchers`. */
-    let watchers = 0
+    /** Open streams of each kind, together against `maxWatchers`, each kind's count a gauge. */
+    const open = { watch: 0, feed: 0 }
+    const gauges = { watch: Metrics.watchers, feed: Metrics.feedClients }
+    const count = (kind: keyof typeof open, by: number) => {
+      open[kind] += by
+      gauges[kind].unsafeUpdate(open[kind], [])
+    }
+    count("watch", 0)
+    count("feed", 0)
+    /** Takes a stream slot (503 when none is left); answers how to give it back. */
+    const takeSlot = (kind: keyof typeof open) =>
+      Effect.suspend(() => {
+        if (open.watch + open.feed >= config.maxWatchers) {
+          return Effect.fail(new Unavailable({ message: `too many watchers (the limit is ${config.maxWatchers})` }))
+        }
+        count(kind, 1)
+        return Effect.succeed(() => count(kind, -1))
+      })
     return handlers
       .handle("create", ({ payload }) => created(executions.create(payload)))
       .handle("list", ({ urlParams }) => listed(executions.list(urlParams)))
@@ -138,24 +155,18 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
       .handle("delete", ({ headers, path }) => withETag(executions.delete(path.id, headers["if-match"])))
       .handle("watch", ({ path, request }) =>
         Effect.gen(function*() {
-          if (watchers >= config.maxWatchers) {
-            return yield* new Unavailable({ message: `too many watchers (the limit is ${config.maxWatchers})` })
-          }
-          watchers++
+          const release = yield* takeSlot("watch")
           const body = yield* sseBody(
             (push) => executions.follow(path.id, (event, last) => push(encodedFrame(event), last)),
             lifecycle.closing,
             keepAlive,
-            () => watchers--
-          ).pipe(Effect.tapError(() => Effect.sync(() => watchers--)))
+            release
+          ).pipe(Effect.tapError(() => Effect.sync(release)))
           return sseResponse(body, request)
         }))
       .handle("feed", ({ headers, request, urlParams }) =>
         Effect.gen(function*() {
-          if (watchers >= config.maxWatchers) {
-            return yield* new Unavailable({ message: `too many watchers (the limit is ${config.maxWatchers})` })
-          }
-          watchers++
+          const release = yield* takeSlot("feed")
           const after = headers["last-event-id"]
           const body = yield* sseBody(
             (push) =>
@@ -163,7 +174,7 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
                 push(feedFrame(item), false)),
             lifecycle.closing,
             keepAlive,
-            () => watchers--,
+            release,
             openFrame
           )
           return sseResponse(body, request)

@@ -16,7 +16,9 @@ import type { SqlClient } from "@effect/sql"
 import { assert } from "@effect/vitest"
 import type { SecretBox } from "@weft/resource"
 import { Effect, Layer } from "effect"
+import * as Auth from "../../src/Auth.js"
 import * as Database from "../../src/Database.js"
+import { SystemLive } from "../../src/handlers/System.js"
 import { appOver, makeNodeServer } from "../../src/Server.js"
 import * as ServerConfig from "../../src/ServerConfig.js"
 
@@ -33,6 +35,12 @@ export const listen = (config: ServerConfig.ServerConfigShape) =>
     Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: false })),
     Layer.provideMerge(NodeHttpServer.layer(() => makeNodeServer(config), { port: 0 }))
   )
+
+/**
+ * The system group's handlers alone (health, metrics), for test apps built from some
+ * groups only: an open API, and a database of their own for the metrics.
+ */
+export const SystemOnlyLive = SystemLive.pipe(Layer.provide(Auth.AccessLive), Layer.provide(database()))
 
 export interface Options {
   /** The database the app runs on (default: `database()`). */
