@@ -4,11 +4,12 @@
  */
 import { HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as Auth from "./Auth.js"
 import { Lifecycle } from "./Lifecycle.js"
 import { NodeServer, ServerLive } from "./Server.js"
 import * as ServerConfig from "./ServerConfig.js"
+import * as Tracing from "./Tracing.js"
 
 const serve = Effect.gen(function*() {
   const address = yield* HttpServer.HttpServer.pipe(Effect.map((server) => server.address))
@@ -29,11 +30,22 @@ const main = Effect.gen(function*() {
   const auth = yield* Auth.fromEnv
   yield* Auth.checkExposure(auth, config.host)
   yield* Auth.logWarnings(auth)
-  return yield* serve.pipe(
+  const tracing = yield* Tracing.fromEnv
+  const server = serve.pipe(
     Effect.scoped,
     Effect.provide(ServerLive.pipe(Layer.provide(ServerConfig.layer(config)))),
     Effect.provide(Layer.succeed(Auth.AuthConfig, auth))
   )
+  return yield* Option.match(tracing, {
+    // No span exporter is configured: spans would be built and dropped on every request.
+    onNone: () =>
+      server.pipe(
+        Effect.withTracerEnabled(false),
+        Effect.locally(HttpMiddleware.currentTracerDisabledWhen, () => true)
+      ),
+    // Spans still batched are sent once the server has stopped.
+    onSome: (settings) => Effect.provide(server, Tracing.layer(settings))
+  })
 }).pipe(
   // A server that cannot start says why in one line and exits 1.
   Effect.catchAll((error) =>
@@ -45,9 +57,6 @@ const main = Effect.gen(function*() {
     })
   ),
   Effect.provide(Logger.json),
-  // No span exporter is configured: spans would be built and dropped on every request.
-  Effect.withTracerEnabled(false),
-  Effect.locally(HttpMiddleware.currentTracerDisabledWhen, () => true),
   Logger.withMinimumLogLevel(LogLevel.Info)
 )
 

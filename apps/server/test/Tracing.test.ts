@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Tracer } from "effect"
+import * as Spans from "./support/Spans.js"
 import * as TestServer from "./support/TestServer.js"
 
 interface Recorded {
@@ -63,16 +64,7 @@ describe("tracing", () => {
       )
       assert.strictEqual(created.status, 201, JSON.stringify(created.body))
 
-      const byId = new Map(spans.map((s) => [s.spanId, s]))
-      const ancestors = (span: Recorded): Array<string> => {
-        const names: Array<string> = []
-        let parent = span.parentId === undefined ? undefined : byId.get(span.parentId)
-        while (parent !== undefined) {
-          names.push(parent.name)
-          parent = parent.parentId === undefined ? undefined : byId.get(parent.parentId)
-        }
-        return names
-      }
+      const ancestors = (span: Recorded) => Spans.ancestors(spans, span)
       const request = spans.find((s) => s.name === "http.server POST")
       assert.isDefined(request, spans.map((s) => s.name).join(", "))
 
