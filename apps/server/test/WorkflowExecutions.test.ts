@@ -214,6 +214,15 @@ describe("GET /v1/workflow-executions/{id}", () => {
 })
 
 describe("PUT /v1/workflow-executions/{id}", () => {
+  it.live("a PUT without metadata keeps the generated name (an execution's name is optional)", () =>
+    withServer(Effect.gen(function*() {
+      const { execution, id } = yield* setup
+      const res = expectStatus(yield* request("PUT", `${PATH}/${id}`, { spec: { triggerMessage: "again" } }), 200)
+      assert.strictEqual(res.metadata.name, execution.metadata.name)
+      assert.strictEqual(res.spec.triggerMessage, "again")
+      assert.strictEqual(res.metadata.version, execution.metadata.version + 1)
+    })))
+
   it.live("updates the spec: 200, ETag \"2\", status untouched; ids are immutable", () =>
     withServer(Effect.gen(function*() {
       const { execution, id, workflow } = yield* setup

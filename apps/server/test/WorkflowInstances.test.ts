@@ -293,6 +293,12 @@ describe("PUT /v1/workflow-instances/{id}", () => {
       const path = `/v1/workflow-instances/${created.metadata.id}`
       assertError(yield* request("PUT", path, instance(other.metadata.id)), 400, "INVALID_ARGUMENT", "spec.workflowId")
       assertError(yield* sendText("PUT", path, "{{"), 400, "INVALID_ARGUMENT")
+      assertError(
+        yield* request("PUT", path, { spec: instance(wf.metadata.id).spec }),
+        400,
+        "INVALID_ARGUMENT",
+        "metadata.name: is required"
+      )
       assertError(yield* request("PUT", path, { ...instance(wf.metadata.id), apiVersion: "x" }), 400, "INVALID_ARGUMENT", "apiVersion")
       assertError(yield* request("PUT", path, { ...instance(wf.metadata.id), kind: "Workflow" }), 400, "INVALID_ARGUMENT", "kind")
       assertError(yield* request("PUT", path, instance(wf.metadata.id, { slug: "NO" })), 400, "INVALID_ARGUMENT", "metadata.slug")

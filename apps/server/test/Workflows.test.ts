@@ -387,6 +387,8 @@ describe("PUT /v1/workflows/{id}", () => {
       assertError(yield* request("PUT", path, { ...workflow(), apiVersion: "v1" }), 400, "INVALID_ARGUMENT", "apiVersion")
       assertError(yield* request("PUT", path, { ...workflow(), kind: "WorkflowExecution" }), 400, "INVALID_ARGUMENT", "kind")
       assertError(yield* request("PUT", path, workflow({}, { tasks: [] })), 400, "INVALID_ARGUMENT", "spec.tasks")
+      assertError(yield* request("PUT", path, { spec: workflow().spec }), 400, "INVALID_ARGUMENT", "metadata.name: is required")
+      assertError(yield* request("PUT", path, workflow({ name: " " })), 400, "INVALID_ARGUMENT", "metadata.name")
       assertError(yield* request("PUT", path, workflow({ slug: "Bad Slug" })), 400, "INVALID_ARGUMENT", "metadata.slug")
       assertError(yield* request("PUT", path, workflow({ slug: "other" })), 400, "INVALID_ARGUMENT", "metadata.slug")
       assertError(yield* request("PUT", path, workflow({ org: "globex" })), 400, "INVALID_ARGUMENT", "metadata.org")

@@ -238,16 +238,22 @@ export const LoadForApply = <A extends AnyResource>(table: ResourceTable.Resourc
  * Builds the updated resource from `existing` and the request: id, slug, org, owner
  * scope, creation audit and status are kept; name, labels, annotations and tags come from
  * the request; the kind merges its spec with `mergeSpec` (which may refuse a change of an
- * immutable field). Version +1, audit event `updated`.
+ * immutable field). Version +1, audit event `updated`. An update replaces the name, so it
+ * must carry one (400 otherwise), as a create does; a kind whose name is optional
+ * (executions) passes `{name: "optional"}` and keeps the stored name when none is sent.
  */
 export const BuildUpdateState = <A extends AnyResource, Req extends RequestShape, E = never>(
   table: ResourceTable.ResourceTable<A>,
-  mergeSpec: (existing: A, request: Req) => Effect.Effect<A["spec"], E>
+  mergeSpec: (existing: A, request: Req) => Effect.Effect<A["spec"], E>,
+  options: { readonly name: "required" | "optional" } = { name: "required" }
 ) =>
   step("BuildUpdateState", (ctx: { readonly request: Req; readonly existing: A; readonly input: unknown }) =>
     Effect.gen(function*() {
       const { existing, request } = ctx
       const m = request.metadata
+      if (options.name === "required" && (m.name === undefined || m.name.trim() === "")) {
+        return yield* new InvalidArgument({ message: "metadata.name: is required" })
+      }
       if (m.id !== undefined && m.id !== existing.metadata.id) {
         return yield* new InvalidArgument({
           message: `metadata.id: ${m.id} does not match the ${table.kind.kind} being updated (${existing.metadata.id})`

@@ -468,8 +468,11 @@ describe("LoadForApply", () => {
 })
 
 describe("BuildUpdateState", () => {
-  const replaceSpec = Steps.BuildUpdateState(table, (_: FakeExecution, req: FakeInput) =>
-    Effect.succeed({ workflowId: req.spec.workflowId, ...(req.spec.note !== undefined ? { note: req.spec.note } : {}) }))
+  // The fake kind is execution-like: its name is optional, so an update may omit it.
+  const optionalName = { name: "optional" } as const
+  const mergeNote = (_: FakeExecution, req: FakeInput) =>
+    Effect.succeed({ workflowId: req.spec.workflowId, ...(req.spec.note !== undefined ? { note: req.spec.note } : {}) })
+  const replaceSpec = Steps.BuildUpdateState(table, mergeNote, optionalName)
 
   const existingOf = () =>
     fake({ slug: "upd", org: "acme", ownerScope: "organization", version: 3, labels: { old: "label" } })
@@ -515,6 +518,19 @@ describe("BuildUpdateState", () => {
       assert.strictEqual(state.metadata.version, 4)
     }))
 
+  it.effect("a kind whose name is required refuses an update without one, or with a blank one", () =>
+    Effect.gen(function*() {
+      const existing = existingOf()
+      const required = Steps.BuildUpdateState(table, mergeNote)
+      for (const metadata of [{}, { name: "  " }]) {
+        const error = yield* Effect.flip(required.run({ input: {}, existing, request: request(metadata, { note: "n" }) }))
+        assert.instanceOf(error, InvalidArgument)
+        assert.strictEqual(error.message, "metadata.name: is required")
+      }
+      const { state } = yield* required.run({ input: {}, existing, request: request({ name: "Named" }, { note: "n" }) })
+      assert.strictEqual(state.metadata.name, "Named")
+    }))
+
   it.effect("the same slug, org, id and owner scope as stored are accepted", () =>
     Effect.gen(function*() {
       const existing = existingOf()
@@ -550,7 +566,7 @@ describe("BuildUpdateState", () => {
       const step = Steps.BuildUpdateState(table, (existing: FakeExecution, req: FakeInput) =>
         req.spec.workflowId !== existing.spec.workflowId
           ? Effect.fail(new InvalidArgument({ message: "spec.workflowId: is immutable" }))
-          : Effect.succeed(existing.spec))
+          : Effect.succeed(existing.spec), optionalName)
       const error = yield* Effect.flip(
         step.run({ input: {}, existing: existingOf(), request: request({}, { workflowId: "wfl-other" }) })
       )
@@ -562,7 +578,8 @@ describe("BuildUpdateState", () => {
     Effect.gen(function*() {
       const step = Steps.BuildUpdateState(
         table,
-        (_: FakeExecution, __: FakeInput) => Effect.fail(new FailedPrecondition({ message: "terminal" }))
+        (_: FakeExecution, __: FakeInput) => Effect.fail(new FailedPrecondition({ message: "terminal" })),
+        optionalName
       )
       const error = yield* Effect.flip(step.run({ input: {}, existing: existingOf(), request: request({}) }))
       assert.instanceOf(error, FailedPrecondition)

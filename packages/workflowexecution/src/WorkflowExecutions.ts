@@ -103,7 +103,7 @@ export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: u
 ).pipe(
   Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
   Pipeline.andThen(Steps.LoadExisting(table)),
-  Pipeline.andThen(Steps.BuildUpdateState(table, mergeSpec)),
+  Pipeline.andThen(Steps.BuildUpdateState(table, mergeSpec, { name: "optional" })),
   Pipeline.andThen(Steps.Persist(table)),
   Pipeline.andThen(RecordChange)
 )
