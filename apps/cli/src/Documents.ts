@@ -10,6 +10,8 @@ import * as YAML from "yaml"
 export interface Document {
   /** `FILE#N`, N counting from 1 in the file, for messages. */
   readonly source: string
+  /** The file it was read from (`<stdin>` for `-f -`). */
+  readonly file: string
   readonly value: Record<string, unknown>
 }
 
@@ -36,7 +38,7 @@ export const parse = (file: string, text: string): Effect.Effect<ReadonlyArray<D
       }
       if (value.kind === "List" && Array.isArray(value.items)) return add(value.items, where)
       n++
-      out.push({ source: `${file}#${n}`, value })
+      out.push({ source: `${file}#${n}`, file, value })
       return undefined
     }
     for (const [index, doc] of all.entries()) {

@@ -1,18 +1,23 @@
 /**
- * The three kinds as the command line names them (`workflow`, `wf`, `instances`,
- * `wex`, …) and the operations every command needs on them: find one by id or slug,
+ * The four kinds as the command line names them (`workflow`, `wf`, `instances`,
+ * `wex`, `env`, …) and the operations every command needs on them: find one by id or slug,
  * list a page, delete.
  */
 import { type CanonicalError, InvalidArgument, NotFound, Slug } from "@weft/resource"
 import { WeftClient } from "@weft/client"
+import type { Environment } from "@weft/environment"
 import type { Workflow } from "@weft/workflow"
 import type { WorkflowExecution } from "@weft/workflowexecution"
 import type { WorkflowInstance } from "@weft/workflowinstance"
 import { Effect, Predicate } from "effect"
 
-export type Kind = "Workflow" | "WorkflowInstance" | "WorkflowExecution"
+export type Kind = "Workflow" | "WorkflowInstance" | "WorkflowExecution" | "Environment"
 
-export type Resource = Workflow.Workflow | WorkflowInstance.WorkflowInstance | WorkflowExecution.WorkflowExecution
+export type Resource =
+  | Workflow.Workflow
+  | WorkflowInstance.WorkflowInstance
+  | WorkflowExecution.WorkflowExecution
+  | Environment.Environment
 
 const aliases: Record<string, Kind> = {
   workflow: "Workflow",
@@ -28,12 +33,16 @@ const aliases: Record<string, Kind> = {
   workflowexecutions: "WorkflowExecution",
   execution: "WorkflowExecution",
   executions: "WorkflowExecution",
-  wex: "WorkflowExecution"
+  wex: "WorkflowExecution",
+  environment: "Environment",
+  environments: "Environment",
+  env: "Environment",
+  envs: "Environment"
 }
 
 /** The names `KIND` accepts, for help texts. */
 export const kindHelp =
-  "workflow(s) | wf, workflowinstance(s) | instance(s) | win, workflowexecution(s) | execution(s) | wex"
+  "workflow(s) | wf, workflowinstance(s) | instance(s) | win, workflowexecution(s) | execution(s) | wex, environment(s) | env"
 
 /** `workflows`, `WF`, `workflow-instance`… → the kind. */
 export const parse = (input: string): Effect.Effect<Kind, InvalidArgument> => {
@@ -60,7 +69,12 @@ export const parseWithName = (
 export const label = (resource: { readonly kind: string; readonly metadata: { readonly slug: string } }) =>
   `${resource.kind.toLowerCase()}/${resource.metadata.slug}`
 
-const idPrefix: Record<Kind, string> = { Workflow: "wfl-", WorkflowInstance: "win-", WorkflowExecution: "wex-" }
+const idPrefix: Record<Kind, string> = {
+  Workflow: "wfl-",
+  WorkflowInstance: "win-",
+  WorkflowExecution: "wex-",
+  Environment: "env-"
+}
 
 /** True for a server-generated id of `kind` (`wfl-` + 26-char ULID). */
 export const isId = (kind: Kind, ref: string) => new RegExp(`^${idPrefix[kind]}[0-9a-z]{26}$`).test(ref)
@@ -183,6 +197,22 @@ export const findInstance = (ref: string, org: string | undefined, options: { re
     )
   })
 
+/** An environment by id, or by slug in `org` (then among environments without org, when `fallback`). */
+export const findEnvironment = (ref: string, org: string | undefined, options: { readonly fallback?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const weft = yield* WeftClient.WeftClient
+    yield* checkRef("Environment", ref)
+    if (isId("Environment", ref)) return yield* weft.environments.get({ path: { id: ref } })
+    return yield* bySlug(
+      "Environment",
+      ref,
+      org,
+      options.fallback === true,
+      (org) => weft.environments.getBySlug({ path: { slug: ref }, urlParams: { org } }),
+      (pageToken) => weft.environments.list({ urlParams: { pageSize: 1000, pageToken } })
+    )
+  })
+
 /** An execution by id, or by slug in `org` (`org` absent: among executions without org). */
 export const findExecution = (ref: string, org: string | undefined) =>
   Effect.gen(function*() {
@@ -211,6 +241,8 @@ export const find = (
       return findInstance(ref, org)
     case "WorkflowExecution":
       return findExecution(ref, org)
+    case "Environment":
+      return findEnvironment(ref, org)
   }
 }
 
@@ -264,6 +296,12 @@ export const list = (
         if (filters.phases.length > 0) return yield* refuse(kind, "--phase")
         return yield* weft.workflowInstances.list({ urlParams: { pageSize, pageToken, org, workflowId } })
       }
+      case "Environment": {
+        if (workflowId !== undefined) return yield* refuse(kind, "--workflow")
+        if (instanceId !== undefined) return yield* refuse(kind, "--instance")
+        if (filters.phases.length > 0) return yield* refuse(kind, "--phase")
+        return yield* weft.environments.list({ urlParams: { pageSize, pageToken, org } })
+      }
       case "WorkflowExecution":
         return yield* weft.workflowExecutions.list({
           urlParams: {
@@ -293,6 +331,8 @@ export const remove = (
         return yield* weft.workflowInstances.delete(request)
       case "WorkflowExecution":
         return yield* weft.workflowExecutions.delete(request)
+      case "Environment":
+        return yield* weft.environments.delete(request)
     }
   })
 

@@ -99,6 +99,21 @@ const columns: Record<Kind, {
       age(i.status.audit.specAudit.createdAt, now)
     ]
   },
+  Environment: {
+    header: ["SLUG", "ID", "ORG", "KEYS", "SECRETS", "VERSION", "AGE"],
+    row: (e: import("@weft/environment").Environment.Environment, now) => {
+      const values = Object.values(e.spec.data ?? {})
+      return [
+        e.metadata.slug,
+        e.metadata.id,
+        e.metadata.org ?? "-",
+        String(values.length),
+        String(values.filter((v) => v.isSecret === true).length),
+        String(e.metadata.version),
+        age(e.status.audit.specAudit.createdAt, now)
+      ]
+    }
+  },
   WorkflowExecution: {
     header: ["SLUG", "ID", "PHASE", "TASKS", "INSTANCE", "ELAPSED", "AGE"],
     row: (e: WorkflowExecution.WorkflowExecution, now, slugs) => {

@@ -50,12 +50,65 @@ const withTempFile = (content: string) =>
   )
 
 layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true })("weft", (it) => {
+  it.scoped("environments: a secret from stdin (@-) or a file (@path) is sent, never printed; get shows keys, not values", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-env-"))
+      const file = path.join(dir, "env.yaml")
+      fs.writeFileSync(path.join(dir, "api-key"), "key-from-file-7c1d\n")
+      fs.writeFileSync(file, [
+        "kind: Environment",
+        "metadata: {name: cli-secrets, org: acme, ownerScope: organization}",
+        "spec:",
+        "  data:",
+        "    API_KEY: {value: \"@api-key\", isSecret: true}",
+        "    PASSWORD: {value: \"@-\", isSecret: true}",
+        "    AT: {value: \"@@handle\"}"
+      ].join("\n"))
+      const applied = yield* weftIn("pw-from-stdin-42a9\n", "apply", "-f", file)
+      ok(applied, "apply")
+      assert.deepStrictEqual(lines(applied.stdout), ["environment/cli-secrets created"])
+      const shown = [applied.stdout, applied.stderr]
+      for (const args of [["get", "environments", "--org", "acme"], ["get", "env", "cli-secrets", "--org", "acme", "-o", "json"], [
+        "get",
+        "env",
+        "cli-secrets",
+        "--org",
+        "acme",
+        "-o",
+        "yaml"
+      ]]) {
+        const got = yield* weft(...args)
+        ok(got, args.join(" "))
+        shown.push(got.stdout, got.stderr)
+      }
+      const json = JSON.parse(shown[4])
+      assert.deepStrictEqual(json.spec.data, { API_KEY: { isSecret: true }, PASSWORD: { isSecret: true }, AT: { value: "@handle" } })
+      assert.match(shown[2], /^cli-secrets\s+env-\S+\s+acme\s+3\s+2\s+1\s/m)
+      for (const text of shown) {
+        assert.notInclude(text, "key-from-file-7c1d")
+        assert.notInclude(text, "pw-from-stdin-42a9")
+      }
+      // Applied again without stdin: the stored secrets are kept, nothing changes.
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("{value: \"@-\", isSecret: true}", "{isSecret: true}"))
+      const again = yield* weftIn("", "apply", "-f", file)
+      ok(again, "apply again")
+      assert.deepStrictEqual(lines(again.stdout), ["environment/cli-secrets unchanged"])
+      const missing = yield* weftIn("", "apply", "-f", path.join(dir, "nope.yaml"))
+      assert.strictEqual(missing.code, 1)
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("@api-key", "@no-such-file"))
+      const unreadable = yield* weftIn("", "apply", "-f", file)
+      assert.strictEqual(unreadable.code, 1)
+      assert.include(unreadable.stderr, "spec.data.API_KEY.value: cannot read @no-such-file")
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.scoped("apply the example: created, then unchanged", () =>
     Effect.gen(function*() {
       const first = yield* weft("apply", "-f", example)
       ok(first, "first apply")
       assert.deepStrictEqual(lines(first.stdout), [
         "workflow/customer-onboarding created",
+        "environment/acme-prod created",
         "workflowinstance/acme-onboarding created"
       ])
       assert.strictEqual(first.stderr, "")
@@ -64,6 +117,7 @@ layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true
       ok(second, "second apply")
       assert.deepStrictEqual(lines(second.stdout), [
         "workflow/customer-onboarding unchanged",
+        "environment/acme-prod unchanged",
         "workflowinstance/acme-onboarding unchanged"
       ])
 

@@ -47,10 +47,15 @@ const createInstance = (body: unknown) =>
 const UNKNOWN_WORKFLOW = "wfl-01j0000000000000000000000z"
 const UNKNOWN_INSTANCE = "win-01j0000000000000000000000z"
 
+const createEnvironment = (metadata: Record<string, unknown>) =>
+  Effect.tap(request("POST", "/v1/environments", { metadata, spec: { data: {} } }), (res) =>
+    assert.strictEqual(res.status, 201, JSON.stringify(res.body)))
+
 describe("POST /v1/workflow-instances", () => {
   it.live("creates: 201, version 1, ETag \"1\"; client status ignored", () =>
     withServer(Effect.gen(function*() {
       const wf = yield* createWorkflow()
+      yield* createEnvironment({ name: "prod", org: "acme", ownerScope: "organization" })
       const envRefs = [{ scope: "organization", org: "acme", kind: "Environment", slug: "prod", version: "3" }]
       const res = yield* request(
         "POST",
@@ -73,6 +78,7 @@ describe("POST /v1/workflow-instances", () => {
   it.live("envRef scopes by proto number; apiVersion and kind may be omitted", () =>
     withServer(Effect.gen(function*() {
       const wf = yield* createWorkflow()
+      yield* createEnvironment({ name: "shared", ownerScope: "platform" })
       const res = yield* request("POST", "/v1/workflow-instances", {
         metadata: { name: "numbers", ownerScope: 2, org: "acme" },
         spec: { workflowId: wf.metadata.id, envRefs: [{ scope: 1, slug: "shared" }] }
@@ -81,6 +87,24 @@ describe("POST /v1/workflow-instances", () => {
       assert.strictEqual(res.body.kind, "WorkflowInstance")
       assert.strictEqual(res.body.metadata.ownerScope, "organization")
       assert.strictEqual(res.body.spec.envRefs[0].scope, "platform")
+    })))
+
+  it.live("envRefs: 404 naming a missing environment, 400 for another org's; nothing stored", () =>
+    withServer(Effect.gen(function*() {
+      const wf = yield* createWorkflow()
+      yield* createEnvironment({ name: "theirs", org: "globex", ownerScope: "organization" })
+      const missing = yield* request("POST", "/v1/workflow-instances", instance(wf.metadata.id, {}, {
+        envRefs: [{ kind: "Environment", org: "acme", slug: "prod" }]
+      }))
+      assertError(missing, 404, "NOT_FOUND")
+      assert.strictEqual(missing.body.message, "Environment not found: acme/prod")
+      const foreign = yield* request("POST", "/v1/workflow-instances", instance(wf.metadata.id, {}, {
+        envRefs: [{ kind: "Environment", org: "globex", slug: "theirs" }]
+      }))
+      assertError(foreign, 400, "INVALID_ARGUMENT")
+      assert.include(foreign.body.message, "spec.envRefs[0].org")
+      const list = yield* request("GET", `/v1/workflow-instances?workflowId=${wf.metadata.id}`)
+      assert.strictEqual(list.body.entries.length, 1) // the default instance only
     })))
 
   it.live("404 NOT_FOUND \"Workflow not found: <id>\" for an unknown workflowId; nothing stored", () =>

@@ -19,7 +19,10 @@
 import { Sharding } from "@effect/cluster"
 import { SqlClient } from "@effect/sql"
 import { WorkflowEngine } from "@effect/workflow"
+import { Environments } from "@weft/environment"
+import { SecretBox } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
+import { WorkflowInstances } from "@weft/workflowinstance"
 import { WorkflowExecutions } from "@weft/workflowexecution"
 import { Context, Deferred, Effect, Layer, Queue, type Scope } from "effect"
 import { EngineConfig } from "./EngineConfig.js"
@@ -49,6 +52,9 @@ const make = <R>(interpret: Interpret<R>) =>
     const config = yield* EngineConfig
     const executions = yield* WorkflowExecutions
     const workflows = yield* Workflows
+    const instances = yield* WorkflowInstances
+    const environments = yield* Environments
+    const box = yield* SecretBox.SecretBox
     const sharding = yield* Sharding.Sharding
     const workflowEngine = yield* WorkflowEngine.WorkflowEngine
     const commands = yield* RunCommands
@@ -66,6 +72,9 @@ const make = <R>(interpret: Interpret<R>) =>
         sql,
         executions,
         workflows,
+        instances,
+        environments,
+        box,
         sharding,
         maxSteps: config.maxTaskSteps,
         scope,
@@ -155,13 +164,22 @@ export const shards = Cluster.shardsPerGroup
 
 /**
  * The engine over `interpret`, resuming unfinished runs once it is up. Needs the
- * services (`WorkflowExecutions`, `Workflows`), `EngineRunner`'s command queue, the
+ * services (`WorkflowExecutions`, `Workflows`, `WorkflowInstances`, `Environments`), the
+ * `SecretBox` that seals pinned environments, `EngineRunner`'s command queue, the
  * `EngineConfig` and the SqlClient its journal shares with them.
  */
 export const layer = <R>(interpret: Interpret<R>): Layer.Layer<
   Engine,
   never,
-  EngineConfig | WorkflowExecutions | Workflows | RunCommands | SqlClient.SqlClient | Exclude<R, Scope.Scope>
+  | EngineConfig
+  | WorkflowExecutions
+  | Workflows
+  | WorkflowInstances
+  | Environments
+  | SecretBox.SecretBox
+  | RunCommands
+  | SqlClient.SqlClient
+  | Exclude<R, Scope.Scope>
 > =>
   Layer.scoped(
     Engine,

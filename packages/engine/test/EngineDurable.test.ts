@@ -6,8 +6,11 @@
  */
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
+import { Environments } from "@weft/environment"
 import { Workflows } from "@weft/workflow"
 import { type WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
+import { WorkflowInstances } from "@weft/workflowinstance"
+import * as fs from "node:fs"
 import { Chunk, Deferred, Effect, Option, Schedule, Stream } from "effect"
 import * as StubInterpreter from "./support/StubInterpreter.js"
 import { tempDatabase, withEngine, withoutEngine } from "./support/Layers.js"
@@ -237,5 +240,100 @@ describe("durable runtime", () => {
       assert.deepStrictEqual(ended.status.output?.env, { API_KEY: "[secret]", REGION: "eu", TOKEN: "[secret]" })
       assert.strictEqual(ended.status.output?.header, "Bearer [secret]")
     })), 60_000)
+
+  it.live("$env: the workflow's envSpec, then the instance's environments in envRefs order, then runtimeEnv", () =>
+    inEngine(Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const environments = yield* Environments
+      const instances = yield* WorkflowInstances
+      const workflow = yield* workflows.create(workflowBody([set("a", {})], {
+        data: { A: { value: "wf" }, B: { value: "wf" }, C: { value: "wf" }, D: { value: "wf" }, E: {} }
+      }))
+      yield* environments.create(environmentBody("first", { B: { value: "e1" }, C: { value: "e1" }, S: { value: "s-hidden-3", isSecret: true } }))
+      yield* environments.create(environmentBody("second", { C: { value: "e2" }, D: { value: "e2" } }))
+      const instance = yield* instances.create({
+        metadata: { name: "bound", ownerScope: "organization", org: "acme" },
+        spec: {
+          workflowId: workflow.metadata.id,
+          envRefs: [{ kind: "Environment", org: "acme", slug: "first" }, { kind: "Environment", org: "acme", slug: "second" }]
+        }
+      })
+      const created = yield* createRun(workflow.metadata.id, {
+        workflowInstanceId: instance.metadata.id,
+        runtimeEnv: { D: { value: "run" } }
+      })
+      const ended = yield* awaitEnd(created.metadata.id)
+      assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED", ended.status.error)
+      assert.deepStrictEqual(ended.status.output?.env, { A: "wf", B: "e1", C: "e2", D: "run", S: "[secret]" })
+    })), 60_000)
+
+  it.live("the environment is pinned at start, journaled sealed: a later change or delete does not reach the run", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempDatabase
+      const entered = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const hooks: StubInterpreter.Hooks = {
+        // What the run sees of its environment once released (the task's result is journaled: no secret in it).
+        effect: (_, input) =>
+          Effect.zipRight(
+            Deferred.succeed(entered, undefined),
+            Effect.as(Deferred.await(release), { region: (input.env as Record<string, string>).REGION })
+          )
+      }
+      yield* Effect.gen(function*() {
+        const workflows = yield* Workflows
+        const environments = yield* Environments
+        const instances = yield* WorkflowInstances
+        const workflow = yield* workflows.create(workflowBody([call("hold")]))
+        const env = yield* environments.create(environmentBody("pinned", {
+          REGION: { value: "eu" },
+          TOKEN: { value: "p-hidden-4", isSecret: true }
+        }))
+        const instance = yield* instances.create({
+          metadata: { name: "pinned", ownerScope: "organization", org: "acme" },
+          spec: { workflowId: workflow.metadata.id, envRefs: [{ org: "acme", slug: "pinned" }] }
+        })
+        const created = yield* createRun(workflow.metadata.id, { workflowInstanceId: instance.metadata.id })
+        yield* Deferred.await(entered)
+        // The journal holds the pinned environment now; nothing on disk shows the secret.
+        assert.isAbove(yield* journalRows, 0)
+        assert.notInclude(databaseBytes(file), "p-hidden-4")
+        yield* environments.update(env.metadata.id, environmentBody("pinned", { REGION: { value: "us" } }))
+        yield* environments.delete(env.metadata.id)
+        yield* Deferred.succeed(release, undefined)
+        const ended = yield* awaitEnd(created.metadata.id)
+        assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED", ended.status.error)
+        assert.deepStrictEqual(ended.status.output, { region: "eu" })
+        assert.deepStrictEqual((ended.status.tasks?.[0].input as { env?: unknown } | undefined)?.env, { REGION: "eu", TOKEN: "[secret]" })
+        assert.notInclude(databaseBytes(file), "p-hidden-4")
+      }).pipe(Effect.provide(withEngine(file, StubInterpreter.run(hooks))))
+    })), 60_000)
+
+  it.live("a run whose instance names an environment that is gone fails at start, naming it", () =>
+    inEngine(Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const environments = yield* Environments
+      const instances = yield* WorkflowInstances
+      const workflow = yield* workflows.create(workflowBody([set("a", {})]))
+      const env = yield* environments.create(environmentBody("short-lived", { A: { value: "1" } }))
+      const instance = yield* instances.create({
+        metadata: { name: "orphan", ownerScope: "organization", org: "acme" },
+        spec: { workflowId: workflow.metadata.id, envRefs: [{ org: "acme", slug: "short-lived" }] }
+      })
+      yield* environments.delete(env.metadata.id)
+      const created = yield* createRun(workflow.metadata.id, { workflowInstanceId: instance.metadata.id })
+      const ended = yield* awaitEnd(created.metadata.id)
+      assert.strictEqual(ended.status.phase, "EXECUTION_FAILED")
+      assert.include(ended.status.error, "Environment not found: acme/short-lived")
+      assert.deepStrictEqual(ended.status.tasks ?? [], [])
+    })), 60_000)
 })
 
+const environmentBody = (name: string, data: Record<string, unknown>) => ({
+  metadata: { name, ownerScope: "organization", org: "acme" },
+  spec: { data }
+})
+
+/** The database file and its WAL, as text: what a disk holds. */
+const databaseBytes = (file: string) =>
+  [file, `${file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f).toString("latin1")).join("")

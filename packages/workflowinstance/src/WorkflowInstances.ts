@@ -3,11 +3,13 @@
  * `DefaultInstanceProvisioner` through the same create pipeline.
  */
 import { SqlClient } from "@effect/sql"
+import { EnvironmentMigrations, Environments } from "@weft/environment"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
-import { FailedPrecondition, ResourceKind, ResourceStore, ServiceContext } from "@weft/resource"
+import { FailedPrecondition, ResourceKind, ResourceStore, SecretBox, ServiceContext } from "@weft/resource"
 import { DefaultInstanceProvisioner, setDefaultInstance, Workflow, WorkflowMigrations, Workflows } from "@weft/workflow"
 import { Effect, Layer, Option } from "effect"
 import {
+  CheckEnvRefs,
   ClearDefaultOnParent,
   type CreateInput,
   LoadParentWorkflow,
@@ -40,6 +42,7 @@ const validated = (name: string) =>
 export const createPipeline = validated("WorkflowInstances.create").pipe(
   Pipeline.andThen(LoadParentWorkflow),
   Pipeline.andThen(ValidateSameOrg),
+  Pipeline.andThen(CheckEnvRefs),
   Pipeline.andThen(Steps.CheckDuplicate(table)),
   Pipeline.andThen(Steps.BuildNewState(table, build)),
   Pipeline.andThen(Steps.Persist(table))
@@ -54,6 +57,7 @@ export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: u
 ).pipe(
   Pipeline.andThen(Steps.ValidateSchema(WorkflowInstanceInput)),
   Pipeline.andThen(Steps.LoadExisting(table)),
+  Pipeline.andThen(CheckEnvRefs),
   Pipeline.andThen(Steps.BuildUpdateState(table, mergeSpec)),
   Pipeline.andThen(Steps.Persist(table))
 )
@@ -185,11 +189,14 @@ export const DefaultInstanceProvisionerLive = Layer.effect(
 
 /**
  * For tests: both workflow kinds as an app composes them (the real
- * `DefaultInstanceProvisionerLive`), over a fresh in-memory SQLite database with their
- * tables migrated; also provides the ResourceStore and SqlClient.
+ * `DefaultInstanceProvisionerLive`), and the Environments that instances refer to, over a
+ * fresh in-memory SQLite database with their tables migrated and a fresh secret key; also
+ * provides the ResourceStore and SqlClient.
  */
 export const layerTest = WorkflowInstances.Default.pipe(
   Layer.provideMerge(Workflows.Default),
+  Layer.provideMerge(Environments.Default),
   Layer.provide(DefaultInstanceProvisionerLive),
-  Layer.provideMerge(ResourceStore.layerTest([WorkflowMigrations, WorkflowInstanceMigrations]))
+  Layer.provideMerge(SecretBox.layerTest),
+  Layer.provideMerge(ResourceStore.layerTest([WorkflowMigrations, WorkflowInstanceMigrations, EnvironmentMigrations]))
 )

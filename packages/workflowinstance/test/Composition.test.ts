@@ -38,7 +38,7 @@ describe("composition in another app", () => {
       assert.strictEqual(byDefault.metadata.slug, "onboarding-default")
       const prod = yield* instances.create({
         metadata: { name: "Onboarding Prod", org: "acme", ownerScope: "organization" },
-        spec: { workflowId: workflow.metadata.id, envRefs: [{ kind: "Environment", slug: "prod" }] }
+        spec: { workflowId: workflow.metadata.id, description: "production" }
       })
       assert.strictEqual(prod.metadata.slug, "onboarding-prod")
       const all = yield* instances.list({ pageSize: 50, workflowId: workflow.metadata.id })

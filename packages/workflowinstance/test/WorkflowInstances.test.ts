@@ -3,10 +3,11 @@
  * the Workflows service, over in-memory SQLite: one fresh database per test.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Environments } from "@weft/environment"
 import { Workflows } from "@weft/workflow"
 import { Effect, TestClock } from "effect"
 import { type WorkflowInstance, WorkflowInstances } from "../src/index.js"
-import { instanceBody, instanceCount, TestLayer, workflowBody, workflowCount } from "./fixtures.js"
+import { environmentBody, instanceBody, instanceCount, TestLayer, workflowBody, workflowCount } from "./fixtures.js"
 
 const test = <A, E>(effect: Effect.Effect<A, E, any>) =>
   Effect.provide(effect, TestLayer) as Effect.Effect<A, E, never>
@@ -97,6 +98,7 @@ describe("WorkflowInstances.create", () => {
       const { instances, workflows } = yield* setup
       const workflow = yield* workflows.create(workflowBody())
       yield* TestClock.adjust("3 seconds")
+      yield* (yield* Environments).create(environmentBody("prod"))
       const envRefs = [{ scope: "organization", org: "acme", kind: "Environment", slug: "prod", version: "1" }]
       const created = yield* instances.create(
         instanceBody(workflow.metadata.id, { labels: { tier: "prod" } }, { envRefs }, {
@@ -121,6 +123,53 @@ describe("WorkflowInstances.create", () => {
       assert.deepStrictEqual(yield* instances.get(created.metadata.id), created)
       // Creating an instance leaves the workflow alone.
       assert.deepStrictEqual(yield* workflows.get(workflow.metadata.id), workflow)
+    })))
+
+  it.effect("envRefs: each must name an existing Environment of the instance's org or without org", () =>
+    test(Effect.gen(function*() {
+      const { instances, workflows } = yield* setup
+      const environments = yield* Environments
+      const id = (yield* workflows.create(workflowBody())).metadata.id
+      yield* environments.create(environmentBody("prod"))
+      yield* environments.create(environmentBody("shared", { org: undefined, ownerScope: "platform" }))
+      yield* environments.create(environmentBody("theirs", { org: "globex" }))
+      const refs = (...envRefs: ReadonlyArray<Record<string, unknown>>) => instanceBody(id, {}, { envRefs })
+
+      const missing = yield* Effect.flip(instances.create(refs({ kind: "Environment", org: "acme", slug: "prod" }, {
+        kind: "Environment",
+        org: "acme",
+        slug: "staging"
+      })))
+      assert.strictEqual(missing._tag, "NotFound")
+      assert.strictEqual(missing.message, "Environment not found: acme/staging")
+
+      const foreign = yield* Effect.flip(instances.create(refs({ org: "globex", slug: "theirs" })))
+      assert.strictEqual(foreign._tag, "InvalidArgument")
+      assert.include(foreign.message, "spec.envRefs[0].org")
+      assert.include(foreign.message, "globex")
+      // Refused for the org, whether the environment exists or not.
+      assert.strictEqual((yield* Effect.flip(instances.create(refs({ org: "globex", slug: "nope" }))))._tag, "InvalidArgument")
+      const wrongKind = yield* Effect.flip(instances.create(refs({ kind: "Secret", org: "acme", slug: "prod" })))
+      assert.include(wrongKind.message, "spec.envRefs[0].kind")
+      const noSlug = yield* Effect.flip(instances.create(refs({ org: "acme" })))
+      assert.include(noSlug.message, "spec.envRefs[0].slug")
+      // An environment of another org with the slug of one without org is not it.
+      assert.strictEqual((yield* Effect.flip(instances.create(refs({ slug: "theirs" }))))._tag, "NotFound")
+      assert.strictEqual(yield* instanceCount, 1) // the default instance only
+
+      // Its own org's, and one without org (org absent or empty).
+      const bound = yield* instances.create(refs({ kind: "Environment", org: "acme", slug: "prod" }, { slug: "shared" }, {
+        org: "",
+        slug: "shared"
+      }))
+      assert.strictEqual(bound.spec.envRefs?.length, 3)
+
+      // Update checks them the same way.
+      const update = (envRefs: ReadonlyArray<Record<string, unknown>>) =>
+        Effect.flip(instances.update(bound.metadata.id, instanceBody(id, {}, { envRefs })))
+      assert.strictEqual((yield* update([{ org: "acme", slug: "gone" }]))._tag, "NotFound")
+      assert.strictEqual((yield* update([{ org: "globex", slug: "theirs" }]))._tag, "InvalidArgument")
+      assert.strictEqual((yield* instances.get(bound.metadata.id)).metadata.version, 1)
     })))
 
   it.effect("an unknown workflowId is NOT_FOUND \"Workflow not found: <id>\" and stores nothing", () =>

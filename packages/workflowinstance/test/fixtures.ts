@@ -32,6 +32,12 @@ export const instanceBody = (
   ...extra
 })
 
+export const environmentBody = (name: string, metadata: Record<string, unknown> = {}) => ({
+  kind: "Environment",
+  metadata: { name, ownerScope: "organization", org: "acme", ...metadata },
+  spec: { data: { REGION: { value: "eu" } } }
+})
+
 /** Both services as `apps/server` composes them (`ServicesLive`), plus the SqlClient. */
 export const TestLayer = layerTest
 

@@ -11,18 +11,27 @@
  *       workflowRef: { slug: customer-onboarding, org: acme }
  *
  * and an execution its instance with `workflowInstanceSlug` / `workflowInstanceRef`.
+ *
+ * An Environment's values may be read from elsewhere, so that secrets stay out of the
+ * file: `value: "@token.txt"` is the content of that file (relative to the document's
+ * file, one trailing newline dropped), `value: "@-"` is stdin (when the documents are not
+ * read from it), and `"@@…"` is a literal value starting with `@`. Values are sent, never
+ * printed.
  * A slug without an explicit org is looked up in the document's org first, then among
  * resources without org. A failing document is reported and the others still applied;
  * the exit code is then 1.
  */
 import { Command, Options } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
 import { WeftClient } from "@weft/client"
+import { Environment } from "@weft/environment"
 import { InvalidArgument, Slug } from "@weft/resource"
 import { Workflow } from "@weft/workflow"
 import { WorkflowExecution } from "@weft/workflowexecution"
 import { WorkflowInstance } from "@weft/workflowinstance"
 import { Effect, Schema } from "effect"
-import { describe, SilentExit } from "../CliError.js"
+import * as path from "node:path"
+import { describe, fileError, SilentExit } from "../CliError.js"
 import * as Documents from "../Documents.js"
 import { read } from "../Files.js"
 import * as Kind from "../Kind.js"
@@ -103,7 +112,40 @@ const resolveRef = (
     return { ...rest, [keys.id]: found.metadata.id }
   })
 
-const prepare = (doc: Documents.Document) =>
+/** Where `@-` values come from: stdin, read once, unless it holds the documents. */
+interface ValueSources {
+  readonly stdin: Effect.Effect<string, InvalidArgument>
+}
+
+const dropNewline = (text: string) => text.replace(/\r?\n$/, "")
+
+/** An Environment's `spec.data` with each `@file` / `@-` value read (see the module's comment). */
+const readValues = (spec: Record<string, unknown>, doc: Documents.Document, sources: ValueSources) =>
+  Effect.gen(function*() {
+    if (!isRecord(spec.data)) return spec
+    const data: Record<string, unknown> = {}
+    for (const [key, entry] of Object.entries(spec.data)) {
+      const value = isRecord(entry) ? entry.value : undefined
+      if (typeof value !== "string" || !value.startsWith("@")) {
+        data[key] = entry
+        continue
+      }
+      const at = `spec.data.${key}.value`
+      const read = value.startsWith("@@")
+        ? Effect.succeed(value.slice(1))
+        : value === "@-"
+        ? sources.stdin
+        : Effect.flatMap(FileSystem.FileSystem, (fs) =>
+          fs.readFileString(path.resolve(doc.file === "<stdin>" ? "." : path.dirname(doc.file), value.slice(1)))).pipe(
+            Effect.map(dropNewline),
+            Effect.mapError((error) => new InvalidArgument({ message: `${at}: cannot read ${value}: ${fileError(error)}` }))
+          )
+      data[key] = { ...(entry as Record<string, unknown>), value: yield* read }
+    }
+    return { ...spec, data }
+  })
+
+const prepare = (doc: Documents.Document, sources: ValueSources) =>
   Effect.gen(function*() {
     const value = doc.value
     const metadata = isRecord(value.metadata) ? value.metadata : {}
@@ -113,13 +155,14 @@ const prepare = (doc: Documents.Document) =>
       spec = yield* resolveRef(spec, workflowKeys, org, Kind.findWorkflow)
       if (value.kind === "WorkflowExecution") spec = yield* resolveRef(spec, instanceKeys, org, Kind.findInstance)
     }
+    if (spec !== undefined && value.kind === "Environment") spec = yield* readValues(spec, doc, sources)
     return spec === undefined ? value : { ...value, spec }
   })
 
-const applyOne = (doc: Documents.Document) =>
+const applyOne = (doc: Documents.Document, sources: ValueSources) =>
   Effect.gen(function*() {
     const weft = yield* WeftClient.WeftClient
-    const value = yield* prepare(doc)
+    const value = yield* prepare(doc, sources)
     switch (value.kind) {
       case "Workflow": {
         const input = yield* decode(Workflow.WorkflowInput, value)
@@ -131,16 +174,21 @@ const applyOne = (doc: Documents.Document) =>
         const { outcome, resource } = yield* weft.applyWorkflowInstance(input)
         return `${Kind.label(resource)} ${outcome}`
       }
+      case "Environment": {
+        const input = yield* decode(Environment.EnvironmentInput, value)
+        const { outcome, resource } = yield* weft.applyEnvironment(input)
+        return `${Kind.label(resource)} ${outcome}`
+      }
       case "WorkflowExecution": {
         const input = yield* decode(WorkflowExecution.WorkflowExecutionInput, value)
         const resource = yield* weft.workflowExecutions.create({ payload: input })
         return `${Kind.label(resource)} created`
       }
       case undefined:
-        return yield* new InvalidArgument({ message: "kind: is missing (Workflow, WorkflowInstance or WorkflowExecution)" })
+        return yield* new InvalidArgument({ message: "kind: is missing (Workflow, WorkflowInstance, WorkflowExecution or Environment)" })
       default:
         return yield* new InvalidArgument({
-          message: `kind: unknown kind ${JSON.stringify(value.kind)} (expected Workflow, WorkflowInstance or WorkflowExecution)`
+          message: `kind: unknown kind ${JSON.stringify(value.kind)} (expected Workflow, WorkflowInstance, WorkflowExecution or Environment)`
         })
     }
   })
@@ -155,9 +203,16 @@ export const apply = Command.make("apply", { ...connection, files }, (options) =
       documents.push(...(yield* Effect.flatMap(read(file), (text) => Documents.parse(file === "-" ? "<stdin>" : file, text))))
     }
     if (documents.length === 0) return yield* new InvalidArgument({ message: "no documents to apply" })
+    const sources: ValueSources = {
+      stdin: options.files.includes("-")
+        ? Effect.fail(new InvalidArgument({ message: "a value of @- needs stdin, which holds the documents (-f -)" }))
+        : yield* Effect.cached(
+          Effect.map(read("-"), dropNewline).pipe(Effect.provideService(FileSystem.FileSystem, yield* FileSystem.FileSystem))
+        )
+    }
     let failures = 0
     for (const doc of documents) {
-      yield* applyOne(doc).pipe(
+      yield* applyOne(doc, sources).pipe(
         Effect.flatMap(Stdio.out),
         Effect.catchAll((error) =>
           Effect.zipRight(

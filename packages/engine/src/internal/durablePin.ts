@@ -1,20 +1,25 @@
 /**
  * Pinning: what a run executes is read once, at its start, by its first activity, and
  * journaled with it. A replay reads the journaled plan back, so updating or deleting
- * the workflow (or the execution's spec) while a run is in progress changes nothing
- * for that run.
+ * the workflow, its instance, an environment (or the execution's spec) while a run is in
+ * progress changes nothing for that run. The resolved `$env` is journaled sealed (one
+ * `SecretBox` envelope), so the journal holds no secret value in the clear; it is opened
+ * again after a restart.
  */
+import { describeRef, type Environments } from "@weft/environment"
+import { SecretBox, SecretValues } from "@weft/resource"
 import type { Workflow, Workflows } from "@weft/workflow"
 import { type WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
-import { Effect, Option } from "effect"
+import type { WorkflowInstances } from "@weft/workflowinstance"
+import { Effect, Either, Option } from "effect"
 import type { RunPlan } from "../Interpreter.js"
 
-/** What the pin activity journals: the plan, or why the run has nothing to do. */
+/** What the pin activity journals: the plan with its environment sealed, or why the run has nothing to do. */
 export type Pinned =
-  | { readonly _tag: "Plan"; readonly plan: RunPlan }
+  | { readonly _tag: "Plan"; readonly plan: Omit<RunPlan, "env" | "secrets">; readonly env: string }
   /** The execution ended (or was deleted) before the run began: nothing to run. */
   | { readonly _tag: "Ended" }
-  /** The run cannot start: its workflow is gone. Reported as the run's error. */
+  /** The run cannot start: its workflow or an environment is gone. Reported as the run's error. */
   | { readonly _tag: "Unrunnable"; readonly error: string }
 
 /** `$input`: `spec.triggerMetadata` as an object, plus `message` when a trigger message is set. */
@@ -23,24 +28,23 @@ export const inputOf = (spec: WorkflowExecution.WorkflowExecutionSpec): Record<s
   ...(spec.triggerMessage === undefined ? {} : { message: spec.triggerMessage })
 })
 
+/** `$env` and the secret values among it. */
+export interface Env {
+  readonly env: Record<string, string>
+  readonly secrets: ReadonlyArray<string>
+}
+
 /**
- * `$env`: the workflow's `envSpec` values, overridden by the execution's `runtimeEnv`;
- * and every value marked secret in either.
+ * `$env`: each layer's values over the previous ones, in order (the workflow's `envSpec`,
+ * the instance's environments in `envRefs` order, the execution's `runtimeEnv`); and
+ * every value marked secret in any of them.
  */
-export const envOf = (
-  workflow: Workflow.Workflow,
-  spec: WorkflowExecution.WorkflowExecutionSpec
-): { readonly env: Record<string, string>; readonly secrets: ReadonlyArray<string> } => {
+export const envOf = (layers: ReadonlyArray<SecretValues.Revealed>): Env => {
   const env: Record<string, string> = {}
   const secrets = new Set<string>()
-  for (const [key, variable] of Object.entries(workflow.spec.envSpec?.data ?? {})) {
-    if (variable.value === undefined) continue
-    env[key] = variable.value
-    if (variable.isSecret === true) secrets.add(variable.value)
-  }
-  for (const [key, variable] of Object.entries(spec.runtimeEnv ?? {})) {
-    env[key] = variable.value
-    if (variable.isSecret === true) secrets.add(variable.value)
+  for (const layer of layers) {
+    Object.assign(env, layer.values)
+    for (const secret of layer.secrets) secrets.add(secret)
   }
   return { env, secrets: [...secrets] }
 }
@@ -49,41 +53,84 @@ export const planOf = (
   execution: WorkflowExecution.WorkflowExecution,
   workflow: Workflow.Workflow,
   maxSteps: number
-): RunPlan => {
-  const { env, secrets } = envOf(workflow, execution.spec)
-  return {
-    execution: {
-      id: execution.metadata.id,
-      name: execution.metadata.name,
-      slug: execution.metadata.slug,
-      ...(execution.metadata.org === undefined ? {} : { org: execution.metadata.org })
-    },
-    workflow: { id: workflow.metadata.id, name: workflow.metadata.name, slug: workflow.metadata.slug },
-    tasks: workflow.spec.tasks,
-    input: inputOf(execution.spec),
-    env,
-    secrets,
-    maxSteps
-  }
-}
+): Omit<RunPlan, "env" | "secrets"> => ({
+  execution: {
+    id: execution.metadata.id,
+    name: execution.metadata.name,
+    slug: execution.metadata.slug,
+    ...(execution.metadata.org === undefined ? {} : { org: execution.metadata.org })
+  },
+  workflow: { id: workflow.metadata.id, name: workflow.metadata.name, slug: workflow.metadata.slug },
+  tasks: workflow.spec.tasks,
+  input: inputOf(execution.spec),
+  maxSteps
+})
 
-/** Loads the execution and its workflow and builds the plan (the pin activity's body). */
-export const pin = (options: {
+export interface PinServices {
   readonly executions: WorkflowExecutions
   readonly workflows: Workflows
-  readonly id: string
-  readonly maxSteps: number
-}): Effect.Effect<Pinned> =>
+  readonly instances: WorkflowInstances
+  readonly environments: Environments
+  readonly box: SecretBox.SecretBoxService
+}
+
+const unrunnable = (error: string) => ({ _tag: "Unrunnable", error } as const)
+
+/**
+ * The layers of `$env` for a run: the workflow's `envSpec`, each environment of the
+ * instance's `envRefs` (a missing one makes the run unrunnable, naming it), the run's
+ * `runtimeEnv`.
+ */
+const resolveEnv = (
+  services: PinServices,
+  execution: WorkflowExecution.WorkflowExecution,
+  workflow: Workflow.Workflow
+): Effect.Effect<Either.Either<Env, string>, never, SecretBox.SecretBox> =>
+  Effect.gen(function*() {
+    const instanceId = execution.spec.workflowInstanceId
+    const instance = instanceId === undefined ? Option.none() : yield* Effect.option(services.instances.get(instanceId))
+    const refs = Option.match(instance, { onNone: () => [], onSome: (i) => i.spec.envRefs ?? [] })
+    const layers: Array<SecretValues.Revealed> = [yield* SecretValues.reveal(workflow.spec.envSpec?.data)]
+    for (const ref of refs) {
+      if (ref.slug === undefined) continue
+      const resolved = yield* Effect.either(services.environments.resolve({ org: ref.org, slug: ref.slug }))
+      if (Either.isLeft(resolved)) {
+        const error = resolved.left
+        return Either.left(
+          error._tag === "NotFound"
+            ? `validation: ${error.message} (in envRefs of instance ${instanceId})`
+            : `secret: environment ${describeRef({ org: ref.org, slug: ref.slug })}: ${error.message}`
+        )
+      }
+      layers.push(resolved.right)
+    }
+    layers.push(yield* SecretValues.reveal(execution.spec.runtimeEnv))
+    return Either.right(envOf(layers))
+  }).pipe(Effect.catchTag("SecretUnreadable", (error) => Effect.succeed(Either.left(`secret: ${error.message}`))))
+
+/** Loads the execution, its workflow, instance and environments, and builds the plan (the pin activity's body). */
+export const pin = (options: PinServices & { readonly id: string; readonly maxSteps: number }): Effect.Effect<Pinned> =>
   Effect.gen(function*() {
     const found = yield* Effect.option(options.executions.get(options.id))
     if (Option.isNone(found) || isEnded(found.value)) return { _tag: "Ended" } as const
     const execution = found.value
     const workflowId = execution.spec.workflowId
     const workflow = workflowId === undefined ? Option.none() : yield* Effect.option(options.workflows.get(workflowId))
-    if (Option.isNone(workflow)) {
-      return { _tag: "Unrunnable", error: `validation: Workflow not found: ${workflowId ?? "(none)"}` } as const
-    }
-    return { _tag: "Plan", plan: planOf(execution, workflow.value, options.maxSteps) } as const
+    if (Option.isNone(workflow)) return unrunnable(`validation: Workflow not found: ${workflowId ?? "(none)"}`)
+    const env = yield* resolveEnv(options, execution, workflow.value)
+    if (Either.isLeft(env)) return unrunnable(env.left)
+    return {
+      _tag: "Plan",
+      plan: planOf(execution, workflow.value, options.maxSteps),
+      env: options.box.seal(JSON.stringify(env.right))
+    } as const
+  }).pipe(Effect.provideService(SecretBox.SecretBox, options.box))
+
+/** The run's plan from what the pin journaled: its environment opened (fails when the key is gone). */
+export const open = (pinned: Extract<Pinned, { _tag: "Plan" }>, box: SecretBox.SecretBoxService): Either.Either<RunPlan, string> =>
+  Either.match(box.open(pinned.env), {
+    onLeft: (error) => Either.left(`secret: the run's pinned environment: ${error.message}`),
+    onRight: (json) => Either.right({ ...pinned.plan, ...(JSON.parse(json) as Env) })
   })
 
 const isEnded = (execution: WorkflowExecution.WorkflowExecution) =>

@@ -13,10 +13,9 @@
 import type { Sharding } from "@effect/cluster"
 import { SqlClient } from "@effect/sql"
 import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
-import type { Workflows } from "@weft/workflow"
-import { ExecutionSignals, WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
+import { ExecutionSignals, WorkflowExecution } from "@weft/workflowexecution"
 import { Transaction } from "@weft/resource"
-import { Cause, Deferred, Duration, Effect, Fiber, Option, Schema, type Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Either, Fiber, Option, Schema, type Scope } from "effect"
 import type { ListenRequest, RunOutcome, RunPlan, Signal, StatusReporter, TaskEffects } from "../Interpreter.js"
 import * as TaskErrors from "../TaskError.js"
 import { TaskError } from "../TaskError.js"
@@ -43,10 +42,8 @@ export type Interpret<R> = (
   reporter: StatusReporter
 ) => Effect.Effect<RunOutcome, never, R>
 
-export interface RunDependencies {
+export interface RunDependencies extends Pin.PinServices {
   readonly sql: SqlClient.SqlClient
-  readonly executions: WorkflowExecutions
-  readonly workflows: Workflows
   readonly sharding: Sharding.Sharding["Type"]
   readonly maxSteps: number
   /** Where wake-up timers live: the engine's lifetime. */
@@ -151,11 +148,12 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
     const pinned = (yield* Activity.make({
       name: pinKey,
       success: Schema.Unknown,
-      execute: Pin.pin({ executions: deps.executions, workflows: deps.workflows, id, maxSteps: deps.maxSteps })
+      execute: Pin.pin({ ...deps, id })
     })) as Pin.Pinned
     if (pinned._tag === "Ended") return
-    if (pinned._tag === "Unrunnable") {
-      yield* Effect.ignore(deps.executions.updateStatus(id, { phase: "EXECUTION_FAILED", error: pinned.error }))
+    const plan = pinned._tag === "Plan" ? Pin.open(pinned, deps.box) : Either.left(pinned.error)
+    if (Either.isLeft(plan)) {
+      yield* Effect.ignore(deps.executions.updateStatus(id, { phase: "EXECUTION_FAILED", error: plan.left }))
       return
     }
     // Where the stored status stands now (after a restart, the run reports again what
@@ -170,13 +168,13 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
         executions: deps.executions,
         id,
         initial: current.value,
-        secrets: pinned.plan.secrets
+        secrets: plan.right.secrets
       })
       // The interpreter runs in a child fiber. When it suspends (a WAIT), it interrupts
       // itself and joining it passes the interruption on, which is how the workflow
       // engine sees a suspension. A stop (a cancel, or the execution ended under the
       // run) interrupts it from here and ends the run normally.
-      const fiber = yield* Effect.fork(Effect.zipRight(interpret(pinned.plan, effects, reporter), reporter.flush))
+      const fiber = yield* Effect.fork(Effect.zipRight(interpret(plan.right, effects, reporter), reporter.flush))
       let stopping = false
       yield* Effect.forkScoped(
         Effect.raceFirst(Deferred.await(reporter.stopped), Deferred.await(stop)).pipe(

@@ -4,11 +4,13 @@
  * start another on the same data).
  */
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Migrations, ResourceStore } from "@weft/resource"
+import { EnvironmentMigrations, Environments } from "@weft/environment"
+import { Migrations, ResourceStore, SecretBox } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { ExecutionEvents, ExecutionRunner, WorkflowExecutionMigrations, WorkflowExecutions } from "@weft/workflowexecution"
 import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
 import { Duration, Effect, Layer } from "effect"
+import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -17,15 +19,22 @@ import * as EngineConfig from "../../src/EngineConfig.js"
 import * as EngineRunner from "../../src/EngineRunner.js"
 import type { Interpret } from "../../src/internal/durableWorkflow.js"
 
+/** One key for the whole test file, so an engine restarted on the same data opens what it sealed. */
+export const secretBox = SecretBox.layer({ current: randomBytes(32) })
+
 export const services = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
   WorkflowExecutions.Default.pipe(
     Layer.provideMerge(WorkflowInstances.Default),
+    Layer.provideMerge(Environments.Default),
     Layer.provideMerge(Workflows.Default),
     Layer.provideMerge(DefaultInstanceProvisionerLive),
     Layer.provideMerge(ExecutionEvents.layerInProcess),
     Layer.provideMerge(runner),
     Layer.provideMerge(ResourceStore.layer),
-    Layer.provideMerge(Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations]))
+    Layer.provideMerge(secretBox),
+    Layer.provideMerge(
+      Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations, EnvironmentMigrations])
+    )
   )
 
 export const sqlite = (filename: string) => SqliteClient.layer({ filename })

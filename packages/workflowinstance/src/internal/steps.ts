@@ -2,6 +2,7 @@
  * The WorkflowInstance kind's own pipeline steps.
  */
 import { Pipeline } from "@weft/pipeline"
+import { describeRef, Environment } from "@weft/environment"
 import { InvalidArgument, NotFound, ResourceStore } from "@weft/resource"
 import { setDefaultInstance, Workflow } from "@weft/workflow"
 import { Effect, Option } from "effect"
@@ -47,6 +48,43 @@ export const ValidateSameOrg = Pipeline.step(
       )
       : Effect.succeed({})
   }
+)
+
+/**
+ * Every `spec.envRefs` entry names an Environment the instance may use: `kind` is
+ * `Environment` (or absent) and `slug` is given (400 otherwise); the environment is in the
+ * instance's org or has no org (`org` absent or empty: 400 otherwise, naming both orgs);
+ * and it exists (404 `Environment not found: <org>/<slug>`).
+ */
+export const CheckEnvRefs = Pipeline.step(
+  "CheckEnvRefs",
+  (ctx: { readonly request: WorkflowInstanceInput; readonly existing?: WorkflowInstance | undefined }) =>
+    Effect.gen(function*() {
+      const store = yield* ResourceStore.ResourceStore
+      // On update the org cannot change; a request may leave it out.
+      const org = ctx.existing?.metadata.org ?? (ctx.request.metadata.org === "" ? undefined : ctx.request.metadata.org)
+      for (const [index, ref] of (ctx.request.spec.envRefs ?? []).entries()) {
+        const at = `spec.envRefs[${index}]`
+        if (ref.kind !== undefined && ref.kind !== Environment.Kind.kind) {
+          return yield* new InvalidArgument({ message: `${at}.kind: must be "Environment", not "${ref.kind}"` })
+        }
+        if (ref.slug === undefined || ref.slug === "") {
+          return yield* new InvalidArgument({ message: `${at}.slug: is required` })
+        }
+        const refOrg = ref.org === "" ? undefined : ref.org
+        const target = { org: refOrg, slug: ref.slug }
+        if (refOrg !== undefined && refOrg !== org) {
+          return yield* new InvalidArgument({
+            message: `${at}.org: environment ${describeRef(target)} belongs to org ${refOrg}; an instance ${
+              org === undefined ? "without org" : `of org ${org}`
+            } may use environments of its own org or without org`
+          })
+        }
+        const found = yield* store.getBySlug(Environment.table, refOrg, ref.slug)
+        if (Option.isNone(found)) return yield* NotFound.of(Environment.Kind.kind, describeRef(target))
+      }
+      return {}
+    })
 )
 
 /** After deleting a workflow's default instance, the workflow no longer points at it. */
