@@ -6,6 +6,7 @@ import { HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as Auth from "./Auth.js"
+import * as RotateSecrets from "./RotateSecrets.js"
 import { Lifecycle } from "./Lifecycle.js"
 import { NodeServer, ServerLive } from "./Server.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -27,6 +28,10 @@ const serve = Effect.gen(function*() {
 
 const main = Effect.gen(function*() {
   const config = yield* ServerConfig.fromEnv
+  if (process.argv[2] === "rotate-secrets") {
+    yield* RotateSecrets.run.pipe(Effect.provide(ServerConfig.layer(config)))
+    return yield* Effect.sync(() => process.exit(0))
+  }
   const auth = yield* Auth.fromEnv
   yield* Auth.checkExposure(auth, config.host)
   yield* Auth.logWarnings(auth)
@@ -52,7 +57,7 @@ const main = Effect.gen(function*() {
     Effect.sync(() => {
       const cause = (error as { readonly cause?: unknown }).cause
       const reason = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error)
-      process.stderr.write(`weft: cannot start: ${reason}\n`)
+      process.stderr.write(`weft: cannot ${process.argv[2] === "rotate-secrets" ? "rotate secrets" : "start"}: ${reason}\n`)
       process.exit(1)
     })
   ),
