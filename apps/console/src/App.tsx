@@ -3,6 +3,7 @@ import { LocationProvider, Route, Router, useLocation } from "preact-iso"
 import { useEffect, useState } from "preact/hooks"
 import { onUnauthenticated, token } from "./api/Api.js"
 import { TokenDialog } from "./components/TokenDialog.js"
+import { EnvironmentPage, EnvironmentsPage } from "./pages/Environments.js"
 import { RunPage } from "./pages/Run.js"
 import { RunsPage } from "./pages/Runs.js"
 import { InstancePage, InstancesPage, WorkflowPage, WorkflowsPage } from "./pages/Workflows.js"
@@ -18,6 +19,7 @@ const Nav = () => {
       {item("/runs", "Runs")}
       {item("/workflows", "Workflows")}
       {item("/instances", "Instances")}
+      {item("/environments", "Environments")}
     </nav>
   )
 }
@@ -78,6 +80,9 @@ export const App = () => {
           <Route path="/workflows/:id" component={WorkflowPage} />
           <Route path="/instances" component={InstancesPage} />
           <Route path="/instances/:id" component={InstancePage} />
+          <Route path="/environments" component={EnvironmentsPage} />
+          <Route path="/environments/by-slug/:slug" component={EnvironmentPage} />
+          <Route path="/environments/:id" component={EnvironmentPage} />
           <Route default component={NotFound} />
         </Router>
       </main>

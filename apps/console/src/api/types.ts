@@ -120,6 +120,19 @@ export interface InstanceSpec {
 
 export type Instance = Resource<InstanceSpec, Record<never, never>>
 
+export interface EnvironmentValue {
+  readonly value?: string
+  readonly isSecret?: boolean
+  readonly description?: string
+}
+
+export interface EnvironmentSpec {
+  readonly description?: string
+  readonly data?: Readonly<Record<string, EnvironmentValue>>
+}
+
+export type Environment = Resource<EnvironmentSpec, Record<never, never>>
+
 export interface Page<A> {
   readonly entries: ReadonlyArray<A>
   readonly nextPageToken?: string

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks"
 import { stringify } from "yaml"
 import { get } from "../api/Api.js"
-import type { Instance, Workflow } from "../api/types.js"
+import type { Instance, InstanceSpec, Resource, Workflow } from "../api/types.js"
 import { Json } from "../components/Json.js"
 import { RunsTable } from "../components/RunsTable.js"
 import { StartRunForm } from "../components/StartRunForm.js"
@@ -22,14 +22,14 @@ interface Listing {
   readonly loadMore: () => void
 }
 
-const More = ({ list }: { readonly list: Listing }) =>
+export const More = ({ list }: { readonly list: Listing }) =>
   list.nextPageToken === undefined ? null : (
     <div class="more">
       <button type="button" onClick={list.loadMore} disabled={list.loading}>{list.loading ? "Loading…" : "Load more"}</button>
     </div>
   )
 
-const Status = ({ list, empty }: { readonly list: Listing; readonly empty: string }) => (
+export const Status = ({ list, empty }: { readonly list: Listing; readonly empty: string }) => (
   <>
     {list.error !== undefined && <p class="error" role="alert">{list.error}</p>}
     {list.entries.length === 0 && list.error === undefined && <p class="empty">{list.loading ? "Loading…" : empty}</p>}
@@ -79,7 +79,7 @@ export const WorkflowsPage = () => {
 }
 
 /** The resource as the API returns it, as YAML or JSON. */
-const Document = ({ value }: { readonly value: unknown }) => {
+export const Document = ({ value }: { readonly value: unknown }) => {
   const [format, setFormat] = useState<"yaml" | "json">("yaml")
   return (
     <div>
@@ -116,7 +116,7 @@ const RecentRuns = ({ filters, title }: { readonly filters: RunFilters; readonly
   )
 }
 
-const Facts = ({ resource, children }: { readonly resource: Workflow | Instance; readonly children?: preact.ComponentChildren }) => (
+export const Facts = ({ resource, children }: { readonly resource: Resource<unknown, unknown>; readonly children?: preact.ComponentChildren }) => (
   <dl class="facts grid">
     <dt>ID</dt>
     <dd class="mono">{resource.metadata.id}</dd>
@@ -221,7 +221,7 @@ const InstancesTable = ({ list, showWorkflow }: { readonly list: Paged<Instance>
                   </td>
                 )}
                 <td>{i.metadata.org ?? "–"}</td>
-                <td>{(i.spec.envRefs ?? []).map((r) => r["slug"]).filter(Boolean).join(", ") || "–"}</td>
+                <td><EnvRefs refs={i.spec.envRefs} /></td>
                 <td title={dateTime(createdAt(i))}>{ago(createdAt(i), now)}</td>
               </tr>
             ))}
@@ -232,6 +232,19 @@ const InstancesTable = ({ list, showWorkflow }: { readonly list: Paged<Instance>
     </>
   )
 }
+
+/** An instance's environments, each a link to its page (by slug in its org). */
+const EnvRefs = ({ refs }: { readonly refs: InstanceSpec["envRefs"] }) =>
+  (refs ?? []).length === 0 ? <>–</> : (
+    <>
+      {(refs ?? []).filter((r) => r["slug"] !== undefined).map((r, i) => (
+        <>
+          {i > 0 && ", "}
+          <a href={`/environments/by-slug/${r["slug"]}${r["org"] ? `?org=${encodeURIComponent(r["org"])}` : ""}`}>{r["slug"]}</a>
+        </>
+      ))}
+    </>
+  )
 
 export const InstancesPage = () => {
   const list = usePaged<Instance>("/v1/workflow-instances", {})
@@ -288,7 +301,7 @@ export const InstancePage = ({ id }: { readonly id: string }) => {
       {(instance.spec.envRefs ?? []).length > 0 && (
         <section class="card">
           <h2>Environments</h2>
-          <Json value={instance.spec.envRefs} label="Environment references" />
+          <p>In this order, each over the workflow's values and the ones before it: <EnvRefs refs={instance.spec.envRefs} /></p>
         </section>
       )}
       {workflow !== undefined && (
