@@ -15,7 +15,7 @@ import * as RotateSecrets from "../src/RotateSecrets.js"
 import * as SecretKeys from "../src/SecretKeys.js"
 import { ServicesLive } from "../src/Server.js"
 import * as ServerConfig from "../src/ServerConfig.js"
-import * as Process from "./support/Process.js"
+import { ServerProcess as Process } from "@weft/testing"
 
 const tempFile = Effect.acquireRelease(
   Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "weft-secrets-"))),
