@@ -6,6 +6,7 @@
 import { assert, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { ServerProcess } from "@weft/testing"
@@ -616,6 +617,55 @@ layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true
         "error: INVALID_ARGUMENT: --watch: prints a table (no -o)",
         "error: INVALID_ARGUMENT: --watch: starts from the newest (no --page-token)"
       ])
+    }))
+
+  it.scoped("run: a start whose answer is lost is retried with the same Idempotency-Key, and starts one execution", () =>
+    Effect.gen(function*() {
+      yield* ensureExample
+      const server = yield* ServerProcess.Server
+      const target = new URL(server.url)
+      const count = Effect.promise(() =>
+        fetch(`${server.url}/v1/workflow-executions?pageSize=1000`).then((res) => res.json()).then((page: any) => page.entries.length as number)
+      )
+      const before = yield* count
+      // A proxy that forwards everything, but cuts the connection instead of relaying the first start's answer.
+      const keys: Array<string> = []
+      let cut = false
+      const proxy = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port), target.hostname)
+        let dropAnswer = false
+        client.on("data", (chunk) => {
+          const text = chunk.toString("latin1")
+          const key = /^idempotency-key: *(\S+)/im.exec(text)
+          if (key !== null) keys.push(key[1]!)
+          if (!cut && text.startsWith("POST /v1/workflow-executions ")) dropAnswer = cut = true
+          upstream.write(chunk)
+        })
+        upstream.on("data", (chunk) => {
+          if (dropAnswer) {
+            client.destroy()
+            upstream.destroy()
+          } else client.write(chunk)
+        })
+        client.on("close", () => upstream.destroy())
+        upstream.on("close", () => client.destroy())
+        client.on("error", () => {})
+        upstream.on("error", () => {})
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => void proxy.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.sync(() => proxy.close())
+      )
+      const port = (proxy.address() as net.AddressInfo).port
+      const result = yield* Weft.run(["run", "customer-onboarding", "--org", "acme", "-q"], { server: `http://127.0.0.1:${port}` })
+      ok(result, "run through the proxy")
+      assert.isTrue(cut, "the first answer was cut")
+      assert.strictEqual(keys.length, 2, "two attempts")
+      assert.strictEqual(keys[0], keys[1], "with one key")
+      assert.strictEqual(yield* count, before + 1)
+      const id = result.stdout.trim()
+      const got = yield* Effect.promise(() => fetch(`${server.url}/v1/workflow-executions/${id}`).then((res) => res.status))
+      assert.strictEqual(got, 200)
     }))
 
   it.scoped("tables name referenced instances and workflows by slug", () =>

@@ -152,6 +152,7 @@ describe("migrations over a database written by an earlier version", () => {
           "workflowexecution/0002_create_workflow_execution_changes",
           "workflowexecution/0003_create_workflow_executions_labels",
           "workflowexecution/0004_create_workflow_execution_signals",
+          "workflowexecution/0005_create_workflow_execution_idempotency_keys",
           "environment/0001_create_environments",
           "probe/0001_create_probe"
         ])

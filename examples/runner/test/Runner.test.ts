@@ -67,7 +67,8 @@ it.scopedLive("two runners: every run is done exactly once, the other runner get
     const start = (n: number) =>
       Effect.map(
         weft.workflowExecutions.create({
-          payload: { metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId, triggerMetadata: { n: String(n) } } }
+          payload: { metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId, triggerMetadata: { n: String(n) } } },
+          headers: {}
         }),
         (execution) => execution.metadata.id
       )

@@ -51,8 +51,19 @@ export interface WeftPromiseClient {
     typeof ListWorkflowInstancesParams.Type
   >
   readonly workflowExecutions:
-    & KindClient<WorkflowExecution.WorkflowExecution, WorkflowExecution.WorkflowExecutionInput, typeof ListWorkflowExecutionsParams.Type>
+    & Omit<
+      KindClient<WorkflowExecution.WorkflowExecution, WorkflowExecution.WorkflowExecutionInput, typeof ListWorkflowExecutionsParams.Type>,
+      "create"
+    >
     & {
+      /**
+       * Starts a run. With `idempotencyKey`, a retry of the same request within 24 h answers
+       * the run the first one started instead of starting another.
+       */
+      readonly create: (
+        body: WorkflowExecution.WorkflowExecutionInput,
+        options?: { readonly idempotencyKey?: string | undefined }
+      ) => Promise<WorkflowExecution.WorkflowExecution>
       /** A runner reports progress: a partial status merged into the execution. */
       readonly updateStatus: (
         id: string,
@@ -129,7 +140,8 @@ export const createWeftClient = (options: WeftClient.Options): WeftPromiseClient
       delete: (id, options) => run(client.workflowInstances.delete({ path: { id }, headers: headers(options) }))
     },
     workflowExecutions: {
-      create: (body) => run(client.workflowExecutions.create({ payload: body })),
+      create: (body, options) =>
+        run(client.workflowExecutions.create({ payload: body, headers: { "idempotency-key": options?.idempotencyKey } })),
       list: (params) => run(client.workflowExecutions.list({ urlParams: { ...page, ...params } })),
       get: (id) => run(client.workflowExecutions.get({ path: { id } })),
       update: (id, body, options) =>

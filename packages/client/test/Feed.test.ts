@@ -30,7 +30,10 @@ const newWorkflow = (weft: WeftClient.WeftClientShape) =>
   )
 
 const newExecution = (weft: WeftClient.WeftClientShape, workflowId: string) =>
-  weft.workflowExecutions.create({ payload: { metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId } } })
+  weft.workflowExecutions.create({
+    payload: { metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId } },
+    headers: {}
+  })
 
 const setPhase = (weft: WeftClient.WeftClientShape, id: string, phase: "EXECUTION_IN_PROGRESS" | "EXECUTION_COMPLETED") =>
   weft.workflowExecutions.updateStatus({ path: { id }, payload: { phase }, headers: {} })

@@ -177,7 +177,8 @@ layer(ClientLive, { timeout: "60 seconds" })("WeftClient", (it) => {
       payload: {
         metadata: { ownerScope: "organization", org: "acme" },
         spec: { workflowId: wf.metadata.id, triggerMetadata: { email: "a@example.com" } }
-      }
+      },
+      headers: {}
     })
   })
 

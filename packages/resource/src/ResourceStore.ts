@@ -118,7 +118,8 @@ export class ResourceStore extends Context.Tag("@weft/resource/ResourceStore")<R
 
 const orgKey = (org: string | undefined): string => org ?? ""
 
-const isUniqueViolation = (error: SqlError.SqlError): boolean => {
+/** Whether a failed statement broke a unique constraint (SQLite or PostgreSQL). */
+export const isUniqueViolation = (error: SqlError.SqlError): boolean => {
   const cause = error.cause as { code?: unknown } | undefined
   const code = cause?.code
   return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "23505"

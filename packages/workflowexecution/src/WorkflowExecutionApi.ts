@@ -56,6 +56,38 @@ export const FeedWorkflowExecutionsParams = Schema.Struct({
   org: Schema.optional(Schema.String)
 })
 
+/** `Idempotency-Key` on a start: at most 255 visible ASCII characters. */
+export const StartHeaders = Schema.Struct({
+  "idempotency-key": Schema.optional(Schema.String.pipe(Schema.pattern(/^[\x21-\x7e]{1,255}$/, {
+    message: () => "Idempotency-Key: expected 1 to 255 visible ASCII characters"
+  })).annotations({
+    description: "Makes the start safe to retry: the same key (per org) within 24 h answers the execution the " +
+      "first request started (200, `Idempotent-Replayed: true`) and starts nothing new"
+  }))
+})
+
+/** Documents the `Idempotent-Replayed` header of a replayed start's 200. */
+const replayedHeader = ApiDocs.transform((operation) => {
+  const ok = operation.responses?.["200"]
+  return ok === undefined ? operation : {
+    ...operation,
+    responses: {
+      ...operation.responses,
+      "200": {
+        ...ok,
+        description: "The execution an earlier request with the same Idempotency-Key started",
+        headers: {
+          ...ok.headers,
+          "Idempotent-Replayed": {
+            description: "`true`: this request was a replay and started nothing",
+            schema: { type: "string", enum: ["true"] }
+          }
+        }
+      }
+    }
+  }
+})
+
 /** `Last-Event-ID`: the sequence number of the last change a client saw. */
 export const FeedHeaders = Schema.Struct({
   "last-event-id": Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{1,15}$/, {
@@ -105,14 +137,17 @@ const runExamples = {
 
 export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions")
   .add(
-    ResourceApi.create(path, WorkflowExecution, WorkflowExecutionInput).pipe(
+    ResourceApi.create(path, WorkflowExecution, WorkflowExecutionInput).setHeaders(StartHeaders).addSuccess(WorkflowExecution).pipe(
       Access.write,
+      replayedHeader,
       ApiDocs.document({
         summary: "Start a workflow execution",
         description: "Creates a run of `spec.workflowInstanceId`, or of the default instance of " +
           "`spec.workflowId` (created if the workflow has none); one of them is required (400), and must " +
           "exist (404). The name defaults to `<instance slug>-<UTC yyyyMMdd-HHmmss>`. Answers 201 in phase " +
-          "`EXECUTION_PENDING`.",
+          "`EXECUTION_PENDING`. With `Idempotency-Key`, the same key (per org) within 24 h answers the " +
+          "execution the first request started, 200 with `Idempotent-Replayed: true`, and starts nothing; the " +
+          "same key with a different body (compared as JSON values) is 409 ALREADY_EXISTS.",
         examples: runExamples
       })
     )

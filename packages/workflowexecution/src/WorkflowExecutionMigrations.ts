@@ -12,18 +12,22 @@ import create_workflow_executions from "./migrations/sqlite/0001_create_workflow
 import create_workflow_execution_changes from "./migrations/sqlite/0002_create_workflow_execution_changes.js"
 import create_workflow_executions_labels from "./migrations/sqlite/0003_create_workflow_executions_labels.js"
 import create_workflow_execution_signals from "./migrations/sqlite/0004_create_workflow_execution_signals.js"
+import pg_create_workflow_execution_idempotency_keys from "./migrations/pg/0005_create_workflow_execution_idempotency_keys.js"
+import create_workflow_execution_idempotency_keys from "./migrations/sqlite/0005_create_workflow_execution_idempotency_keys.js"
 
 export const WorkflowExecutionMigrations = Migrations.make("workflowexecution", {
   sqlite: {
     "0001_create_workflow_executions": create_workflow_executions,
     "0002_create_workflow_execution_changes": create_workflow_execution_changes,
     "0003_create_workflow_executions_labels": create_workflow_executions_labels,
-    "0004_create_workflow_execution_signals": create_workflow_execution_signals
+    "0004_create_workflow_execution_signals": create_workflow_execution_signals,
+    "0005_create_workflow_execution_idempotency_keys": create_workflow_execution_idempotency_keys
   },
   pg: {
     "0001_create_workflow_executions": pg_create_workflow_executions,
     "0002_create_workflow_execution_changes": pg_create_workflow_execution_changes,
     "0003_create_workflow_executions_labels": pg_create_workflow_executions_labels,
-    "0004_create_workflow_execution_signals": pg_create_workflow_execution_signals
+    "0004_create_workflow_execution_signals": pg_create_workflow_execution_signals,
+    "0005_create_workflow_execution_idempotency_keys": pg_create_workflow_execution_idempotency_keys
   }
 })

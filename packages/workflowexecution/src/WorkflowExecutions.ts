@@ -8,6 +8,7 @@ import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
 import {
   Access,
+  AlreadyExists,
   FailedPrecondition,
   InvalidArgument,
   Metadata,
@@ -20,11 +21,12 @@ import {
 } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
-import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
+import { Duration, Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import { type ExecutionEvent, ExecutionEvents, layer as ExecutionEventsLayer } from "./ExecutionEvents.js"
 import { ExecutionRunner, layerNoop } from "./ExecutionRunner.js"
 import * as Signals from "./ExecutionSignals.js"
 import * as Changes from "./internal/changes.js"
+import * as Idempotency from "./internal/idempotency.js"
 import * as Status from "./internal/status.js"
 import {
   CreateDefaultInstanceIfNeeded,
@@ -158,6 +160,17 @@ const StatusUpdateDecoder = Schema.decodeUnknown(StatusUpdate, { errors: "all" }
 /** A watch event as delivered to a watcher. */
 export type WatchEvent = ExecutionEvent
 
+/** What an idempotent start answers: the execution, and whether an earlier request had started it. */
+export interface Started {
+  readonly execution: WorkflowExecution
+  readonly replayed: boolean
+}
+
+const orgOf = (body: unknown): string => {
+  const org = (body as { readonly metadata?: { readonly org?: unknown } } | null)?.metadata?.org
+  return typeof org === "string" ? org : ""
+}
+
 export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
   "@weft/workflowexecution/WorkflowExecutions",
   {
@@ -200,6 +213,51 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         updated: (execution) => publishUpdated(execution, recorded.get(execution)),
         deleted: (execution) => events.publish({ _tag: "Deleted", execution, seq: recorded.get(execution) })
       })
+
+      /**
+       * Starts an execution once per (org of the body, `key`) within 24 h: the first request
+       * creates it and records the key in the same transaction; a later one with an equal
+       * body (as JSON values, whatever the key order) answers that execution, `replayed`,
+       * and starts nothing; a different body is ALREADY_EXISTS. A key whose execution was
+       * deleted since is free again. Concurrent starts with one key make one execution.
+       */
+      const start = (body: unknown, key: string) =>
+        Effect.gen(function*() {
+          const org = orgOf(body)
+          const hash = Idempotency.requestHash(body)
+          const attempt = Transaction.run(
+            Effect.gen(function*() {
+              // Keys of an org the caller does not act in are not its to see: the start is refused as any would be.
+              if (!Access.inScope(yield* Access.currentCaller, org === "" ? undefined : org)) {
+                return { execution: yield* create(body), replayed: false }
+              }
+              const millis = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+              const since = Metadata.timestamp(millis - Duration.toMillis(Idempotency.keyLifetime))
+              const stored = yield* Idempotency.find(org, key, since)
+              if (Option.isSome(stored)) {
+                if (stored.value.requestHash !== hash) {
+                  return yield* new AlreadyExists({
+                    message: `Idempotency-Key ${JSON.stringify(key)} was used${org === "" ? "" : ` in org ${org}`} ` +
+                      `by a different request (it started ${stored.value.executionId})`
+                  })
+                }
+                const execution = yield* store.get(table, stored.value.executionId)
+                if (Option.isSome(execution)) return { execution: execution.value, replayed: true }
+              }
+              const execution = yield* create(body)
+              yield* Idempotency.record(org, key, hash, execution.metadata.id, Metadata.timestamp(millis), since)
+              return { execution, replayed: false }
+            })
+          )
+          // A concurrent start recorded the key first (its transaction rolled this one back): replay it.
+          return yield* Effect.retry(attempt, {
+            while: (error) => error._tag === "KeyTaken",
+            schedule: Schedule.recurs(5)
+          }).pipe(Effect.catchTag("KeyTaken", Effect.die))
+        }).pipe(
+          provide,
+          Effect.withSpan("WorkflowExecutions.start", { captureStackTrace: false })
+        )
 
       /** One attempt: load → merge → transition check → persist, in one transaction. */
       const updateStatusOnce = (id: string, update: StatusUpdate, ifMatch: string | undefined) =>
@@ -430,6 +488,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
 
       return {
         create,
+        start,
         get,
         getBySlug,
         update,

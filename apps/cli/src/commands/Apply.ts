@@ -181,7 +181,7 @@ const applyOne = (doc: Documents.Document, sources: ValueSources) =>
       }
       case "WorkflowExecution": {
         const input = yield* decode(WorkflowExecution.WorkflowExecutionInput, value)
-        const resource = yield* weft.workflowExecutions.create({ payload: input })
+        const resource = yield* weft.workflowExecutions.create({ payload: input, headers: {} })
         return `${Kind.label(resource)} created`
       }
       case undefined:

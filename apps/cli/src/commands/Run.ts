@@ -2,11 +2,16 @@
  * `weft run WORKFLOW`: creates an execution of a workflow (through its default
  * instance, or `--instance`), with `--input k=v` as `spec.triggerMetadata` and
  * `--message` as `spec.triggerMessage`; `--watch` then follows it like `weft watch`.
+ *
+ * The start carries an `Idempotency-Key` made for this invocation, so it is retried when
+ * the connection fails (the server may or may not have started the run): a retry that
+ * reaches the server after the first attempt did answers that run, never a second one.
  */
 import { Args, Command, Options } from "@effect/cli"
 import { WeftClient } from "@weft/client"
 import { InvalidArgument } from "@weft/resource"
-import { Effect, Option } from "effect"
+import { Duration, Effect, Option, Schedule } from "effect"
+import { randomUUID } from "node:crypto"
 import * as Kind from "../Kind.js"
 import * as Stdio from "../Stdio.js"
 import { connection, orgOption, withClient } from "../Shared.js"
@@ -20,6 +25,14 @@ export const parseInputs = (pairs: ReadonlyArray<string>) =>
       ? Effect.fail(new InvalidArgument({ message: `--input: expected KEY=VALUE, got "${pair}"` }))
       : Effect.succeed({ ...acc, [pair.slice(0, eq)]: pair.slice(eq + 1) })
   })
+
+/** How a start is retried after a connection error: 5 more attempts, 0.2 s doubling. */
+export const startRetries = Schedule.intersect(Schedule.exponential(Duration.millis(200)), Schedule.recurs(5))
+
+/** A request that never got an answer (refused, reset, timed out): safe to repeat with the same key. */
+const isConnectionError = (error: unknown) =>
+  typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "RequestError" &&
+  (error as { reason?: unknown }).reason === "Transport"
 
 export const run = Command.make(
   "run",
@@ -72,7 +85,9 @@ export const run = Command.make(
         }
         workflowInstanceId = instance.metadata.id
       }
+      const idempotencyKey = `weft-cli-${randomUUID()}`
       const execution = yield* weft.workflowExecutions.create({
+        headers: { "idempotency-key": idempotencyKey },
         payload: {
           metadata: {
             name: Option.getOrUndefined(options.name),
@@ -86,7 +101,7 @@ export const run = Command.make(
             triggerMetadata: options.input.length === 0 ? undefined : triggerMetadata
           }
         }
-      })
+      }).pipe(Effect.retry({ while: isConnectionError, schedule: startRetries }))
       yield* Stdio.out(
         options.quiet ? execution.metadata.id : `${Kind.label(execution)} created (${execution.metadata.id})`
       )

@@ -9,7 +9,7 @@ import { Readable } from "node:stream"
 import { Lifecycle } from "../Lifecycle.js"
 import * as Metrics from "../Metrics.js"
 import { ServerConfig } from "../ServerConfig.js"
-import { created, listed, withETag } from "./respond.js"
+import { created, listed, started, withETag } from "./respond.js"
 
 /**
  * How often a watch stream sends a comment, so proxies keep it open. Under the
@@ -143,7 +143,10 @@ export const WorkflowExecutionsLive = HttpApiBuilder.group(WeftApi, "workflowExe
         return Effect.succeed(() => count(kind, -1))
       })
     return handlers
-      .handle("create", ({ payload }) => created(executions.create(payload)))
+      .handle("create", ({ headers, payload }) => {
+        const key = headers["idempotency-key"]
+        return key === undefined ? created(executions.create(payload)) : started(executions.start(payload, key))
+      })
       .handle("list", ({ urlParams }) => listed(executions.list(urlParams)))
       .handle("getBySlug", ({ path, urlParams }) => withETag(executions.getBySlug(path.slug, urlParams.org)))
       .handle("get", ({ path }) => withETag(executions.get(path.id)))

@@ -12,8 +12,12 @@ import { Effect } from "effect"
 
 export const etag = (resource: AnyResource) => `"${resource.metadata.version}"`
 
-export const json = (resource: AnyResource, status = 200): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.unsafeJson(resource, { status, headers: { etag: etag(resource) } })
+export const json = (
+  resource: AnyResource,
+  status = 200,
+  headers: Record<string, string> = {}
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.unsafeJson(resource, { status, headers: { ...headers, etag: etag(resource) } })
 
 /** Answers the resource with its ETag. */
 export const withETag = <A extends AnyResource, E, R>(
@@ -30,6 +34,13 @@ export const applied = <A extends AnyResource, E, R>(
   effect: Effect.Effect<{ readonly resource: A; readonly created: boolean }, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> =>
   Effect.map(effect, ({ created, resource }) => json(resource, created ? 201 : 200))
+
+/** An idempotent start: 201 when it started the execution, 200 with `Idempotent-Replayed: true` when an earlier request had. */
+export const started = <A extends AnyResource, E, R>(
+  effect: Effect.Effect<{ readonly execution: A; readonly replayed: boolean }, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> =>
+  Effect.map(effect, ({ execution, replayed }) =>
+    replayed ? json(execution, 200, { "idempotent-replayed": "true" }) : json(execution, 201))
 
 /** A list page `{entries, nextPageToken?}` as JSON. */
 export const listed = <P extends object, E, R>(
