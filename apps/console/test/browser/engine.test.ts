@@ -42,6 +42,28 @@ describe("with the engine", () => {
     expect(await page.evaluate(() => (window as any).__kept)).toBe(marker)
   })
 
+  it("signals a run waiting on its LISTEN: the signal's data flows on and the run completes without a reload", async () => {
+    const workflow = await s.server.api("POST", "/v1/workflows", F.approval)
+    const run = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id))
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/runs/${run.metadata.id}`)
+    await expect.poll(() => page.locator("[data-task='wait-for-go']").getAttribute("data-status"), { timeout: 30_000 })
+      .toBe("WORKFLOW_TASK_IN_PROGRESS")
+    await page.getByRole("button", { name: /^Send signal/ }).click()
+    const form = page.getByRole("form", { name: "Send a signal" })
+    await form.getByLabel("Signal id").fill("go")
+    await form.getByLabel("Data (JSON)").fill(`{"by": "Ada"}`)
+    await form.getByRole("button", { name: "Send" }).click()
+    await expect.poll(() => page.getByRole("status").textContent()).toContain(`Signal "go" sent.`)
+    await expect.poll(() => page.locator("section[data-phase]").getAttribute("data-phase"), { timeout: 30_000 })
+      .toBe("EXECUTION_COMPLETED")
+    await expect.poll(() => page.locator("[data-task='wait-for-go']").getAttribute("data-status"))
+      .toBe("WORKFLOW_TASK_COMPLETED")
+    const output = await page.getByLabel("Run output").textContent()
+    expect(output).toContain(`"by": "Ada"`)
+    expect(output).toContain(`"approved": true`)
+  })
+
   it("cancels a real run waiting on its timer", async () => {
     const workflow = await s.server.api("POST", "/v1/workflows", F.pause(600))
     const run = await s.server.api("POST", "/v1/workflow-executions", F.run(workflow.metadata.id))
