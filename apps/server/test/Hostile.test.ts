@@ -457,6 +457,28 @@ describe("hostile input: examples on every route", () => {
       assert.strictEqual((yield* Effect.promise(() => h.json("GET", "/health"))).status, 200)
     })))
 
+  // Found by the property below (seed -1083346107): a value whose string conversion throws made
+  // a schema message throw, and the answer a 500.
+  it.live("a name or slug whose string conversion throws (an array holding {toString: …}) is a 400", () =>
+    withServer(Effect.gen(function*() {
+      const h = yield* harness
+      const problems: Array<string> = []
+      for (const route of H.bodyRoutes.filter((r) => r.body !== "status")) {
+        for (const field of ["name", "slug"]) {
+          for (const value of [[{ toString: 1 }], [{ toString: {} , valueOf: {} }], { toString: 1 }]) {
+            const c: Case = {
+              route,
+              contentType: json,
+              body: Buffer.from(H.applyMutations(baseBody(route.body!), [{ _tag: "Replace", path: ["metadata", field], value }]))
+            }
+            const response = yield* Effect.promise(() => exchange(h, c))
+            if (response.status !== 400) problems.push(`${describeCase(c)}: ${response.status} ${response.text.slice(0, 120)}`)
+          }
+        }
+      }
+      assert.deepStrictEqual(problems, [])
+    })), 60_000)
+
   it.live("a 4xx's message stays short however large the offending value", () =>
     withServer(Effect.gen(function*() {
       const h = yield* harness

@@ -73,15 +73,23 @@ export const withSuffix = (base: string, suffix: string, reserve = 0): string =>
 
 export const isSlug = (value: string): boolean => value.length <= maxLength && pattern.test(value)
 
+/**
+ * The "too long" message. Effect computes a refinement's message even when the value failed the
+ * `String` check beneath it (and then discards it), so this must not assume a string: `String(x)`
+ * throws for an array holding an object with a `toString` key, which turned a 400 into a 500.
+ */
+const tooLong = (max: number) => (issue: { readonly actual: unknown }) =>
+  typeof issue.actual === "string"
+    ? `must be at most ${max} characters (got ${issue.actual.length})`
+    : `must be a string of at most ${max} characters`
+
 /** A string that is already slug-shaped, of at most 63 characters. */
 export const Slug = Schema.String.pipe(
   Schema.pattern(pattern, { message: () => "must be slug-shaped (^[a-z0-9]+(-[a-z0-9]+)*$)" }),
-  Schema.maxLength(maxLength, { message: (issue) => `must be at most ${maxLength} characters (got ${String(issue.actual).length})` })
+  Schema.maxLength(maxLength, { message: tooLong(maxLength) })
 )
 
 /** A resource's name as a client sends it: at most 256 characters. */
 export const Name = Schema.String.pipe(
-  Schema.maxLength(maxNameLength, {
-    message: (issue) => `must be at most ${maxNameLength} characters (got ${String(issue.actual).length})`
-  })
+  Schema.maxLength(maxNameLength, { message: tooLong(maxNameLength) })
 )

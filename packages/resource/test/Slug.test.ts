@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import * as fc from "fast-check"
 import { Slug } from "../src/index.js"
 
@@ -150,4 +150,18 @@ describe("Slug.Name", () => {
       const error = yield* Effect.flip(Schema.decodeUnknown(Slug.Name)("n".repeat(10_000)))
       assert.include(error.message, "must be at most 256 characters (got 10000)")
     }))
+
+  // A value whose string conversion throws (an array holding an object with a `toString` key)
+  // once made the message function throw, and the request answer a 500.
+  it("formats a wrong-typed value whose string conversion throws", () => {
+    for (const schema of [Slug.Name, Slug.Slug]) {
+      const result = Schema.decodeUnknownEither(schema)([{ toString: 1 }])
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) {
+        const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left)
+        assert.strictEqual(issues.length, 1)
+        assert.include(issues[0].message, "Expected string")
+      }
+    }
+  })
 })
