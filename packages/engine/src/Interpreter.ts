@@ -6,6 +6,7 @@
  */
 import { TaskConfig, type Workflow } from "@weft/workflow"
 import type { WorkflowExecution } from "@weft/workflowexecution"
+import { Activities, type ActivitiesShape } from "./Activities.js"
 import { Clock, type ConfigError, Data, Deferred, Effect, Either, Layer, ParseResult } from "effect"
 import { Expressions, type ExpressionsShape, layer as expressionsLayer, type Scope } from "./Expressions.js"
 import * as EngineMetrics from "./EngineMetrics.js"
@@ -167,7 +168,8 @@ export const run = (
   Effect.gen(function*() {
     const expressions = yield* Expressions
     const httpCalls = yield* HttpCalls
-    const interpreter = new Interpreter(plan, effects, reporter, expressions, httpCalls)
+    const activities = yield* Activities
+    const interpreter = new Interpreter(plan, effects, reporter, expressions, httpCalls, activities)
     return yield* interpreter.run()
   }).pipe(Effect.withSpan("Interpreter.run", { attributes: { executionId: plan.execution.id } }))
 
@@ -183,7 +185,8 @@ class Interpreter {
     private readonly effects: TaskEffects,
     private readonly reporter: StatusReporter,
     private readonly expressions: ExpressionsShape,
-    private readonly http: HttpCalls["Type"]
+    private readonly http: HttpCalls["Type"],
+    private readonly activities: ActivitiesShape
   ) {
     this.redact = redactor(plan.secrets)
     this.board = new TaskBoard(this.redact)
@@ -500,10 +503,18 @@ class Interpreter {
         })
       }
 
-      // Extension points: each becomes a case here once TaskEffects offers what it needs
-      // (RUN: a child run; CALL_ACTIVITY: an activity registry).
+      case "WORKFLOW_TASK_KIND_CALL_ACTIVITY": {
+        const config = typed.config
+        return Effect.gen(this, function*() {
+          const request = config.input === undefined ? input : yield* resolve(config.input)
+          yield* this.beforeWaiting()
+          const output = yield* this.effects.activity(key, this.activities.call(config.activity, request))
+          return { output }
+        })
+      }
+
+      // An extension point: it becomes a case here once TaskEffects offers a child run.
       case "WORKFLOW_TASK_KIND_RUN":
-      case "WORKFLOW_TASK_KIND_CALL_ACTIVITY":
         return Effect.fail(notEnabled(typed.kind))
     }
   }

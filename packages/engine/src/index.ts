@@ -1,3 +1,4 @@
+export * as Activities from "./Activities.js"
 export * as Expressions from "./Expressions.js"
 export * as HttpCalls from "./HttpCalls.js"
 export * as HttpPolicy from "./HttpPolicy.js"

@@ -5,20 +5,26 @@
 import { Workflows } from "@weft/workflow"
 import { WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
 import { Effect, Layer, ManagedRuntime, Option, Stream } from "effect"
-import { Interpreter } from "../../src/index.js"
+import { Activities, Interpreter } from "../../src/index.js"
 import type { Interpret } from "../../src/internal/durableWorkflow.js"
 
-/** The real interpreter, its services built once (127.0.0.1 is allowed: the default policy denies only link-local). */
-export const realInterpreter = Effect.gen(function*() {
-  const runtime = yield* Effect.acquireRelease(
-    Effect.sync(() => ManagedRuntime.make(Interpreter.layerServices.pipe(Layer.orDie))),
-    (rt) => rt.disposeEffect
-  )
-  const services = yield* runtime.runtimeEffect
-  const interpret: Interpret<never> = (plan, effects, reporter) =>
-    Effect.provide(Interpreter.run(plan, effects, reporter), services)
-  return interpret
-})
+/**
+ * The real interpreter, its services built once (127.0.0.1 is allowed: the default policy
+ * denies only link-local), with the activities of `activities` (none by default).
+ */
+export const realInterpreterWith = (activities: Layer.Layer<Activities.Activities> = Activities.layer([])) =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.acquireRelease(
+      Effect.sync(() => ManagedRuntime.make(Layer.merge(Interpreter.layerServices, activities).pipe(Layer.orDie))),
+      (rt) => rt.disposeEffect
+    )
+    const services = yield* runtime.runtimeEffect
+    const interpret: Interpret<never> = (plan, effects, reporter) =>
+      Effect.provide(Interpreter.run(plan, effects, reporter), services)
+    return interpret
+  })
+
+export const realInterpreter = realInterpreterWith()
 
 export const workflowBody = (tasks: ReadonlyArray<unknown>, name = "Real") => ({
   metadata: { name, ownerScope: "organization", org: "acme" },
