@@ -38,15 +38,6 @@ const PhaseParam = Schema.transformOrFail(
   }
 )
 
-export const ListWorkflowExecutionsParams = Schema.Struct({
-  ...ResourceApi.PageParams.fields,
-  ...ResourceApi.SelectorParams.fields,
-  workflowInstanceId: Schema.optional(Schema.String),
-  workflowId: Schema.optional(Schema.String),
-  phase: Schema.optional(Schema.Array(PhaseParam)),
-  org: Schema.optional(Schema.String)
-})
-
 /** The feed's filters: the list's, without paging. */
 export const FeedWorkflowExecutionsParams = Schema.Struct({
   ...ResourceApi.SelectorParams.fields,
@@ -54,6 +45,12 @@ export const FeedWorkflowExecutionsParams = Schema.Struct({
   workflowId: Schema.optional(Schema.String),
   phase: Schema.optional(Schema.Array(PhaseParam)),
   org: Schema.optional(Schema.String)
+})
+
+/** The list's parameters: the feed's filters and a page. */
+export const ListWorkflowExecutionsParams = Schema.Struct({
+  ...ResourceApi.PageParams.fields,
+  ...FeedWorkflowExecutionsParams.fields
 })
 
 /** `Idempotency-Key` on a start: at most 255 visible ASCII characters. */
