@@ -142,7 +142,7 @@ export const Persist = <A extends AnyResource>(table: ResourceTable.ResourceTabl
       ctx.unchanged === true
         ? Effect.succeed({ state: ctx.state })
         : Effect.flatMap(ResourceStore.ResourceStore, (store): Effect.Effect<A, AlreadyExists | PermissionDenied | Aborted> =>
-          ctx.existing === undefined ? store.insert(table, ctx.state) : store.update(table, ctx.state)).pipe(
+          ctx.existing === undefined ? store.insert(table, ctx.state) : store.update(table, ctx.state, ctx.existing)).pipe(
             Effect.map((state) => ({ state }))
           )
   )

@@ -83,10 +83,13 @@ export interface ResourceStoreService {
   /**
    * Replaces a stored resource with `next`, whose `metadata.version` must be exactly one
    * more than the stored one: a concurrent change in between fails with ABORTED.
+   * `previous` is the stored resource `next` was made from: its labels tell whether the
+   * label rows need rewriting, without reading them again.
    */
   readonly update: <A extends AnyResource>(
     table: ResourceTable<A>,
-    next: A
+    next: A,
+    previous: A
   ) => Effect.Effect<A, Aborted | AlreadyExists>
   /** Deletes by id; returns what was deleted, or None when there was nothing. */
   readonly delete: <A extends AnyResource>(table: ResourceTable<A>, id: string) => Effect.Effect<Option.Option<A>>
@@ -174,17 +177,18 @@ export const make = Effect.gen(function*() {
   const insertLabels = (labels: string, rows: ReturnType<typeof labelRows>): Effect.Effect<void, SqlError.SqlError> =>
     rows.length === 0 ? Effect.void : Effect.asVoid(sql`INSERT INTO ${sql(labels)} ${sql.insert(rows)}`)
 
-  /** Rewrites the resource's label rows when its labels changed (one indexed read when they did not). */
-  const updateLabels = (labels: string, resource: AnyResource) =>
-    Effect.gen(function*() {
-      const stored = yield* sql<{ key: string; value: string }>`SELECT key, value FROM ${sql(labels)}
-        WHERE id = ${resource.metadata.id}`
-      const rows = labelRows(resource)
-      const current = new Map(stored.map((row) => [row.key, row.value]))
-      if (rows.length === current.size && rows.every((row) => current.get(row.key) === row.value)) return
-      yield* sql`DELETE FROM ${sql(labels)} WHERE id = ${resource.metadata.id}`
-      yield* insertLabels(labels, rows)
-    })
+  const sameLabels = (a: AnyResource, b: AnyResource) => {
+    const left = labelRows(a)
+    const right = new Map(labelRows(b).map((row) => [row.key, row.value]))
+    return left.length === right.size && left.every((row) => right.get(row.key) === row.value)
+  }
+
+  /** Rewrites the resource's label rows. */
+  const replaceLabels = (labels: string, resource: AnyResource) =>
+    Effect.zipRight(
+      sql`DELETE FROM ${sql(labels)} WHERE id = ${resource.metadata.id}`,
+      insertLabels(labels, labelRows(resource))
+    )
 
   const row = <A extends AnyResource>(table: ResourceTable<A>, resource: A) => {
     const values: Record<string, string | number | null> = {
@@ -259,16 +263,17 @@ export const make = Effect.gen(function*() {
       Effect.withSpan("ResourceStore.getBySlug", { attributes: { kind: table.kind.kind }, captureStackTrace: false })
     )
 
-  const update: ResourceStoreService["update"] = (table, next) => {
+  const update: ResourceStoreService["update"] = (table, next, previous) => {
     const { id, version } = next.metadata
     const values = row(table, next)
     delete values.id
     delete values.created_at
     const updateRow = sql<{ id: string }>`UPDATE ${sql(table.kind.table)} SET ${sql.update(values)}
       WHERE id = ${id} AND version = ${version - 1} RETURNING id`
-    const write = table.labels === undefined
+    // A status write (most updates) leaves the labels as they were: no label rows are touched.
+    const write = table.labels === undefined || sameLabels(previous, next)
       ? updateRow
-      : sql.withTransaction(Effect.tap(updateRow, (rows) => rows.length === 1 ? updateLabels(table.labels!, next) : Effect.void))
+      : sql.withTransaction(Effect.tap(updateRow, (rows) => rows.length === 1 ? replaceLabels(table.labels!, next) : Effect.void))
     return write.pipe(
       Effect.catchTag("SqlError", (error) =>
         isUniqueViolation(error)

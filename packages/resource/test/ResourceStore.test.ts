@@ -180,7 +180,7 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
         const store = yield* Store
         const v1 = yield* store.insert(table, fake({ slug: "u", phase: "EXECUTION_PENDING" }))
         const v2 = bump(v1, { note: "changed" }, "EXECUTION_IN_PROGRESS")
-        assert.deepStrictEqual(yield* store.update(table, v2), v2)
+        assert.deepStrictEqual(yield* store.update(table, v2, v1), v2)
         const stored = yield* store.get(table, v1.metadata.id)
         assert.deepStrictEqual(stored, Option.some(v2))
         const byPhase = yield* store.list(table, { pageSize: 10, where: { phase: "EXECUTION_IN_PROGRESS" } })
@@ -188,7 +188,7 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
         const oldPhase = yield* store.list(table, { pageSize: 10, where: { phase: "EXECUTION_PENDING" } })
         assert.strictEqual(oldPhase.entries.length, 0)
         const v3 = bump(v2, { note: "again" })
-        yield* store.update(table, v3)
+        yield* store.update(table, v3, v2)
         assert.deepStrictEqual(yield* store.get(table, v1.metadata.id), Option.some(v3))
       }).pipe(Effect.provide(StoreLive)))
 
@@ -207,7 +207,7 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
             }
           }
         }
-        yield* store.update(table, v2)
+        yield* store.update(table, v2, v1)
         const rows = yield* sql<{ created_at: string; updated_at: string }>`SELECT created_at, updated_at FROM workflow_executions`
         assert.strictEqual(rows[0].created_at, "2024-01-01T00:00:00.000Z")
         assert.strictEqual(rows[0].updated_at, "2030-01-01T00:00:00.000Z")
@@ -220,8 +220,8 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
         // Two writers both start from v1; the first one wins.
         const mine = bump(v1, { note: "mine" })
         const theirs = bump(v1, { note: "theirs" })
-        yield* store.update(table, mine)
-        const error = yield* Effect.flip(store.update(table, theirs))
+        yield* store.update(table, mine, v1)
+        const error = yield* Effect.flip(store.update(table, theirs, v1))
         assert.instanceOf(error, Aborted)
         assert.strictEqual(error.code, "ABORTED")
         assert.include(error.message, v1.metadata.id)
@@ -233,8 +233,8 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
         const store = yield* Store
         const v1 = yield* store.insert(table, fake({ slug: "skip" }))
         const skip = bump(bump(v1))
-        assert.instanceOf(yield* Effect.flip(store.update(table, skip)), Aborted)
-        assert.instanceOf(yield* Effect.flip(store.update(table, v1)), Aborted)
+        assert.instanceOf(yield* Effect.flip(store.update(table, skip, v1)), Aborted)
+        assert.instanceOf(yield* Effect.flip(store.update(table, v1, v1)), Aborted)
         assert.deepStrictEqual(yield* store.get(table, v1.metadata.id), Option.some(v1))
       }).pipe(Effect.provide(StoreLive)))
 
@@ -243,7 +243,7 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
         const store = yield* Store
         const v1 = yield* store.insert(table, fake({ slug: "contended" }))
         const results = yield* Effect.all(
-          Array.from({ length: 10 }, (_, i) => store.update(table, bump(v1, { note: `w${i}` }))),
+          Array.from({ length: 10 }, (_, i) => store.update(table, bump(v1, { note: `w${i}` }), v1)),
           { concurrency: "unbounded", mode: "either" }
         )
         const wins = results.filter(Either.isRight)
@@ -256,7 +256,7 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
       Effect.gen(function*() {
         const store = yield* Store
         const ghost = bump(fake({ slug: "ghost" }))
-        assert.instanceOf(yield* Effect.flip(store.update(table, ghost)), Aborted)
+        assert.instanceOf(yield* Effect.flip(store.update(table, ghost, ghost)), Aborted)
         assert.isTrue(Option.isNone(yield* store.get(table, ghost.metadata.id)))
       }).pipe(Effect.provide(StoreLive)))
 
@@ -266,7 +266,7 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
         yield* store.insert(table, fake({ slug: "taken" }))
         const other = yield* store.insert(table, fake({ slug: "other" }))
         const next = { ...bump(other), metadata: { ...bump(other).metadata, slug: "taken" } }
-        const error = yield* Effect.flip(store.update(table, next))
+        const error = yield* Effect.flip(store.update(table, next, other))
         assert.instanceOf(error, AlreadyExists)
         assert.deepStrictEqual(yield* store.get(table, other.metadata.id), Option.some(other))
       }).pipe(Effect.provide(StoreLive)))
@@ -552,7 +552,7 @@ describe.each(TestDatabase.backends)("ResourceStore on %s", (backend) => {
         const increment = (i: number) =>
           sql.withTransaction(Effect.gen(function*() {
             const current = Option.getOrThrow(yield* store.getForUpdate(table, v1.metadata.id))
-            yield* store.update(table, bump(current, { note: `${current.spec.note ?? ""}${i},` }))
+            yield* store.update(table, bump(current, { note: `${current.spec.note ?? ""}${i},` }), current)
           }))
         yield* Effect.all(Array.from({ length: 12 }, (_, i) => increment(i)), { concurrency: "unbounded" })
         const stored = Option.getOrThrow(yield* store.get(table, v1.metadata.id))

@@ -82,7 +82,7 @@ export const setDefaultInstance = (workflowId: string, instanceId: string | unde
         ...(instanceId === undefined ? {} : { defaultInstanceId: instanceId })
       }
     }
-    return yield* store.update(table, next).pipe(
+    return yield* store.update(table, next, workflow).pipe(
       Effect.catchTag("AlreadyExists", Effect.die)
     ) as Effect.Effect<Workflow, Aborted>
   }).pipe(Effect.withSpan("Workflows.setDefaultInstance", { captureStackTrace: false }))

@@ -40,7 +40,11 @@ export type ListenMode = "one" | "all"
 
 const table = "workflow_execution_signals"
 
-/** Locks the execution's row until the transaction ends (PostgreSQL; a no-op on SQLite, which writes one transaction at a time). */
+/**
+ * Locks the execution's row until the transaction ends (PostgreSQL; a no-op on SQLite, which
+ * writes one transaction at a time): a LISTEN taking signals holds it, so a signal kept under
+ * `ResourceStore.getForUpdate` (see `WorkflowExecutions.signal`) lands before or after the take, never beside it.
+ */
 export const lockExecution = (executionId: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql.onDialectOrElse({

@@ -185,9 +185,9 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         events.publish({ _tag: "Updated", execution, seq })
 
       /** Persists `next` and records the change, in the caller's transaction. */
-      const persistRecorded = (next: WorkflowExecution) =>
+      const persistRecorded = (next: WorkflowExecution, previous: WorkflowExecution) =>
         Effect.gen(function*() {
-          const updated = yield* store.update(table, next).pipe(Effect.catchTag("AlreadyExists", Effect.die))
+          const updated = yield* store.update(table, next, previous).pipe(Effect.catchTag("AlreadyExists", Effect.die))
           const seq = yield* Changes.record("Updated", updated, retention)
           return { updated, seq }
         })
@@ -267,7 +267,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           yield* Steps.checkIfMatch(Kind.kind, id, ifMatch, found.value.metadata.version)
           const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
           const next = yield* Status.merge(found.value, update, now, Access.actorOf(yield* Access.currentCaller))
-          return yield* persistRecorded(next)
+          return yield* persistRecorded(next, found.value)
         }).pipe(
           (attempt) => Transaction.run(attempt, ({ seq, updated }) => publishUpdated(updated, seq)),
           Effect.map(({ updated }) => updated)
@@ -299,6 +299,23 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         )
 
       /**
+       * Loads a run under its row lock for the rest of the transaction: 404 when there is
+       * none, 409 (`refusal` says what is refused) when it has already ended.
+       */
+      const loadActive = (id: string, refusal: string) =>
+        Effect.gen(function*() {
+          const found = yield* store.getForUpdate(table, id)
+          if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
+          const execution = found.value
+          if (isTerminal(execution.status.phase)) {
+            return yield* new FailedPrecondition({
+              message: `WorkflowExecution ${id} is ${execution.status.phase}, a terminal phase: ${refusal}`
+            })
+          }
+          return execution
+        })
+
+      /**
        * Cancels a run (`POST …/cancel`): in one transaction the execution is loaded, a
        * terminal one refused (409), and the CANCELLED status written (running tasks
        * FAILED, pending ones SKIPPED); after commit the runner is told to stop it.
@@ -307,20 +324,13 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         Effect.gen(function*() {
           const updated = yield* Transaction.run(
             Effect.gen(function*() {
-              const found = yield* store.getForUpdate(table, id)
-              if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
-              const execution = found.value
-              if (isTerminal(execution.status.phase)) {
-                return yield* new FailedPrecondition({
-                  message: `WorkflowExecution ${id} is ${execution.status.phase}, a terminal phase: it cannot be cancelled`
-                })
-              }
+              const execution = yield* loadActive(id, "it cannot be cancelled")
               const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
               const actor = Access.actorOf(yield* Access.currentCaller)
               const next = yield* Status.merge(execution, Status.cancelled(execution.status, now), now, actor).pipe(
                 Effect.catchTag("InvalidArgument", Effect.die) // the update names a phase
               )
-              return yield* persistRecorded(next)
+              return yield* persistRecorded(next, execution)
             }),
             ({ seq, updated }) => publishUpdated(updated, seq)
           ).pipe(
@@ -343,15 +353,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
       const signal = (id: string, input: Signals.SignalInput) =>
         Transaction.run(
           Effect.gen(function*() {
-            yield* Signals.lockExecution(id)
-            const found = yield* store.get(table, id)
-            if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
-            const execution = found.value
-            if (isTerminal(execution.status.phase)) {
-              return yield* new FailedPrecondition({
-                message: `WorkflowExecution ${id} is ${execution.status.phase}, a terminal phase: it takes no signals`
-              })
-            }
+            const execution = yield* loadActive(id, "it takes no signals")
             const now = Metadata.timestamp(yield* Effect.clockWith((clock) => clock.currentTimeMillis))
             yield* Signals.keep(id, input, now)
             return execution
