@@ -27,6 +27,7 @@ import { WorkflowExecutions } from "@weft/workflowexecution"
 import { Context, Deferred, Effect, Layer, Queue, type Scope } from "effect"
 import { EngineConfig } from "./EngineConfig.js"
 import { type RunCommand, RunCommands } from "./EngineRunner.js"
+import * as Children from "./internal/durableChildren.js"
 import * as Journal from "./internal/durableJournal.js"
 import * as Waits from "./internal/durableWaits.js"
 import { body, type Interpret, RunWorkflow } from "./internal/durableWorkflow.js"
@@ -98,6 +99,7 @@ const make = <R>(interpret: Interpret<R>) =>
         const engineId = yield* RunWorkflow.executionId({ executionId })
         yield* withEngine(RunWorkflow.interrupt(engineId))
         yield* withEngine(collector.finished(executionId))
+        yield* Children.cancelAll(executions, executionId)
       }).pipe(Effect.withSpan("Engine.cancel", { attributes: { executionId }, captureStackTrace: false }))
 
     /** Wakes the runs waiting for a change of `subject` (a signal to it, its end). */
@@ -134,6 +136,7 @@ const make = <R>(interpret: Interpret<R>) =>
         case "Cancel":
           return cancel(command.executionId)
         case "Signal":
+        case "ChildEnded":
           return wake(command.executionId)
       }
     }
@@ -142,6 +145,15 @@ const make = <R>(interpret: Interpret<R>) =>
       run(command).pipe(
         Effect.catchAllCause((cause) => Effect.logError(`engine: ${command._tag} ${command.executionId} failed`, cause))
       )
+
+    // A child run's end (on any replica) wakes the RUN waiting for it. A wake-up lost in a
+    // crash is made good by `resumeAll`, which wakes every wait.
+    const stopFeed = yield* executions.feed({}, undefined, (item) => {
+      if (item._tag === "Change" && Children.endsAWait(item.event)) {
+        Queue.unsafeOffer(commands, { _tag: "ChildEnded", executionId: item.event.execution.metadata.id })
+      }
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(stopFeed))
 
     yield* Queue.takeBetween(commands, 1, 256).pipe(
       Effect.flatMap((batch) => Effect.forEach(batch, dispatch, { concurrency: 16, discard: true })),

@@ -13,6 +13,8 @@ export type RunCommand =
   | { readonly _tag: "Cancel"; readonly executionId: string }
   /** A signal for the execution was stored: wake its LISTEN. */
   | { readonly _tag: "Signal"; readonly executionId: string }
+  /** The execution, a child run, ended or was deleted: wake the RUN waiting for it. */
+  | { readonly _tag: "ChildEnded"; readonly executionId: string }
 
 /** Where the runner leaves the commands for the engine. */
 export class RunCommands extends Context.Tag("@weft/engine/RunCommands")<RunCommands, Queue.Queue<RunCommand>>() {}

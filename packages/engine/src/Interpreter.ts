@@ -49,7 +49,29 @@ export interface TaskEffects {
    * `timeoutMillis` passes first. On replay, answers what it took.
    */
   readonly listen: (key: string, request: ListenRequest) => Effect.Effect<ReadonlyArray<Signal>, TaskError>
+  /**
+   * Starts the child run of a RUN, at most once per key for this run (on replay, answers
+   * the child it started); answers its execution id. Fails when it cannot start (no
+   * such workflow).
+   */
+  readonly startChild: (key: string, request: ChildRequest) => Effect.Effect<string, TaskError>
+  /** Waits until the execution `childId` has ended (or is gone); on replay, answers what it saw. */
+  readonly awaitChild: (key: string, childId: string) => Effect.Effect<ChildOutcome>
 }
+
+/** What a RUN starts: the workflow (an id, or a slug in the run's org) and the child's `triggerMetadata`. */
+export interface ChildRequest {
+  readonly workflow: string
+  readonly triggerMetadata: Record<string, string>
+}
+
+/** How a child run ended, as its parent's RUN takes it. */
+export type ChildOutcome =
+  | { readonly _tag: "Completed"; readonly output: Record<string, unknown> }
+  /** `error` is the child's `status.error`, `"<type>: <detail>"`. */
+  | { readonly _tag: "Failed"; readonly error: string }
+  | { readonly _tag: "Cancelled" }
+  | { readonly _tag: "Deleted" }
 
 /** What a LISTEN waits for. */
 export interface ListenRequest {
@@ -513,12 +535,44 @@ class Interpreter {
         })
       }
 
-      // An extension point: it becomes a case here once TaskEffects offers a child run.
-      case "WORKFLOW_TASK_KIND_RUN":
-        return Effect.fail(notEnabled(typed.kind))
+      case "WORKFLOW_TASK_KIND_RUN": {
+        const config = typed.config
+        return Effect.gen(this, function*() {
+          // Without `input`, the task's input (wrapped as `{value}` when not an object).
+          const given = wrap(config.input === undefined ? input : yield* resolve(config.input))
+          const triggerMetadata = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, asText(v)]))
+          const childId = yield* this.effects.startChild(key, { workflow: config.workflow, triggerMetadata })
+          this.board.annotate(taskId, { childExecutionId: childId })
+          yield* this.beforeWaiting()
+          const ended = yield* this.effects.awaitChild(key, childId)
+          return { output: yield* childResult(childId, ended) }
+        })
+      }
     }
   }
 }
 
-const notEnabled = (kind: Workflow.TaskKind): TaskError =>
-  TaskErrors.make("unsupported", `${kind.replace("WORKFLOW_TASK_KIND_", "")} tasks are not enabled in this engine`)
+/** A child's end as its RUN's result: its output, or the task's error. */
+const childResult = (childId: string, ended: ChildOutcome): Effect.Effect<unknown, TaskError> => {
+  switch (ended._tag) {
+    case "Completed":
+      return Effect.succeed(ended.output)
+    case "Failed": {
+      // The child's own error, as the DSL error it was: a TRY around the RUN sees its type.
+      const at = ended.error.indexOf(": ")
+      return Effect.fail(
+        at > 0
+          ? new TaskErrors.TaskError({
+            type: ended.error.slice(0, at),
+            title: "Child run failed",
+            detail: ended.error.slice(at + 2)
+          })
+          : TaskErrors.make("run", `child execution ${childId} failed: ${ended.error}`)
+      )
+    }
+    case "Cancelled":
+      return Effect.fail(TaskErrors.make("cancelled", `child execution ${childId} was cancelled`))
+    case "Deleted":
+      return Effect.fail(TaskErrors.make("run", `child execution ${childId} was deleted`))
+  }
+}

@@ -15,6 +15,7 @@ export type BuiltinType =
   | "activity"
   | "validation"
   | "cancelled"
+  | "run"
 
 export class TaskError extends Schema.TaggedError<TaskError>("@weft/engine/TaskError")("TaskError", {
   type: Schema.String,
@@ -50,7 +51,8 @@ const titles: Record<BuiltinType, string> = {
   unsupported: "Not supported",
   activity: "Activity failed",
   validation: "Invalid task",
-  cancelled: "Cancelled"
+  cancelled: "Cancelled",
+  run: "Child run failed"
 }
 
 /** `"<type>: <detail>"`, the form of a task's `error` and of the run's `status.error`. */

@@ -177,12 +177,11 @@ describe("reporting", () => {
       assert.strictEqual(timedOut._tag === "Failed" ? timedOut.error.type : "", "timeout")
     }))
 
-  it.effect("GRPC_CALL and AGENT_CALL fail with type unsupported; RUN says it is not enabled", () =>
+  it.effect("GRPC_CALL and AGENT_CALL fail with type unsupported", () =>
     Effect.gen(function*() {
       const cases: Array<[string, Record<string, unknown>, RegExp]> = [
         ["GRPC_CALL", { service: "s", method: "m" }, /^unsupported: gRPC calls are not run by this engine$/],
-        ["AGENT_CALL", { agent: "a", message: "m" }, /^unsupported: no agent runtime is configured$/],
-        ["RUN", { workflow: "child" }, /^unsupported: RUN tasks are not enabled/]
+        ["AGENT_CALL", { agent: "a", message: "m" }, /^unsupported: no agent runtime is configured$/]
       ]
       for (const [kind, config, expected] of cases) {
         const { outcome, reports } = yield* runPlan(plan([task("t", kind, config)]))

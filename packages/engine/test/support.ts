@@ -22,6 +22,10 @@ export interface Recorder {
   readonly send: (signal: Interpreter.Signal) => Effect.Effect<void>
   /** Keys of the LISTENs that found nothing and waited, in order. */
   readonly listening: Array<string>
+  /** The child runs started (not replayed), by id: what each was asked for. */
+  readonly children: Map<string, Interpreter.ChildRequest>
+  /** Ends a child run: its RUN, waiting or to come, takes this outcome. */
+  readonly endChild: (childId: string, outcome: Interpreter.ChildOutcome) => Effect.Effect<void>
 }
 
 export const memoryEffects = (journal: Journal = new Map()): Recorder => {
@@ -29,6 +33,16 @@ export const memoryEffects = (journal: Journal = new Map()): Recorder => {
   const slept: Array<readonly [string, number]> = []
   const listening: Array<string> = []
   const kept: Array<Interpreter.Signal> = []
+  const children = new Map<string, Interpreter.ChildRequest>()
+  const ends = new Map<string, Deferred.Deferred<Interpreter.ChildOutcome>>()
+  const endOf = (childId: string) => {
+    let end = ends.get(childId)
+    if (end === undefined) {
+      end = Deferred.unsafeMake<Interpreter.ChildOutcome>(undefined as never)
+      ends.set(childId, end)
+    }
+    return end
+  }
   let arrived = Deferred.unsafeMake<void>(undefined as never)
   const send = (signal: Interpreter.Signal) =>
     Effect.suspend(() => {
@@ -77,9 +91,25 @@ export const memoryEffects = (journal: Journal = new Map()): Recorder => {
           onTimeout: () => TaskErrorMake("timeout", `no signal within ${request.timeoutMillis! / 1000}s`)
         })
         return Effect.tap(Effect.exit(bounded), (exit) => Effect.sync(() => journal.set(key, exit))).pipe(Effect.flatten)
+      }),
+    startChild: (key, request) =>
+      effects.activity(
+        key,
+        Effect.sync(() => {
+          const childId = `wex-child-${children.size + 1}`
+          children.set(childId, request)
+          return childId
+        })
+      ),
+    awaitChild: (key, childId) =>
+      Effect.suspend(() => {
+        const recorded = journal.get(`${key}/child`)
+        if (recorded !== undefined) return recorded as Exit.Exit<Interpreter.ChildOutcome>
+        return Effect.tap(Deferred.await(endOf(childId)), (outcome) => Effect.sync(() => journal.set(`${key}/child`, Exit.succeed(outcome))))
       })
   }
-  return { journal, executed, slept, effects, send, listening }
+  const endChild = (childId: string, outcome: Interpreter.ChildOutcome) => Deferred.succeed(endOf(childId), outcome)
+  return { journal, executed, slept, effects, send, listening, children, endChild }
 }
 
 export interface Report {

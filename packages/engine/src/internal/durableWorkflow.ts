@@ -6,7 +6,10 @@
  * - `activity(key, effect)` → an `Activity` named by the key: run at most once to
  *   completion, its result (or error) journaled and read back on replay;
  * - `sleep(key, millis)` → `DurableClock.sleep`: a timer stored with the run, which a
- *   restart neither shortens nor restarts.
+ *   restart neither shortens nor restarts;
+ * - `listen` and `awaitChild` → a `DurableDeferred` the run suspends on, with its wait
+ *   recorded in `engine_waits` (see `durableWaits`), and `startChild` → an idempotent
+ *   start of a child execution (see `durableChildren`).
  *
  * Pure tasks go through neither, so they are recomputed on replay, not journaled.
  */
@@ -19,6 +22,7 @@ import { Cause, Deferred, Duration, Effect, Either, Fiber, Option, Schema, type 
 import type { ListenRequest, RunOutcome, RunPlan, Signal, StatusReporter, TaskEffects } from "../Interpreter.js"
 import * as TaskErrors from "../TaskError.js"
 import { TaskError } from "../TaskError.js"
+import * as Children from "./durableChildren.js"
 import * as Pin from "./durablePin.js"
 import * as Reporter from "./durableReporter.js"
 import * as Waits from "./durableWaits.js"
@@ -58,7 +62,7 @@ type InRun<A, E = never> = Effect.Effect<A, E, WorkflowEngine.WorkflowEngine | W
 
 /** `TaskEffects` over the workflow engine, for the run `instance` of the execution `executionId`. */
 export const taskEffects = (
-  deps: Pick<RunDependencies, "sharding" | "scope" | "sql">,
+  deps: Pick<RunDependencies, "sharding" | "scope" | "sql" | "executions" | "workflows">,
   engine: WorkflowEngine.WorkflowEngine["Type"],
   instance: WorkflowEngine.WorkflowInstance["Type"],
   executionId: string
@@ -95,7 +99,9 @@ export const taskEffects = (
         error: TaskError,
         effects: [waiting, timeout]
       }))
-    }
+    },
+    startChild: (key, request) => inRun(Children.start(deps, executionId, key, request)),
+    awaitChild: (key, childId) => inRun(Children.await_(deps, { runId: instance.executionId, key, childId }))
   }
 }
 
@@ -160,7 +166,13 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
     // it reported before; the reporter writes only changes).
     const current = yield* Effect.option(deps.executions.get(id))
     if (Option.isNone(current) || WorkflowExecution.isTerminal(current.value.status.phase)) return
-    const effects = taskEffects(deps, yield* WorkflowEngine.WorkflowEngine, yield* WorkflowEngine.WorkflowInstance, id)
+    const durable = taskEffects(deps, yield* WorkflowEngine.WorkflowEngine, yield* WorkflowEngine.WorkflowInstance, id)
+    // The children this run started (replayed ones too): those still running when it ends are cancelled.
+    const children = new Set<string>()
+    const effects: TaskEffects = {
+      ...durable,
+      startChild: (key, request) => Effect.tap(durable.startChild(key, request), (child) => Effect.sync(() => children.add(child)))
+    }
     const stop = yield* Deferred.make<void>()
     deps.active.set(id, stop)
     yield* Effect.scoped(Effect.gen(function*() {
@@ -190,6 +202,7 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
         )
       )
     })).pipe(Effect.ensuring(Effect.sync(() => deps.active.delete(id))))
+    if (children.size > 0) yield* Children.cancelAll(deps.executions, id)
   }).pipe(
     Effect.zipRight(deps.finished(id)),
     Effect.withSpan("Engine.run", { attributes: { executionId: id }, captureStackTrace: false })
