@@ -11,7 +11,7 @@ import { Environments } from "@weft/environment"
 import { Engine, EngineConfig, EngineRunner, Interpreter } from "@weft/engine"
 import { ResourceStore, type SecretBox } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
-import { ExecutionEvents, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
+import { ExecutionEvents, ExecutionRetention, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
 import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
@@ -64,6 +64,14 @@ export const ConfiguredServicesLive = Layer.unwrapEffect(Effect.map(ServerConfig
     : ServicesLive
 ))
 
+/**
+ * The background sweep: executions that ended longer ago than `WEFT_RETENTION` (none
+ * without it), and idempotency keys past their 24 h, every minute in small batches.
+ */
+export const RetentionLive = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =>
+  ExecutionRetention.layer({ ...ExecutionRetention.defaults, retention: config.retention })
+))
+
 /** Every group's handlers. */
 export const HandlersLive = Layer.mergeAll(
   SystemLive,
@@ -100,14 +108,14 @@ export const HttpLive = Layer.unwrapEffect(Effect.gen(function*() {
 
 /**
  * The app over a database (its SqlClient and the SecretBox that seals its secrets): the
- * HTTP app (unbound: it needs an `HttpServer`) and, in its output too, the services it
+ * HTTP app (unbound: it needs an `HttpServer`), the retention sweep and, in its output too, the services it
  * serves and the database layer's services, so that in-process
  * callers reach the very instances the handlers use (layers are memoised by reference
  * within one build). The one place where a database layer meets the app: the server
  * (`ServerLive`) and the in-process test server both build the app here.
  */
 export const appOver = <A extends SqlClient.SqlClient | SecretBox.SecretBox, E, R>(database: Layer.Layer<A, E, R>) =>
-  HttpLive.pipe(Layer.provideMerge(ConfiguredServicesLive), Layer.provideMerge(database))
+  Layer.merge(HttpLive, RetentionLive).pipe(Layer.provideMerge(ConfiguredServicesLive), Layer.provideMerge(database))
 
 /** The node:http server the app listens on, for shutdown to stop accepting. */
 export class NodeServer extends Effect.Tag("@weft/server/NodeServer")<NodeServer, import("node:http").Server>() {}

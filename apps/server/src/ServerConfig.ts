@@ -2,7 +2,8 @@
  * The server's configuration, read from the environment.
  */
 import { EngineConfig } from "@weft/engine"
-import { Config, Context, Effect, Layer, Option, type Redacted } from "effect"
+import { ExecutionRetention } from "@weft/workflowexecution"
+import { Config, ConfigError, Context, type Duration, Effect, Either, Layer, Option, type Redacted } from "effect"
 
 export interface ServerConfigShape {
   readonly host: string
@@ -25,9 +26,32 @@ export interface ServerConfigShape {
   readonly secretKey?: Redacted.Redacted<string> | undefined
   /** Older keys that still open what they sealed (`WEFT_SECRET_KEY_PREVIOUS`, comma-separated). */
   readonly secretKeyPrevious?: Redacted.Redacted<string> | undefined
+  /**
+   * How long executions that ended are kept (`WEFT_RETENTION`: `30d`, `12h`, `90m`);
+   * `undefined`, the default, keeps them forever.
+   */
+  readonly retention?: Duration.Duration | undefined
 }
 
 export class ServerConfig extends Context.Tag("@weft/server/ServerConfig")<ServerConfig, ServerConfigShape>() {}
+
+/** `WEFT_RETENTION`: a period (`30d`, `12h`, `90m`, `45s`), or unset; anything else refuses to start. */
+const retention: Config.Config<Duration.Duration | undefined> = Config.option(Config.string("WEFT_RETENTION")).pipe(
+  Config.mapOrFail((text) =>
+    Option.match(text, {
+      onNone: () => Either.right(undefined),
+      onSome: (value) =>
+        Option.match(ExecutionRetention.parse(value), {
+          onNone: () =>
+            Either.left(ConfigError.InvalidData(
+              ["WEFT_RETENTION"],
+              `must be a retention period such as 30d, 12h, 90m or 45s (a positive whole number of d, h, m or s), got ${value}`
+            )),
+          onSome: Either.right
+        })
+    })
+  )
+)
 
 export const fromEnv = Config.all({
   host: Config.string("WEFT_HOST").pipe(Config.withDefault("127.0.0.1")),
@@ -40,7 +64,8 @@ export const fromEnv = Config.all({
   maxWatchers: Config.integer("WEFT_MAX_WATCHERS").pipe(Config.withDefault(10_000)),
   engine: EngineConfig.fromEnv,
   secretKey: Config.option(Config.redacted("WEFT_SECRET_KEY")).pipe(Config.map(Option.getOrUndefined)),
-  secretKeyPrevious: Config.option(Config.redacted("WEFT_SECRET_KEY_PREVIOUS")).pipe(Config.map(Option.getOrUndefined))
+  secretKeyPrevious: Config.option(Config.redacted("WEFT_SECRET_KEY_PREVIOUS")).pipe(Config.map(Option.getOrUndefined)),
+  retention
 })
 
 export const layer = (config: ServerConfigShape) => Layer.succeed(ServerConfig, config)

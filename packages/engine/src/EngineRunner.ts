@@ -1,12 +1,15 @@
 /**
  * The `ExecutionRunner` the app plugs into `WorkflowExecutions` when weft runs its own
  * executions. `start`, `cancel` and `signalled` only queue the execution id: the engine, built over
- * `WorkflowExecutions` (which needs a runner first), takes from the queue. Nothing is
+ * `WorkflowExecutions` (which needs a runner first), takes from the queue; `forget`
+ * deletes the journals of runs whose executions retention deletes. Nothing is
  * lost by queueing in memory: a run the engine had not yet started when the process
  * stopped is PENDING (or IN_PROGRESS), and is resumed at the next start.
  */
 import { ExecutionRunner } from "@weft/workflowexecution"
 import { Context, Effect, Layer, Queue } from "effect"
+import * as Journal from "./internal/durableJournal.js"
+import { RunWorkflow } from "./internal/durableWorkflow.js"
 
 export type RunCommand =
   | { readonly _tag: "Start"; readonly executionId: string }
@@ -28,6 +31,11 @@ export const layer: Layer.Layer<ExecutionRunner.ExecutionRunner | RunCommands> =
     ExecutionRunner.ExecutionRunner.of({
       start: (execution) => Queue.offer(commands, { _tag: "Start", executionId: execution.metadata.id }),
       cancel: (execution) => Queue.offer(commands, { _tag: "Cancel", executionId: execution.metadata.id }),
-      signalled: (execution) => Queue.offer(commands, { _tag: "Signal", executionId: execution.metadata.id })
+      signalled: (execution) => Queue.offer(commands, { _tag: "Signal", executionId: execution.metadata.id }),
+      // A journal the collector did not get to (it gave up waiting, or the process stopped first).
+      forget: (executions) =>
+        Effect.forEach(executions, (execution) => RunWorkflow.executionId({ executionId: execution.metadata.id })).pipe(
+          Effect.flatMap(Journal.remove)
+        )
     }))
 ).pipe(Layer.provideMerge(RunCommandsLive))

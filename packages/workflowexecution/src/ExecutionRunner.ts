@@ -3,6 +3,7 @@
  * (a Temporal worker, a queue, a script) plugs in its own Layer and reports progress
  * through status updates.
  */
+import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
 import type { WorkflowExecution } from "./WorkflowExecution.js"
 
@@ -29,6 +30,12 @@ export interface ExecutionRunnerShape {
    * without it finds it when it next looks.
    */
   readonly signalled?: (execution: WorkflowExecution) => Effect.Effect<void>
+  /**
+   * Called when retention deletes ended executions, in the transaction that deletes
+   * them (with the caller's SqlClient): drop what the runner still keeps of their runs,
+   * so that it goes with them or not at all.
+   */
+  readonly forget?: (executions: ReadonlyArray<WorkflowExecution>) => Effect.Effect<void, never, SqlClient.SqlClient>
 }
 
 export class ExecutionRunner extends Context.Tag("@weft/workflowexecution/ExecutionRunner")<

@@ -120,10 +120,24 @@ export const StatusUpdate = Schema.Struct({
 }).annotations({ identifier: "WorkflowExecutionStatusUpdate" })
 export type StatusUpdate = typeof StatusUpdate.Type
 
+/**
+ * When an execution in a terminal phase ended, in UTC as weft writes times: its
+ * `completedAt` (a runner may report it with an offset), else its last update.
+ * Undefined while it runs. Retention deletes by it.
+ */
+export const endedAt = (execution: WorkflowExecution): string | undefined => {
+  if (!isTerminal(execution.status.phase)) return undefined
+  const { completedAt } = execution.status
+  if (completedAt !== undefined) return new Date(Date.parse(completedAt)).toISOString()
+  const { specAudit, statusAudit } = execution.status.audit
+  return specAudit.updatedAt > statusAudit.updatedAt ? specAudit.updatedAt : statusAudit.updatedAt
+}
+
 export const table = ResourceTable.make<WorkflowExecution>(Kind, {
   workflow_instance_id: (e) => e.spec.workflowInstanceId,
   workflow_id: (e) => e.spec.workflowId,
-  phase: (e) => e.status.phase
+  phase: (e) => e.status.phase,
+  ended_at: endedAt
 }, { labels: true })
 
 /** Owner scopes an execution may have. */

@@ -14,6 +14,8 @@ import create_workflow_executions_labels from "./migrations/sqlite/0003_create_w
 import create_workflow_execution_signals from "./migrations/sqlite/0004_create_workflow_execution_signals.js"
 import pg_create_workflow_execution_idempotency_keys from "./migrations/pg/0005_create_workflow_execution_idempotency_keys.js"
 import create_workflow_execution_idempotency_keys from "./migrations/sqlite/0005_create_workflow_execution_idempotency_keys.js"
+import pg_add_workflow_executions_ended_at from "./migrations/pg/0006_add_workflow_executions_ended_at.js"
+import add_workflow_executions_ended_at from "./migrations/sqlite/0006_add_workflow_executions_ended_at.js"
 
 export const WorkflowExecutionMigrations = Migrations.make("workflowexecution", {
   sqlite: {
@@ -21,13 +23,15 @@ export const WorkflowExecutionMigrations = Migrations.make("workflowexecution", 
     "0002_create_workflow_execution_changes": create_workflow_execution_changes,
     "0003_create_workflow_executions_labels": create_workflow_executions_labels,
     "0004_create_workflow_execution_signals": create_workflow_execution_signals,
-    "0005_create_workflow_execution_idempotency_keys": create_workflow_execution_idempotency_keys
+    "0005_create_workflow_execution_idempotency_keys": create_workflow_execution_idempotency_keys,
+    "0006_add_workflow_executions_ended_at": add_workflow_executions_ended_at
   },
   pg: {
     "0001_create_workflow_executions": pg_create_workflow_executions,
     "0002_create_workflow_execution_changes": pg_create_workflow_execution_changes,
     "0003_create_workflow_executions_labels": pg_create_workflow_executions_labels,
     "0004_create_workflow_execution_signals": pg_create_workflow_execution_signals,
-    "0005_create_workflow_execution_idempotency_keys": pg_create_workflow_execution_idempotency_keys
+    "0005_create_workflow_execution_idempotency_keys": pg_create_workflow_execution_idempotency_keys,
+    "0006_add_workflow_executions_ended_at": pg_add_workflow_executions_ended_at
   }
 })

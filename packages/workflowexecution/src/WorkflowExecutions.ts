@@ -27,6 +27,7 @@ import { ExecutionRunner, layerNoop } from "./ExecutionRunner.js"
 import * as Signals from "./ExecutionSignals.js"
 import * as Changes from "./internal/changes.js"
 import * as Idempotency from "./internal/idempotency.js"
+import * as Retention from "./internal/retention.js"
 import * as Status from "./internal/status.js"
 import {
   CreateDefaultInstanceIfNeeded,
@@ -365,6 +366,38 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           Effect.withSpan("WorkflowExecutions.signal", { attributes: { id, signal: input.id }, captureStackTrace: false })
         )
 
+      /**
+       * Retention's batch: deletes up to `limit` executions that ended before `before`
+       * (oldest first) in one short transaction, each through the delete pipeline (its
+       * labels, signals and change-log row go with it; watchers and feeds get `Deleted`
+       * after commit), with the idempotency keys that started them and what the runner
+       * keeps of their runs. Answers what it deleted. On PostgreSQL concurrent batches
+       * (several replicas) take different executions.
+       */
+      const deleteEnded = (before: string, limit: number) =>
+        Transaction.run(
+          Effect.gen(function*() {
+            const ids = yield* Retention.endedBefore(before, limit)
+            // Locked by this transaction (or SQLite's one writer): each one is still there.
+            const deleted = yield* Effect.forEach(ids, (id) => Effect.orDie(delete_(id)))
+            if (deleted.length > 0) {
+              yield* Idempotency.forget(ids)
+              if (runner.forget !== undefined) yield* runner.forget(deleted)
+            }
+            return deleted
+          })
+        ).pipe(
+          provide,
+          Effect.withSpan("WorkflowExecutions.deleteEnded", { attributes: { limit }, captureStackTrace: false })
+        )
+
+      /** Deletes up to `limit` idempotency keys recorded before `before` (expired), in one transaction; answers how many. */
+      const sweepKeys = (before: string, limit: number) =>
+        Transaction.run(Idempotency.sweep(before, limit)).pipe(
+          provide,
+          Effect.withSpan("WorkflowExecutions.sweepKeys", { attributes: { limit }, captureStackTrace: false })
+        )
+
       const list = (query: ListWorkflowExecutions) =>
         store.list(table, {
           ...ResourceStore.selection(query),
@@ -498,6 +531,8 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         cancel,
         signal,
         delete: delete_,
+        deleteEnded,
+        sweepKeys,
         list,
         watch,
         follow,

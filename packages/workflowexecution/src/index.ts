@@ -1,4 +1,5 @@
 export * as ExecutionEvents from "./ExecutionEvents.js"
+export * as ExecutionRetention from "./ExecutionRetention.js"
 export * as ExecutionRunner from "./ExecutionRunner.js"
 export * as ExecutionSignals from "./ExecutionSignals.js"
 export * as WorkflowExecution from "./WorkflowExecution.js"

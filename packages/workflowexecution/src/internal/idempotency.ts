@@ -57,12 +57,26 @@ export const record = (org: string, key: string, hash: string, executionId: stri
       ResourceStore.isUniqueViolation(error) ? Effect.fail(new KeyTaken()) : Effect.die(error))
   )
 
-/** Deletes up to `limit` keys recorded before `before`; answers how many. */
+/**
+ * Deletes up to `limit` keys recorded before `before`; answers how many. On PostgreSQL
+ * keys another transaction is deleting are skipped, so concurrent sweeps do not queue.
+ */
 export const sweep = (before: string, limit: number) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const lock = sql.onDialectOrElse({ pg: () => sql` FOR UPDATE SKIP LOCKED`, orElse: () => sql`` })
     const rows = yield* sql<{ org: string }>`DELETE FROM workflow_execution_idempotency_keys WHERE (org, key) IN (
-      SELECT org, key FROM workflow_execution_idempotency_keys WHERE created_at < ${before} LIMIT ${limit}
+      SELECT org, key FROM workflow_execution_idempotency_keys WHERE created_at < ${before} LIMIT ${limit}${lock}
     ) RETURNING org`
     return rows.length
   }).pipe(Effect.orDie)
+
+/** Forgets the keys that started these executions (they are deleted), in the caller's transaction. */
+export const forget = (executionIds: ReadonlyArray<string>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    executionIds.length === 0
+      ? Effect.void
+      : sql`DELETE FROM workflow_execution_idempotency_keys WHERE ${sql.in("execution_id", executionIds)}`).pipe(
+      Effect.asVoid,
+      Effect.orDie
+    )
