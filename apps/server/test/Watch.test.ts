@@ -16,9 +16,9 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { ResourceStore } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
 import { ExecutionEvents, type WatchEvent, WorkflowExecutions } from "@weft/workflowexecution"
-import { Chunk, Deferred, Duration, Effect, Fiber, FiberId, Layer, Queue, Stream } from "effect"
+import { Chunk, Deferred, Duration, Effect, Fiber, FiberId, Layer, Queue, Schedule, Stream, TestClock } from "effect"
 import * as Database from "../src/Database.js"
-import { keepAliveInterval, WatchKeepAlive } from "../src/handlers/WorkflowExecutions.js"
+import { keepAliveInterval, keepAlives, WatchKeepAlive } from "../src/handlers/WorkflowExecutions.js"
 import { HttpLive, ServicesLive } from "../src/Server.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 import * as Sse from "./support/Sse.js"
@@ -70,16 +70,13 @@ const watchUrl = (id: string) => Effect.map(TestServer.baseUrl, (base) => `${bas
 
 const hubStats = Effect.flatMap(ExecutionEvents.ExecutionEvents, (hub) => hub.stats)
 
-/** Polls the hub until it has no executions and no watchers (or fails after 5 s). */
-const hubEmpty = Effect.gen(function*() {
-  const deadline = Date.now() + 30_000
-  let stats = yield* hubStats
-  while ((stats.executions > 0 || stats.watchers > 0) && Date.now() < deadline) {
-    yield* Effect.sleep("20 millis")
-    stats = yield* hubStats
-  }
-  assert.deepStrictEqual(stats, { executions: 0, watchers: 0 })
-})
+/** Waits (polling, up to 30 s) until the hub has no executions and no watchers. */
+const hubEmpty = hubStats.pipe(
+  Effect.filterOrFail((stats) => stats.executions === 0 && stats.watchers === 0, (stats) => stats),
+  Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo("30 seconds"))),
+  Effect.merge,
+  Effect.map((stats) => assert.deepStrictEqual(stats, { executions: 0, watchers: 0 }))
+)
 
 const parse = (event: Sse.Event | undefined): any => {
   assert.isDefined(event, "expected an event, the stream ended")
@@ -201,31 +198,39 @@ describe("watch over HTTP (SSE)", () => {
   it.live("watches racing a deletion get a 404, or a stream that ends with `event: deleted`", () =>
     Effect.gen(function*() {
       const wf = yield* newWorkflow
+      /** A watch's outcome: 404, or the events of a stream that ended. */
+      const outcome = (c: Sse.Connection): Effect.Effect<404 | ReadonlyArray<Sse.Event>, Error> =>
+        c.status === 404 ? Effect.succeed(404 as const) : Effect.map(Stream.runCollect(c.frames), (frames) => eventsOf(Chunk.toArray(frames)))
+      const endsDeleted = (events: ReadonlyArray<Sse.Event>, id: string) => {
+        assert.isAtLeast(events.length, 1, "a 200 watch of a deleted execution sent nothing")
+        assert.strictEqual(events.at(-1)!.event, "deleted", JSON.stringify(events.map((e) => e.event)))
+        assert.strictEqual(parse(events.at(-1)).metadata.id, id)
+      }
       for (let round = 0; round < 6; round++) {
         const execution = yield* newExecution(wf)
         const id = execution.metadata.id
         const url = yield* watchUrl(id)
-        // Watchers arriving before, during and after the deletion.
-        const watch = (i: number) =>
-          Effect.zipRight(
-            Effect.sleep(Duration.millis(i % 12)),
-            Effect.scoped(Effect.flatMap(Sse.connect(url), (c) =>
-              c.status === 404 ? Effect.succeed(undefined) : Effect.map(Stream.runCollect(c.frames), Chunk.toArray)))
-          )
-        const [results] = yield* Effect.all([
-          Effect.forEach(Array.from({ length: 24 }, (_, i) => i), watch, { concurrency: "unbounded" }),
-          Effect.zipRight(
-            Effect.sleep("3 millis"),
-            Effect.map(TestServer.request("DELETE", executionPath(id)), (res) => expectStatus(res, 200, "DELETE"))
-          )
+        // Before: connected (200 answered) before the DELETE is sent.
+        const before = yield* Effect.forEach(Array.from({ length: 4 }), () => Sse.connect(url), { concurrency: "unbounded" })
+        // During: sent beside the DELETE, in no set order.
+        const [during] = yield* Effect.all([
+          Effect.forEach(
+            Array.from({ length: 16 }, (_, i) => i),
+            (i) => Effect.zipRight(Effect.sleep(Duration.millis(i % 8)), Effect.scoped(Effect.flatMap(Sse.connect(url), outcome))),
+            { concurrency: "unbounded" }
+          ),
+          Effect.map(TestServer.request("DELETE", executionPath(id)), (res) => expectStatus(res, 200, "DELETE"))
         ], { concurrency: "unbounded" })
-        for (const frames of results) {
-          if (frames === undefined) continue // 404: the deletion came first
-          const events = eventsOf(frames)
-          assert.isAtLeast(events.length, 1, "a 200 watch of a deleted execution sent nothing")
-          assert.strictEqual(events.at(-1)!.event, "deleted", JSON.stringify(events.map((e) => e.event)))
-          assert.strictEqual(parse(events.at(-1)).metadata.id, id)
+        // After: the DELETE has been answered.
+        const after = yield* Effect.forEach(Array.from({ length: 4 }), () => Effect.scoped(Effect.flatMap(Sse.connect(url), outcome)))
+        for (const c of before) {
+          assert.strictEqual(c.status, 200)
+          const events = yield* outcome(c)
+          assert.notStrictEqual(events, 404)
+          if (events !== 404) endsDeleted(events, id)
         }
+        for (const events of during) if (events !== 404) endsDeleted(events, id)
+        assert.deepStrictEqual(after, [404, 404, 404, 404])
       }
       yield* hubEmpty
     }).pipe(Effect.scoped, Effect.provide(makeServer())))
@@ -298,26 +303,39 @@ describe("watch over HTTP (SSE)", () => {
       assert.isTrue(firsts.some((v) => v > 1 && v < last), `snapshot versions: ${firsts.join(",")}`)
     }).pipe(Effect.scoped, Effect.provide(makeServer())))
 
-  it.live("sends a keep-alive comment at the configured interval, between events", () =>
+  it.effect("keep-alive comments come one interval apart, the first one interval after the start", () =>
     Effect.gen(function*() {
       assert.isAtMost(Duration.toMillis(keepAliveInterval), 15_000, "the contract's bound")
+      let sent = 0
+      const fiber = yield* Effect.fork(keepAlives("10 seconds", () => sent++))
+      yield* TestClock.adjust("9999 millis")
+      assert.strictEqual(sent, 0)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(sent, 1)
+      yield* TestClock.adjust("9999 millis")
+      assert.strictEqual(sent, 1)
+      yield* TestClock.adjust("10001 millis")
+      assert.strictEqual(sent, 3)
+      yield* Fiber.interrupt(fiber)
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(sent, 3, "nothing after the stream closed")
+    }))
+
+  it.live("sends keep-alive comments between events; events still flow and the stream still ends", () =>
+    Effect.gen(function*() {
       const execution = yield* newExecution(yield* newWorkflow)
       const id = execution.metadata.id
       const watch = yield* Sse.open(yield* watchUrl(id))
       expectExecutionEvent(yield* watch.nextEvent(), 1)
-      const started = Date.now()
       for (let i = 0; i < 3; i++) {
-        const frame = yield* watch.next("2 seconds")
+        const frame = yield* watch.next("5 seconds")
         assert.deepStrictEqual(frame, { _tag: "Comment", text: "keep-alive" })
       }
-      const elapsed = Date.now() - started
-      assert.isAtLeast(elapsed, 3 * 150 - 50, `3 comments after ${elapsed} ms: not spaced by the interval`)
-      // Events still flow, and the stream still ends after a terminal phase.
       yield* patchStatus(id, { phase: "EXECUTION_COMPLETED" })
       const rest = eventsOf(yield* watch.rest())
       assert.strictEqual(rest.length, 1)
       expectExecutionEvent(rest[0], 2)
-    }).pipe(Effect.scoped, Effect.provide(makeServer({ keepAlive: "150 millis" }))))
+    }).pipe(Effect.scoped, Effect.provide(makeServer({ keepAlive: "50 millis" }))))
 
   it.live("no keep-alive before the default interval", () =>
     Effect.gen(function*() {

@@ -75,10 +75,14 @@ const openFrame = encoder.encode(": feed\n\n")
 
 const keepAliveFrame = encoder.encode(": keep-alive\n\n")
 
+/** Calls `send` every `interval`, the first time one interval from now, until interrupted. */
+export const keepAlives = (interval: Duration.DurationInput, send: () => void): Effect.Effect<never> =>
+  Effect.forever(Effect.delay(Effect.sync(send), interval))
+
 /**
  * The SSE body of one watch, as a node stream: frames are pushed by the feed's callback
  * (one function call per watcher per event, the frame encoded once for all of them), a
- * timer adds keep-alive comments, and the body ends with the feed or when shutdown
+ * scheduled fiber adds keep-alive comments, and the body ends with the feed or when shutdown
  * begins. Closing (the client leaving, the feed ending) releases everything.
  */
 const sseBody = <E>(
@@ -95,12 +99,16 @@ const sseBody = <E>(
       body.push(frame)
       if (last) body.push(null)
     })
-    const timer = setInterval(() => body.push(keepAliveFrame), Duration.toMillis(keepAlive))
-    const shutdown = Effect.runFork(Effect.andThen(Deferred.await(closing), () => body.push(null)))
+    // A keep-alive comment every `keepAlive` until shutdown begins, which ends the body. The
+    // fiber outlives the handler (the body is piped after it returns); closing interrupts it.
+    const background = yield* Effect.forkDaemon(
+      Effect.raceFirst(keepAlives(keepAlive, () => body.push(keepAliveFrame)), Deferred.await(closing)).pipe(
+        Effect.andThen(() => body.push(null))
+      )
+    )
     body.once("close", () => {
       stop()
-      clearInterval(timer)
-      shutdown.unsafeInterruptAsFork(FiberId.none)
+      background.unsafeInterruptAsFork(FiberId.none)
       onClose()
     })
     return body
