@@ -5,7 +5,7 @@
  * finish (up to the configured grace period) before the database is closed.
  */
 import { HttpMiddleware, HttpServerResponse } from "@effect/platform"
-import { Context, Deferred, Duration, Effect, Exit, FiberId, Layer } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, FiberId, Layer } from "effect"
 import type * as Http from "node:http"
 import { ServerConfig } from "./ServerConfig.js"
 
@@ -68,7 +68,7 @@ export const make = Effect.gen(function*() {
 
   const drain: LifecycleShape["drain"] = (server) =>
     Effect.gen(function*() {
-      const deadline = Date.now() + Duration.toMillis(grace)
+      const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(grace)
       shuttingDown = true
       yield* Deferred.succeed(closing, undefined)
       if (server !== undefined) yield* connectionsClosed(server, Duration.toMillis(grace))
@@ -76,7 +76,8 @@ export const make = Effect.gen(function*() {
       // Checked and armed in one synchronous step, so a request ending in between is seen.
       const done = yield* Effect.sync(() => inFlight === 0 ? undefined : (idle = Deferred.unsafeMake<void>(FiberId.none)))
       if (done !== undefined) {
-        yield* Deferred.await(done).pipe(Effect.timeout(Math.max(0, deadline - Date.now())), Effect.ignore)
+        const left = Math.max(0, deadline - (yield* Clock.currentTimeMillis))
+        yield* Deferred.await(done).pipe(Effect.timeout(left), Effect.ignore)
       }
       server?.closeAllConnections()
     })

@@ -9,17 +9,18 @@ import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpClient, Htt
 import { NodeHttpServer } from "@effect/platform-node"
 import { SystemApi } from "@weft/api"
 import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unavailable } from "@weft/resource"
-import { Effect, Fiber, Layer, Schema } from "effect"
+import { Deferred, Effect, Fiber, FiberId, Layer, Option, Schema, TestClock } from "effect"
 import * as HttpErrors from "../src/HttpErrors.js"
 import * as Lifecycle from "../src/Lifecycle.js"
 import * as TestServer from "./support/TestServer.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 
-const SLOW_MS = 400
+/** The slow handlers tell when they have started and finish only when released. */
+let entered = Deferred.unsafeMake<void>(FiberId.none)
+let release = Deferred.unsafeMake<void>(FiberId.none)
 
 class SlowApi extends HttpApiGroup.make("slow", { topLevel: true })
   .add(HttpApiEndpoint.get("slow", "/slow").addSuccess(Schema.Struct({ done: Schema.Boolean })))
-  .add(HttpApiEndpoint.get("slower", "/slower").addSuccess(Schema.Struct({ done: Schema.Boolean })))
 {}
 
 const TestApi = HttpApi.make("weft")
@@ -32,9 +33,17 @@ const TestApi = HttpApi.make("weft")
   .addError(Unavailable)
 
 const SlowLive = HttpApiBuilder.group(TestApi, "slow", (handlers) =>
-  handlers
-    .handle("slow", () => Effect.as(Effect.sleep(SLOW_MS), { done: true }))
-    .handle("slower", () => Effect.as(Effect.sleep(5_000), { done: true })))
+  handlers.handle("slow", () =>
+    Deferred.succeed(entered, undefined).pipe(Effect.zipRight(Deferred.await(release)), Effect.as({ done: true }))))
+
+/** A request to /slow that has reached its handler, and the fiber answering it. */
+const slowInFlight = Effect.gen(function*() {
+  entered = yield* Deferred.make<void>()
+  release = yield* Deferred.make<void>()
+  const fiber = yield* Effect.fork(get("/slow"))
+  yield* Deferred.await(entered)
+  return fiber
+})
 
 const makeServer = (config: Partial<ServerConfig.ServerConfigShape> = {}) =>
   HttpApiBuilder.serve(Lifecycle.middleware).pipe(
@@ -54,47 +63,47 @@ const get = (path: string) =>
   }).pipe(Effect.scoped, Effect.orDie)
 
 describe("graceful shutdown (in process)", () => {
-  it.live("drain waits for a handler in flight, also after earlier requests have finished", () =>
+  it.effect("drain waits for a handler in flight, also after earlier requests have finished", () =>
     Effect.gen(function*() {
       const lifecycle = yield* Lifecycle.Lifecycle
       // A finished request first: the "all idle" signal must not stay set from it.
       assert.strictEqual((yield* get("/health")).status, 200)
-      const slow = yield* Effect.fork(get("/slow"))
-      yield* Effect.sleep("100 millis")
-      const started = Date.now()
-      yield* lifecycle.drain(undefined)
-      const waited = Date.now() - started
-      assert.isAtLeast(waited, SLOW_MS - 150, `drain returned after ${waited} ms, before the slow request ended`)
+      const slow = yield* slowInFlight
+      const draining = yield* Effect.fork(lifecycle.drain(undefined))
+      yield* TestClock.adjust("4999 millis")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(draining)), "drain returned while a handler was in flight")
+      yield* Deferred.succeed(release, undefined)
       const res = yield* Fiber.join(slow)
       assert.strictEqual(res.status, 200)
       assert.deepStrictEqual(res.body, { done: true })
+      yield* Fiber.join(draining)
     }).pipe(Effect.provide(makeServer({ shutdownGraceMillis: 5_000 }))))
 
-  it.live("requests arriving while draining get 503 UNAVAILABLE in the contract's shape", () =>
+  it.effect("requests arriving while draining get 503 UNAVAILABLE in the contract's shape", () =>
     Effect.gen(function*() {
       const lifecycle = yield* Lifecycle.Lifecycle
-      const slow = yield* Effect.fork(get("/slow"))
-      yield* Effect.sleep("100 millis")
+      const slow = yield* slowInFlight
       const draining = yield* Effect.fork(lifecycle.drain(undefined))
-      yield* Effect.sleep("20 millis")
+      yield* Deferred.await(lifecycle.closing)
       const res = yield* get("/health")
       assert.strictEqual(res.status, 503)
       assert.strictEqual(res.body.code, "UNAVAILABLE")
       assert.isString(res.body.message)
       assert.strictEqual(res.headers["connection"], "close")
+      yield* Deferred.succeed(release, undefined)
       assert.strictEqual((yield* Fiber.join(slow)).status, 200, "the one in flight still finishes")
       yield* Fiber.join(draining)
     }).pipe(Effect.provide(makeServer({ shutdownGraceMillis: 5_000 }))))
 
-  it.live("drain gives up after the grace period", () =>
+  it.effect("drain gives up after the grace period", () =>
     Effect.gen(function*() {
       const lifecycle = yield* Lifecycle.Lifecycle
-      yield* Effect.fork(get("/slower"))
-      yield* Effect.sleep("100 millis")
-      const started = Date.now()
-      yield* lifecycle.drain(undefined)
-      const waited = Date.now() - started
-      assert.isAtLeast(waited, 250)
-      assert.isBelow(waited, 2_000, `drain took ${waited} ms with a 300 ms grace period`)
+      const slow = yield* slowInFlight
+      const draining = yield* Effect.fork(lifecycle.drain(undefined))
+      yield* TestClock.adjust("299 millis")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(draining)), "drain gave up before the grace period")
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(draining)
+      yield* Fiber.interrupt(slow)
     }).pipe(Effect.provide(makeServer({ shutdownGraceMillis: 300 }))))
 })

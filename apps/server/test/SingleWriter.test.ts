@@ -13,14 +13,13 @@ import { ServerProcess as Proc } from "@weft/testing"
 
 const env = (db: string) => ({ WEFT_DB: db, WEFT_LOG_REQUESTS: "false" })
 
-/** Starts a second server on `db`; answers its exit, stderr and how long it took. */
+/** Starts a second server on `db`; answers its exit (it must exit on its own, not wait for the lock) and output. */
 const refused = (db: string) =>
   Effect.gen(function*() {
     const port = yield* Proc.freePort
-    const started = Date.now()
     const second = yield* Proc.spawnServer({ env: { ...env(db), WEFT_PORT: String(port) } })
     const exit = yield* second.waitExit("15 seconds")
-    return { exit, elapsed: Date.now() - started, stderr: second.stderr(), stdout: second.stdout(), port }
+    return { exit, stderr: second.stderr(), stdout: second.stdout(), port }
   })
 
 describe("single writer", () => {
@@ -52,8 +51,6 @@ describe("single writer", () => {
       assert.strictEqual(second.exit.code, 1)
       assert.include(second.stderr, `database ${db} is in use by another weft server`)
       assert.notInclude(second.stdout, "weft listening", "the second server never listened")
-      // Quickly: no busy-wait on the lock (startup itself takes a second or two).
-      assert.isBelow(second.elapsed, 10_000)
       yield* Effect.either(Effect.scoped(Proc.connect(second.port))).pipe(
         Effect.map((result) => assert.isTrue(result._tag === "Left", "nothing listens on the second port"))
       )
