@@ -115,10 +115,13 @@ const make = <R>(interpret: Interpret<R>) =>
       let pageToken: string | undefined
       do {
         const page = yield* executions.list({ pageSize: 1000, pageToken, phase: resumablePhases })
-        yield* Effect.forEach(page.entries, (execution) => start(execution.metadata.id), {
-          concurrency: 16,
-          discard: true
-        })
+        // A child whose parent ended while no engine ran is cancelled, not resumed.
+        const resume = (execution: (typeof page.entries)[number]) =>
+          Effect.flatMap(
+            Children.isOrphan(executions, execution),
+            (orphan) => orphan ? Children.cancel(executions, execution.metadata.id) : start(execution.metadata.id)
+          )
+        yield* Effect.forEach(page.entries, resume, { concurrency: 16, discard: true })
         count += page.entries.length
         pageToken = page.nextPageToken
       } while (pageToken !== undefined)

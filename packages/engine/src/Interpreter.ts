@@ -540,7 +540,8 @@ class Interpreter {
         return Effect.gen(this, function*() {
           // Without `input`, the task's input (wrapped as `{value}` when not an object).
           const given = wrap(config.input === undefined ? input : yield* resolve(config.input))
-          const triggerMetadata = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, asText(v)]))
+          // The child's spec is readable: the parent's secret values do not reach it in the clear.
+          const triggerMetadata = this.redact(Object.fromEntries(Object.entries(given).map(([k, v]) => [k, asText(v)])))
           const childId = yield* this.effects.startChild(key, { workflow: config.workflow, triggerMetadata })
           this.board.annotate(taskId, { childExecutionId: childId })
           yield* this.beforeWaiting()

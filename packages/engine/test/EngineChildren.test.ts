@@ -161,4 +161,16 @@ describe("RUN on the durable engine", () => {
       assert.strictEqual(result.status.phase, "EXECUTION_COMPLETED", result.status.error)
       assert.deepStrictEqual(result.status.output, { from: "outside" })
     })), 120_000)
+
+  it.live("a parent cancelled while no engine ran: at the next start its child is cancelled, not resumed", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const file = yield* tempDatabase
+      const interpret = yield* realInterpreter
+      const { childId, parentId } = yield* parentWaiting.pipe(Effect.provide(withEngine(file, interpret)))
+      yield* Effect.flatMap(WorkflowExecutions, (executions) => executions.cancel(parentId)).pipe(
+        Effect.provide(withoutEngine(file))
+      )
+      const child = yield* awaitState(childId, ended).pipe(Effect.provide(withEngine(file, interpret)))
+      assert.strictEqual(child.status.phase, "EXECUTION_CANCELLED")
+    })), 120_000)
 })

@@ -118,4 +118,18 @@ describe("RUN", () => {
       const d = failure((yield* Fiber.join(deleted.fiber)).outcome)
       assert.deepStrictEqual([d.type, d.detail], ["run", "child execution wex-child-1 was deleted"])
     }))
+
+  it.live("secret values of the parent reach the child's trigger metadata as [secret]", () =>
+    Effect.gen(function*() {
+      const { fiber, recorder } = yield* startWaiting(plan([
+        run("child", { workflow: "w", input: { auth: "${ $env.TOKEN }", note: "${ \"x-\" + $env.TOKEN }", plain: "${ $env.PLAIN }" } })
+      ], { env: { TOKEN: "s3cr3t", PLAIN: "visible" }, secrets: ["s3cr3t"] }))
+      assert.deepStrictEqual(recorder.children.get("wex-child-1")?.triggerMetadata, {
+        auth: "[secret]",
+        note: "x-[secret]",
+        plain: "visible"
+      })
+      yield* recorder.endChild("wex-child-1", { _tag: "Completed", output: {} })
+      yield* Fiber.join(fiber)
+    }))
 })

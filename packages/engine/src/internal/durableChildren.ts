@@ -100,7 +100,7 @@ const outcomeOf = (execution: Option.Option<WorkflowExecution.WorkflowExecution>
  * status write ending the child commits either before it (the look sees the end) or
  * after the wait is registered (the wake-up that follows it finds the wait).
  */
-export const await_ = (
+export const awaitEnd = (
   services: ChildServices,
   options: { readonly runId: string; readonly key: string; readonly childId: string }
 ): InRun<ChildOutcome> => {
@@ -134,6 +134,26 @@ export const endsAWait = (event: { readonly _tag: "Updated" | "Deleted"; readonl
   (event._tag === "Deleted" || WorkflowExecution.isTerminal(event.execution.status.phase))
 
 /**
+ * Whether `execution` is a child whose parent has ended or is gone (its parent ended
+ * while no engine ran to cancel it): it is cancelled rather than resumed.
+ */
+export const isOrphan = (executions: WorkflowExecutions, execution: WorkflowExecution.WorkflowExecution) => {
+  const parentId = execution.metadata.annotations?.[parentKey]
+  if (parentId === undefined) return Effect.succeed(false)
+  return Effect.map(
+    Effect.option(executions.get(parentId)),
+    (parent) => Option.isNone(parent) || WorkflowExecution.isTerminal(parent.value.status.phase)
+  )
+}
+
+/** Cancels a run, unless it has ended meanwhile. */
+export const cancel = (executions: WorkflowExecutions, id: string) =>
+  executions.cancel(id).pipe(
+    Effect.asVoid,
+    Effect.catchTags({ FailedPrecondition: () => Effect.void, NotFound: () => Effect.void })
+  )
+
+/**
  * Cancels the children of `parentId` that are still running (each cancel goes on to
  * their children). A child that ended meanwhile is left as it is.
  */
@@ -147,10 +167,7 @@ export const cancelAll = (executions: WorkflowExecutions, parentId: string) =>
         phase: ["EXECUTION_PENDING", "EXECUTION_IN_PROGRESS"],
         labelSelector: [{ _tag: "Equals", key: parentKey, value: parentId }]
       })
-      yield* Effect.forEach(page.entries, (child) =>
-        executions.cancel(child.metadata.id).pipe(
-          Effect.catchTags({ FailedPrecondition: () => Effect.void, NotFound: () => Effect.void })
-        ), { discard: true })
+      yield* Effect.forEach(page.entries, (child) => cancel(executions, child.metadata.id), { discard: true })
       pageToken = page.nextPageToken
     } while (pageToken !== undefined)
   }).pipe(Effect.orDie, Effect.withSpan("Engine.cancelChildren", { attributes: { parentId }, captureStackTrace: false }))

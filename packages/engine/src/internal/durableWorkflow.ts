@@ -101,7 +101,7 @@ export const taskEffects = (
       }))
     },
     startChild: (key, request) => inRun(Children.start(deps, executionId, key, request)),
-    awaitChild: (key, childId) => inRun(Children.await_(deps, { runId: instance.executionId, key, childId }))
+    awaitChild: (key, childId) => inRun(Children.awaitEnd(deps, { runId: instance.executionId, key, childId }))
   }
 }
 
