@@ -104,32 +104,14 @@ export interface StatusReporter {
 
 /**
  * How a run ended. The interpreter has already reported the terminal patch (durably)
- * when it returns this. Cancellation is interruption of `run`; see `cancelledPatch`.
+ * when it returns this. Cancellation is interruption of `run`; the cancel itself writes
+ * the CANCELLED status (WorkflowExecutions.cancel).
  */
 export type RunOutcome = Data.TaggedEnum<{
   Completed: { readonly output: Record<string, unknown> }
   Failed: { readonly error: TaskError; readonly message: string }
 }>
 export const RunOutcome = Data.taggedEnum<RunOutcome>()
-
-/**
- * The patch that ends a cancelled run, given the last reported tasks: tasks in progress
- * end FAILED with error `cancelled`, pending ones SKIPPED, phase `EXECUTION_CANCELLED`.
- * `now` is an RFC 3339 timestamp (the cancel's time).
- */
-export const cancelledPatch = (tasks: ReadonlyArray<TaskEntry>, now: string): StatusPatch => ({
-  phase: "EXECUTION_CANCELLED",
-  tasks: tasks.map((entry) => {
-    switch (entry.status) {
-      case "WORKFLOW_TASK_IN_PROGRESS":
-        return { ...entry, status: "WORKFLOW_TASK_FAILED", error: "cancelled", completedAt: now }
-      case "WORKFLOW_TASK_PENDING":
-        return { ...entry, status: "WORKFLOW_TASK_SKIPPED" }
-      default:
-        return entry
-    }
-  })
-})
 
 /**
  * What `run` needs, as an app composes it: jq expressions, and outbound HTTP under the
@@ -179,8 +161,8 @@ const indexOf = (tasks: ReadonlyArray<WorkflowTask>): ReadonlyMap<string, number
 
 /**
  * Runs a plan to its end and answers how it ended, having reported every step through
- * `reporter` (CONTRACT 6.3), the terminal patch included. Interrupting it cancels the run:
- * the caller then reports `cancelledPatch`.
+ * `reporter` (CONTRACT 6.3), the terminal patch included. Interrupting it stops the run;
+ * a cancel has already written the CANCELLED status (WorkflowExecutions.cancel).
  */
 export const run = (
   plan: RunPlan,

@@ -20,6 +20,7 @@ import type { WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecut
 type StatusUpdate = WorkflowExecution.StatusUpdate
 import { Cause, Clock, Deferred, Effect, Exit, FiberId, Option, type Scope } from "effect"
 import type { StatusPatch, StatusReporter } from "../Interpreter.js"
+import { redactor } from "./data.js"
 
 type Execution = WorkflowExecution.WorkflowExecution
 
@@ -94,29 +95,6 @@ const jsonEqual = (a: unknown, b: unknown): boolean => {
     ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
 }
 
-/** Every occurrence of a secret value in a string, also inside a longer one, replaced by `[secret]`. */
-export const redact = <A>(value: A, secrets: ReadonlyArray<string>): A => {
-  const used = secrets.filter((secret) => secret.length > 0)
-  if (used.length === 0) return value
-  // Longest first, so a secret containing another is replaced whole.
-  const ordered = [...used].sort((a, b) => b.length - a.length)
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") {
-      let out = v
-      for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join("[secret]")
-      return out
-    }
-    if (Array.isArray(v)) return v.map(walk)
-    if (v !== null && typeof v === "object") {
-      const out: Record<string, unknown> = {}
-      for (const [k, x] of Object.entries(v)) out[k] = walk(x)
-      return out
-    }
-    return v
-  }
-  return walk(value) as A
-}
-
 export const make = (options: {
   readonly executions: WorkflowExecutions
   readonly id: string
@@ -125,7 +103,9 @@ export const make = (options: {
   readonly secrets: ReadonlyArray<string>
 }): Effect.Effect<RunReporter, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const { executions, id, secrets } = options
+    const { executions, id } = options
+    // Also inside object keys: the same redaction the interpreter applies to task entries.
+    const redact = redactor(options.secrets)
     const scope = yield* Effect.scope
     const stopped = yield* Deferred.make<void>()
     let known = options.initial.status
@@ -201,7 +181,7 @@ export const make = (options: {
         if (startedAt === undefined && patch.phase === "EXECUTION_IN_PROGRESS") {
           startedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
         }
-        const clean = redact(patch, secrets)
+        const clean = redact(patch)
         pending = pending === undefined ? definedOnly(clean) : { ...pending, ...definedOnly(clean) }
         const upTo = ++reported
         if (!writing) {
