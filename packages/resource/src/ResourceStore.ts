@@ -103,8 +103,14 @@ export interface ResourceStoreService {
     table: ResourceTable<A>,
     query: ListQuery
   ) => Effect.Effect<Page<A>, InvalidArgument>
-  /** The slugs in `org` that are `prefix` or start with `prefix-` (an index range scan). */
-  readonly slugsWithPrefix: (
+  /**
+   * The slugs in `org` that are `prefix` or start with `prefix-` (an index range scan),
+   * for choosing a free one. In a transaction, allocations under one prefix take turns:
+   * on PostgreSQL the read first takes a transaction-level advisory lock on
+   * (table, org, prefix), so a concurrent allocation reads once this transaction's row is
+   * committed (or rolled back); SQLite runs one write transaction at a time anyway.
+   */
+  readonly slugsWithPrefixForUpdate: (
     table: ResourceTable<any>,
     org: string | undefined,
     prefix: string
@@ -120,6 +126,12 @@ export interface ResourceStoreService {
 export class ResourceStore extends Context.Tag("@weft/resource/ResourceStore")<ResourceStore, ResourceStoreService>() {}
 
 const orgKey = (org: string | undefined): string => org ?? ""
+
+/**
+ * The class of the advisory locks slug allocation takes on PostgreSQL (`pg_advisory_xact_lock(class, key)`):
+ * not weft's own class, whose keys 1 and 2 are the migrations' and the change log's locks.
+ */
+const slugLockClass = 0x776e6d65
 
 /** Whether a failed statement broke a unique constraint (SQLite or PostgreSQL). */
 export const isUniqueViolation = (error: SqlError.SqlError): boolean => {
@@ -357,16 +369,27 @@ export const make = Effect.gen(function*() {
     })
 
   // `-` sorts just before `.`, so [prefix, prefix + ".") holds prefix and prefix-*.
-  const slugsWithPrefix: ResourceStoreService["slugsWithPrefix"] = (table, org, prefix) =>
-    sql<{ slug: string }>`SELECT slug FROM ${sql(table.kind.table)}
-      WHERE org = ${orgKey(org)} AND slug >= ${prefix} AND slug < ${prefix + "."}`.pipe(
+  /** On PostgreSQL, the lock of (table, org, prefix) until the transaction ends: class `weft`, the key's hash. */
+  const lockPrefix = (table: ResourceTable<any>, org: string | undefined, prefix: string) =>
+    sql.onDialectOrElse({
+      pg: () =>
+        sql`SELECT pg_advisory_xact_lock(${slugLockClass}, hashtext(${
+          `${table.kind.table}/${orgKey(org)}/${prefix}`
+        }))`.pipe(Effect.asVoid),
+      orElse: () => Effect.void
+    })
+
+  const slugsWithPrefixForUpdate: ResourceStoreService["slugsWithPrefixForUpdate"] = (table, org, prefix) =>
+    lockPrefix(table, org, prefix).pipe(
+      Effect.zipRight(sql<{ slug: string }>`SELECT slug FROM ${sql(table.kind.table)}
+        WHERE org = ${orgKey(org)} AND slug >= ${prefix} AND slug < ${prefix + "."}`),
       Effect.map((rows) =>
         rows.map((r) => r.slug).filter((slug) => slug === prefix || slug.startsWith(`${prefix}-`))
       ),
       Effect.orDie
     )
 
-  return ResourceStore.of({ insert, get, getForUpdate, getBySlug, update, delete: delete_, list, exists, slugsWithPrefix })
+  return ResourceStore.of({ insert, get, getForUpdate, getBySlug, update, delete: delete_, list, exists, slugsWithPrefixForUpdate })
 })
 
 const latestUpdate = (resource: AnyResource): string => {

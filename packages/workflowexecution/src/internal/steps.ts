@@ -78,7 +78,9 @@ export const formatRunStamp = (millis: number): string => {
 
 /**
  * When `metadata.name` is absent, names the run `<instance slug>-<UTC yyyyMMdd-HHmmss>`,
- * adding `-2`, `-3`… while that slug is taken in the org.
+ * adding `-2`, `-3`… while that slug is taken in the org. Concurrent creates in one
+ * second take turns at reading the taken slugs (`slugsWithPrefixForUpdate`), so two
+ * never choose the same name.
  */
 export const ResolveName = Pipeline.step(
   "ResolveName",
@@ -91,7 +93,7 @@ export const ResolveName = Pipeline.step(
       const now = yield* DateTime.now
       // Room is left for the `-2`, `-3`… of nextFree: the slug stays within 63 characters.
       const base = Slug.withSuffix(ctx.instance.metadata.slug, formatRunStamp(DateTime.toEpochMillis(now)), 4)
-      return { request: withName(ctx.request, nextFree(base, yield* store.slugsWithPrefix(table, metadata.org, base))) }
+      return { request: withName(ctx.request, nextFree(base, yield* store.slugsWithPrefixForUpdate(table, metadata.org, base))) }
     })
 )
 
