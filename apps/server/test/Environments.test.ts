@@ -1,16 +1,14 @@
 /**
- * End to end over real HTTP (in-process server, in-memory SQLite): every
- * `/v1/environments` route and every error the contract names for it; secret values
- * never come back.
+ * End to end over real HTTP (in-process server, on in-memory SQLite and, with
+ * `WEFT_TEST_PG`, on PostgreSQL): every `/v1/environments` route and every error the
+ * contract names for it; secret values never come back.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { TestDatabase } from "@weft/resource"
 import { Effect } from "effect"
 import * as TestServer from "./support/TestServer.js"
 
 const request = TestServer.request
-
-const withServer = <A, E>(effect: Effect.Effect<A, E, any>) =>
-  Effect.provide(effect, TestServer.make()) as Effect.Effect<A, E, never>
 
 const secret = "pw-93b1e0c4-not-for-your-eyes"
 
@@ -34,86 +32,90 @@ const assertError = (res: Response, status: number, code: string, messagePart?: 
 
 const assertMasked = (res: Response) => assert.notInclude(JSON.stringify(res.body ?? ""), secret)
 
-describe("/v1/environments", () => {
-  it.effect("create, get, get by slug, list, update, apply and delete; secrets never answered", () =>
-    withServer(Effect.gen(function*() {
-      const created = yield* request("POST", "/v1/environments", environment())
-      assert.strictEqual(created.status, 201)
-      assert.strictEqual(created.headers["etag"], "\"1\"")
-      assert.match(created.body.metadata.id, /^env-[0-9a-z]{26}$/)
-      assert.strictEqual(created.body.kind, "Environment")
-      assert.deepStrictEqual(created.body.spec.data, {
-        REGION: { value: "eu-west-1" },
-        DB_PASSWORD: { isSecret: true, description: "db" }
-      })
-      const id = created.body.metadata.id
-      const responses: Array<Response> = [created]
+describe.each(TestDatabase.backends)("environments on %s", (backend) => {
+  const withServer = TestServer.withServerOn(backend)
 
-      const got = yield* request("GET", `/v1/environments/${id}`)
-      assert.strictEqual(got.status, 200)
-      assert.strictEqual(got.headers["etag"], "\"1\"")
-      assert.deepStrictEqual(got.body, created.body)
-      responses.push(got)
+  describe("/v1/environments", () => {
+    it.effect("create, get, get by slug, list, update, apply and delete; secrets never answered", () =>
+      withServer(Effect.gen(function*() {
+        const created = yield* request("POST", "/v1/environments", environment())
+        assert.strictEqual(created.status, 201)
+        assert.strictEqual(created.headers["etag"], "\"1\"")
+        assert.match(created.body.metadata.id, /^env-[0-9a-z]{26}$/)
+        assert.strictEqual(created.body.kind, "Environment")
+        assert.deepStrictEqual(created.body.spec.data, {
+          REGION: { value: "eu-west-1" },
+          DB_PASSWORD: { isSecret: true, description: "db" }
+        })
+        const id = created.body.metadata.id
+        const responses: Array<Response> = [created]
 
-      const bySlug = yield* request("GET", "/v1/environments/by-slug/acme-prod?org=acme")
-      assert.strictEqual(bySlug.status, 200)
-      assert.strictEqual(bySlug.body.metadata.id, id)
-      responses.push(bySlug)
+        const got = yield* request("GET", `/v1/environments/${id}`)
+        assert.strictEqual(got.status, 200)
+        assert.strictEqual(got.headers["etag"], "\"1\"")
+        assert.deepStrictEqual(got.body, created.body)
+        responses.push(got)
 
-      const list = yield* request("GET", "/v1/environments?org=acme")
-      assert.strictEqual(list.status, 200)
-      assert.deepStrictEqual(list.body.entries.map((e: any) => e.metadata.id), [id])
-      responses.push(list)
+        const bySlug = yield* request("GET", "/v1/environments/by-slug/acme-prod?org=acme")
+        assert.strictEqual(bySlug.status, 200)
+        assert.strictEqual(bySlug.body.metadata.id, id)
+        responses.push(bySlug)
 
-      // The document read back, applied again: nothing changes, the secret is kept.
-      const reapplied = yield* request("POST", "/v1/environments/apply", got.body)
-      assert.strictEqual(reapplied.status, 200)
-      assert.strictEqual(reapplied.headers["etag"], "\"1\"")
-      responses.push(reapplied)
+        const list = yield* request("GET", "/v1/environments?org=acme")
+        assert.strictEqual(list.status, 200)
+        assert.deepStrictEqual(list.body.entries.map((e: any) => e.metadata.id), [id])
+        responses.push(list)
 
-      const updated = yield* request("PUT", `/v1/environments/${id}`, environment({ EXTRA: { value: "x" } }), {
-        "if-match": "\"1\""
-      })
-      assert.strictEqual(updated.status, 200)
-      assert.strictEqual(updated.headers["etag"], "\"2\"")
-      assert.deepStrictEqual(Object.keys(updated.body.spec.data).sort(), ["DB_PASSWORD", "EXTRA", "REGION"])
-      responses.push(updated)
+        // The document read back, applied again: nothing changes, the secret is kept.
+        const reapplied = yield* request("POST", "/v1/environments/apply", got.body)
+        assert.strictEqual(reapplied.status, 200)
+        assert.strictEqual(reapplied.headers["etag"], "\"1\"")
+        responses.push(reapplied)
 
-      const applied = yield* request("POST", "/v1/environments/apply", environment({}, { name: "acme-staging" }))
-      assert.strictEqual(applied.status, 201)
-      responses.push(applied)
+        const updated = yield* request("PUT", `/v1/environments/${id}`, environment({ EXTRA: { value: "x" } }), {
+          "if-match": "\"1\""
+        })
+        assert.strictEqual(updated.status, 200)
+        assert.strictEqual(updated.headers["etag"], "\"2\"")
+        assert.deepStrictEqual(Object.keys(updated.body.spec.data).sort(), ["DB_PASSWORD", "EXTRA", "REGION"])
+        responses.push(updated)
 
-      const deleted = yield* request("DELETE", `/v1/environments/${id}`, undefined, { "if-match": "\"2\"" })
-      assert.strictEqual(deleted.status, 200)
-      assert.strictEqual(deleted.body.metadata.id, id)
-      responses.push(deleted)
-      assertError(yield* request("GET", `/v1/environments/${id}`), 404, "NOT_FOUND", `Environment not found: ${id}`)
+        const applied = yield* request("POST", "/v1/environments/apply", environment({}, { name: "acme-staging" }))
+        assert.strictEqual(applied.status, 201)
+        responses.push(applied)
 
-      for (const response of responses) assertMasked(response)
-    })))
+        const deleted = yield* request("DELETE", `/v1/environments/${id}`, undefined, { "if-match": "\"2\"" })
+        assert.strictEqual(deleted.status, 200)
+        assert.strictEqual(deleted.body.metadata.id, id)
+        responses.push(deleted)
+        assertError(yield* request("GET", `/v1/environments/${id}`), 404, "NOT_FOUND", `Environment not found: ${id}`)
 
-  it.effect("the errors: 400 with the field path, 404, 409, 412; nothing half-applied", () =>
-    withServer(Effect.gen(function*() {
-      assertError(yield* request("POST", "/v1/environments", environment({ "bad key": { value: "x" } })), 400, "INVALID_ARGUMENT", "spec.data")
-      assertError(yield* request("POST", "/v1/environments", environment({ A: { value: 3 } })), 400, "INVALID_ARGUMENT", "spec.data")
-      assertError(yield* request("POST", "/v1/environments", { ...environment(), kind: "Workflow" }), 400, "INVALID_ARGUMENT", "kind")
-      assertError(yield* request("POST", "/v1/environments", environment({}, { id: "env-01arz3ndektsv4rrffq69g5fav" })), 400, "INVALID_ARGUMENT", "metadata.id")
-      assertError(yield* request("GET", "/v1/environments?pageSize=0"), 400, "INVALID_ARGUMENT", "pageSize")
-      assert.deepStrictEqual((yield* request("GET", "/v1/environments")).body.entries, [])
+        for (const response of responses) assertMasked(response)
+      })))
 
-      const created = yield* request("POST", "/v1/environments", environment())
-      const id = created.body.metadata.id
-      const taken = yield* request("POST", "/v1/environments", environment())
-      assertError(taken, 409, "ALREADY_EXISTS", "acme-prod")
-      assertMasked(taken)
-      assertError(yield* request("GET", "/v1/environments/env-01arz3ndektsv4rrffq69g5fav"), 404, "NOT_FOUND")
-      assertError(yield* request("GET", "/v1/environments/by-slug/acme-prod"), 404, "NOT_FOUND", "acme-prod")
-      assertError(yield* request("PUT", "/v1/environments/env-01arz3ndektsv4rrffq69g5fav", environment()), 404, "NOT_FOUND")
-      assertError(yield* request("PUT", `/v1/environments/${id}`, environment(), { "if-match": "\"9\"" }), 412, "ABORTED")
-      assertError(yield* request("PUT", `/v1/environments/${id}`, environment({}, { org: "globex" })), 400, "INVALID_ARGUMENT", "metadata.org")
-      assertError(yield* request("DELETE", `/v1/environments/${id}`, undefined, { "if-match": "\"9\"" }), 412, "ABORTED")
-      const after = yield* request("GET", `/v1/environments/${id}`)
-      assert.strictEqual(after.headers["etag"], "\"1\"")
-      assertMasked(after)
-    })))
+    it.effect("the errors: 400 with the field path, 404, 409, 412; nothing half-applied", () =>
+      withServer(Effect.gen(function*() {
+        assertError(yield* request("POST", "/v1/environments", environment({ "bad key": { value: "x" } })), 400, "INVALID_ARGUMENT", "spec.data")
+        assertError(yield* request("POST", "/v1/environments", environment({ A: { value: 3 } })), 400, "INVALID_ARGUMENT", "spec.data")
+        assertError(yield* request("POST", "/v1/environments", { ...environment(), kind: "Workflow" }), 400, "INVALID_ARGUMENT", "kind")
+        assertError(yield* request("POST", "/v1/environments", environment({}, { id: "env-01arz3ndektsv4rrffq69g5fav" })), 400, "INVALID_ARGUMENT", "metadata.id")
+        assertError(yield* request("GET", "/v1/environments?pageSize=0"), 400, "INVALID_ARGUMENT", "pageSize")
+        assert.deepStrictEqual((yield* request("GET", "/v1/environments")).body.entries, [])
+
+        const created = yield* request("POST", "/v1/environments", environment())
+        const id = created.body.metadata.id
+        const taken = yield* request("POST", "/v1/environments", environment())
+        assertError(taken, 409, "ALREADY_EXISTS", "acme-prod")
+        assertMasked(taken)
+        assertError(yield* request("GET", "/v1/environments/env-01arz3ndektsv4rrffq69g5fav"), 404, "NOT_FOUND")
+        assertError(yield* request("GET", "/v1/environments/by-slug/acme-prod"), 404, "NOT_FOUND", "acme-prod")
+        assertError(yield* request("PUT", "/v1/environments/env-01arz3ndektsv4rrffq69g5fav", environment()), 404, "NOT_FOUND")
+        assertError(yield* request("PUT", `/v1/environments/${id}`, environment(), { "if-match": "\"9\"" }), 412, "ABORTED")
+        assertError(yield* request("PUT", `/v1/environments/${id}`, environment({}, { org: "globex" })), 400, "INVALID_ARGUMENT", "metadata.org")
+        assertError(yield* request("DELETE", `/v1/environments/${id}`, undefined, { "if-match": "\"9\"" }), 412, "ABORTED")
+        const after = yield* request("GET", `/v1/environments/${id}`)
+        assert.strictEqual(after.headers["etag"], "\"1\"")
+        assertMasked(after)
+      })))
+  })
 })

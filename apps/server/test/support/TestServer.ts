@@ -2,19 +2,20 @@
  * The in-process weft server of the end-to-end tests, and the HTTP helpers they share.
  *
  * `make()` is the app as the server composes it (`Server.appOver`), listening on an
- * ephemeral port with node's real server, over `database()`: a fresh in-memory SQLite
- * for each build (each `Effect.provide`). It provides `HttpServer` (for the address), an
- * `HttpClient` whose requests go to that server, the services and the SqlClient.
+ * ephemeral port with node's real server, over `database(backend)`: a fresh database for
+ * each build (each `Effect.provide`): an in-memory SQLite, or on PostgreSQL
+ * (`WEFT_TEST_PG`) a schema of its own, dropped when the layer is released. It provides
+ * `HttpServer` (for the address), an `HttpClient` whose requests go to that server, the
+ * services and the SqlClient.
  *
- * `database()` is the one seam for another backend: a suite runs against any database
- * layer passed as `make(config, { database })`, or against another default by changing
- * `database` alone.
+ * A suite runs on every backend `TestDatabase.backends` offers with
+ * `describe.each(TestDatabase.backends)` and `withServer(config, { database: database(backend) })`.
  */
 import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { assert } from "@effect/vitest"
-import type { SecretBox } from "@weft/resource"
+import { SecretBox, TestDatabase } from "@weft/resource"
 import { Effect, Layer } from "effect"
 import * as Auth from "../../src/Auth.js"
 import * as Database from "../../src/Database.js"
@@ -25,8 +26,18 @@ import * as ServerConfig from "../../src/ServerConfig.js"
 /** A database layer: the SqlClient, and the SecretBox that seals the secrets stored in it. */
 export type DatabaseLayer = Layer.Layer<SqlClient.SqlClient | SecretBox.SecretBox, unknown>
 
-/** The database of a test server: a fresh, empty one each time the layer is built. */
-export const database = (): DatabaseLayer => Database.layerSqlite(":memory:")
+/** A fresh PostgreSQL schema on the `WEFT_TEST_PG` server, dropped with the layer; a key of its own. */
+const freshPostgres: DatabaseLayer = Layer.unwrapScoped(Effect.gen(function*() {
+  if (TestDatabase.pgUrl === undefined) return yield* Effect.dieMessage("WEFT_TEST_PG is not set: no PostgreSQL server to test on")
+  const fresh = yield* TestDatabase.freshSchema(TestDatabase.pgUrl)
+  return Database.layerPostgres(fresh.url, ServerConfig.defaults.engine.runnerAddress).pipe(
+    Layer.merge(SecretBox.layerTest)
+  )
+}))
+
+/** The database of a test server on `backend`: a fresh, empty one each time the layer is built. */
+export const database = (backend: TestDatabase.Backend = "sqlite"): DatabaseLayer =>
+  backend === "pg" ? freshPostgres : Database.layerSqlite(":memory:")
 
 /** Like `NodeHttpServer.layerTest`, but over the node server weft really listens with. */
 export const listen = (config: ServerConfig.ServerConfigShape) =>
@@ -57,10 +68,14 @@ export const make = (overrides: Partial<ServerConfig.ServerConfigShape> = {}, op
   )
 }
 
-/** Runs `effect` against a fresh `make(overrides)` server. */
-export const withServer = (overrides: Partial<ServerConfig.ServerConfigShape> = {}) =>
+/** Runs `effect` against a fresh `make(overrides, options)` server. */
+export const withServer = (overrides: Partial<ServerConfig.ServerConfigShape> = {}, options: Options = {}) =>
 <A, E>(effect: Effect.Effect<A, E, any>): Effect.Effect<A, E, never> =>
-  Effect.provide(effect, make(overrides)) as Effect.Effect<A, E, never>
+  Effect.provide(effect, make(overrides, options)) as Effect.Effect<A, E, never>
+
+/** `withServer(overrides)` over a fresh database of `backend`. */
+export const withServerOn = (backend: TestDatabase.Backend, overrides: Partial<ServerConfig.ServerConfigShape> = {}) =>
+  withServer(overrides, { database: database(backend) })
 
 /** `http://127.0.0.1:<port>` of the running test server. */
 export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => {
