@@ -5,6 +5,7 @@
  * call is never run again after a restart.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { TestDatabase } from "@weft/resource"
 import { WorkflowExecutions } from "@weft/workflowexecution"
 import { Effect, Layer, Schema } from "effect"
 import { Activities, Interpreter, TaskError } from "../src/index.js"
@@ -154,36 +155,38 @@ describe("CALL_ACTIVITY", () => {
     }))
 })
 
-describe("CALL_ACTIVITY on the durable engine", () => {
-  it.live("a finished call is not run again after a restart: the run completes with its journaled result", () =>
-    Effect.scoped(Effect.gen(function*() {
-      let calls = 0
-      const count = Activities.make({
-        name: "count",
-        input: Schema.Struct({ step: Schema.String }),
-        output: Schema.Struct({ calls: Schema.Number, step: Schema.String }),
-        execute: ({ step }) => Effect.sync(() => ({ calls: ++calls, step }))
-      })
-      const file = yield* tempDatabase
-      const interpret = yield* realInterpreterWith(Activities.layer([count]))
-      const id = yield* Effect.gen(function*() {
-        const created = yield* startRun([
-          t("counted", "CALL_ACTIVITY", { activity: "count", input: { step: "${ $input.step }" } }),
-          t("gate", "LISTEN", { to: { mode: "one", signals: [{ id: "go" }] } }, { export: { as: "${ . }" } }),
-          t("after", "SET", { variables: { first: "${ $context }" } })
-        ], { step: "one" })
-        yield* awaitRunning(created.metadata.id, "gate")
-        return created.metadata.id
-      }).pipe(Effect.provide(withEngine(file, interpret)))
-      assert.strictEqual(calls, 1)
-      // Signalled while no engine runs; the next engine replays "counted" from its journal.
-      yield* Effect.flatMap(WorkflowExecutions, (executions) => executions.signal(id, { id: "go", data: "now" })).pipe(
-        Effect.provide(withoutEngine(file))
-      )
-      const result = yield* awaitState(id, ended).pipe(Effect.provide(withEngine(file, interpret)))
-      assert.strictEqual(result.status.phase, "EXECUTION_COMPLETED", result.status.error)
-      assert.strictEqual(calls, 1)
-      assert.deepStrictEqual(result.status.tasks?.find((e) => e.taskId === "counted")?.output, { calls: 1, step: "one" })
-      assert.deepStrictEqual(result.status.output, { first: "now" })
-    })), 120_000)
+describe.each(TestDatabase.backends)("the durable engine on %s", (backend) => {
+  describe("CALL_ACTIVITY on the durable engine", () => {
+    it.live("a finished call is not run again after a restart: the run completes with its journaled result", () =>
+      Effect.scoped(Effect.gen(function*() {
+        let calls = 0
+        const count = Activities.make({
+          name: "count",
+          input: Schema.Struct({ step: Schema.String }),
+          output: Schema.Struct({ calls: Schema.Number, step: Schema.String }),
+          execute: ({ step }) => Effect.sync(() => ({ calls: ++calls, step }))
+        })
+        const database = yield* tempDatabase(backend)
+        const interpret = yield* realInterpreterWith(Activities.layer([count]))
+        const id = yield* Effect.gen(function*() {
+          const created = yield* startRun([
+            t("counted", "CALL_ACTIVITY", { activity: "count", input: { step: "${ $input.step }" } }),
+            t("gate", "LISTEN", { to: { mode: "one", signals: [{ id: "go" }] } }, { export: { as: "${ . }" } }),
+            t("after", "SET", { variables: { first: "${ $context }" } })
+          ], { step: "one" })
+          yield* awaitRunning(created.metadata.id, "gate")
+          return created.metadata.id
+        }).pipe(Effect.provide(withEngine(database, interpret)))
+        assert.strictEqual(calls, 1)
+        // Signalled while no engine runs; the next engine replays "counted" from its journal.
+        yield* Effect.flatMap(WorkflowExecutions, (executions) => executions.signal(id, { id: "go", data: "now" })).pipe(
+          Effect.provide(withoutEngine(database))
+        )
+        const result = yield* awaitState(id, ended).pipe(Effect.provide(withEngine(database, interpret)))
+        assert.strictEqual(result.status.phase, "EXECUTION_COMPLETED", result.status.error)
+        assert.strictEqual(calls, 1)
+        assert.deepStrictEqual(result.status.tasks?.find((e) => e.taskId === "counted")?.output, { calls: 1, step: "one" })
+        assert.deepStrictEqual(result.status.output, { first: "now" })
+      })), 120_000)
+  })
 })
