@@ -1,7 +1,8 @@
 /**
  * Several server processes on one PostgreSQL database, the engine on in each (CONTRACT 8):
  * runs started through any replica complete, and when the replica running a run is
- * SIGKILLed during its WAIT, another finishes it. A local HTTP server counts the calls
+ * SIGKILLed during its WAIT, another finishes it; a RUN's parent and child on different
+ * replicas: the child's end wakes the parent. A local HTTP server counts the calls
  * each run makes, so "no COMPLETED task ran twice" is counted, not inferred.
  *
  * Each test has a database of its own (the shard locks are advisory locks, which
@@ -15,7 +16,7 @@ import { TestDatabase } from "@weft/resource"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted, Schedule } from "effect"
 import { ServerProcess as Proc } from "@weft/testing"
-import { countingServer, createWorkflow, httpCall, isTerminal, startRun, taskStatus, until } from "./support/Runs.js"
+import { countingServer, createWorkflow, httpCall, isTerminal, json, startRun, taskStatus, until } from "./support/Runs.js"
 
 const pgUrl = TestDatabase.pgUrl
 
@@ -120,6 +121,52 @@ describe.runIf(pgUrl !== undefined)("the engine on replicas of one PostgreSQL da
         assert.strictEqual(target.counts.get(`/after/${id}`), 1, `${id}: after`)
         const pause = ended.status.tasks.find((t: any) => t.taskName === "pause")
         assert.isAtLeast(Date.parse(pause.completedAt) - Date.parse(pause.startedAt), 5000, "the WAIT was not shortened")
+      }
+    })), 300_000)
+
+  it.live("RUN across replicas: each parent takes its child's output, wherever each of them runs; one child per parent, its call made once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { db, sql } = yield* cluster
+      const target = yield* countingServer
+      const replicas = [yield* replica(db, 1), yield* replica(db, 2)]
+      yield* Effect.provide(awaitShardsHeldBy(2), sql)
+      yield* createWorkflow(replicas[0].url, [
+        httpCall("call", `\${ "${target.url}/child/" + $workflow.id }`),
+        { name: "gate", kind: "WORKFLOW_TASK_KIND_LISTEN", taskConfig: { to: { mode: "one", signals: [{ id: "go" }] } } },
+        { name: "answer", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { child: "${ $workflow.id }" } } }
+      ], "leaf")
+      const parentWorkflow = yield* createWorkflow(replicas[0].url, [
+        { name: "child", kind: "WORKFLOW_TASK_KIND_RUN", taskConfig: { workflow: "leaf" } },
+        { name: "done", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { done: true } } }
+      ], "parent")
+      const parents: Array<string> = []
+      for (let i = 0; i < 12; i++) parents.push((yield* startRun(replicas[i % 2].url, parentWorkflow)).metadata.id)
+      const children: Array<string> = []
+      for (const id of parents) {
+        const waiting = yield* until(replicas[0].url, id, (e) =>
+          e.status.tasks?.find((t: any) => t.taskName === "child")?.metadata?.childExecutionId !== undefined)
+        const childId = waiting.status.tasks.find((t: any) => t.taskName === "child").metadata.childExecutionId as string
+        yield* until(replicas[1].url, childId, (e) => taskStatus(e, "gate") === "WORKFLOW_TASK_IN_PROGRESS")
+        children.push(childId)
+      }
+      // While both wait, their runs' journals name the replica working each: some pairs are split.
+      const owners = yield* Effect.provide(
+        Effect.forEach(parents, (id, i) => Effect.all([ownerOf(id), ownerOf(children[i])])),
+        sql
+      )
+      assert.isTrue(owners.some(([parent, child]) => parent !== undefined && child !== undefined && parent !== child), JSON.stringify(owners))
+      for (const [i, childId] of children.entries()) {
+        yield* json(`${replicas[i % 2].url}/v1/workflow-executions/${childId}/signals`, "POST", { id: "go", data: {} })
+      }
+      for (const [i, id] of parents.entries()) {
+        const ended = yield* until(replicas[(i + 1) % 2].url, id, isTerminal)
+        assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED", JSON.stringify(ended.status))
+        assert.deepStrictEqual(ended.status.output, { child: children[i], done: true })
+        assert.strictEqual(target.counts.get(`/child/${children[i]}`), 1, `${children[i]}: its call`)
+        const listed = yield* json(
+          `${replicas[0].url}/v1/workflow-executions?labelSelector=${encodeURIComponent(`weft/parent-execution=${id}`)}`
+        )
+        assert.deepStrictEqual(listed.entries.map((e: any) => e.metadata.id), [children[i]])
       }
     })), 300_000)
 })

@@ -18,7 +18,7 @@ import { Activity, DurableDeferred, type WorkflowEngine } from "@effect/workflow
 import { ResourceKind, Transaction } from "@weft/resource"
 import type { Workflows } from "@weft/workflow"
 import { ExecutionSignals, WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, Schedule, Schema } from "effect"
 import type { ChildOutcome, ChildRequest } from "../Interpreter.js"
 import * as TaskErrors from "../TaskError.js"
 import { TaskError } from "../TaskError.js"
@@ -65,6 +65,10 @@ const create = (services: ChildServices, parentId: string, key: string, request:
       },
       spec: { workflowId: workflow.metadata.id, triggerMetadata: request.triggerMetadata }
     }, `weft-run/${parentId}/${key}`).pipe(
+      // Runs started at once on several replicas may pick the same generated name (the
+      // free one each saw): the one that lost picks again. The idempotency key keeps
+      // this to one child.
+      Effect.retry({ while: (error) => error._tag === "AlreadyExists", schedule: Schedule.recurs(5) }),
       Effect.catchAll((error) => Effect.fail(TaskErrors.make("validation", `the child run cannot start: ${error.message}`)))
     )
     return started.execution.metadata.id
