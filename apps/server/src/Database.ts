@@ -13,6 +13,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
+import { EngineMigrations } from "@weft/engine"
 import { EnvironmentMigrations } from "@weft/environment"
 import { Migrations, type SecretBox } from "@weft/resource"
 import { WorkflowMigrations } from "@weft/workflow"
@@ -140,7 +141,8 @@ export const migrations: ReadonlyArray<Migrations.MigrationSet> = [
   WorkflowMigrations,
   WorkflowInstanceMigrations,
   WorkflowExecutionMigrations,
-  EnvironmentMigrations
+  EnvironmentMigrations,
+  EngineMigrations
 ]
 
 /** Applies `migrations` once, when the app's layers are built, before any service. */

@@ -148,8 +148,8 @@ describe("migrations over a database written by an earlier version", () => {
       const added = Migrations.make("probe", { sqlite: { "0001_create_probe": ["CREATE TABLE probe (x TEXT)"] } })
       yield* Effect.gen(function*() {
         const applied = yield* Migrations.run([grown, ...rest, added])
-        // The fixture predates the feed's change log, the label tables, kept signals and
-        // environments: their migrations are applied too, each in its set's turn.
+        // The fixture predates the feed's change log, the label tables, kept signals,
+        // environments and the engine: their migrations are applied too, each in its set's turn.
         assert.deepStrictEqual(applied, [
           "workflow/0002_create_workflows_labels",
           "workflow/0999_add_probe_column",
@@ -160,6 +160,8 @@ describe("migrations over a database written by an earlier version", () => {
           "workflowexecution/0005_create_workflow_execution_idempotency_keys",
           "workflowexecution/0006_add_workflow_executions_ended_at",
           "environment/0001_create_environments",
+          "engine/0001_cluster_messages_entity_index",
+          "engine/0002_create_engine_waits",
           "probe/0001_create_probe"
         ])
         const sql = yield* SqlClient.SqlClient

@@ -8,7 +8,7 @@
  * `price-order` as a child run (RUN) and adds the shipping to its total.
  */
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Activities, Engine, EngineConfig, EngineRunner, Interpreter } from "@weft/engine"
+import { Activities, Engine, EngineConfig, EngineMigrations, EngineRunner, Interpreter } from "@weft/engine"
 import { EnvironmentMigrations, Environments } from "@weft/environment"
 import { Migrations, ResourceStore, SecretBox } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
@@ -75,7 +75,7 @@ const ServicesLive = WorkflowExecutions.Default.pipe(
   Layer.provideMerge(ResourceStore.layer),
   // weft's tables, migrated once, before the services are built.
   Layer.provideMerge(
-    Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations, EnvironmentMigrations])
+    Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations, EnvironmentMigrations, EngineMigrations])
   )
 )
 

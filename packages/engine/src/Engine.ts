@@ -61,7 +61,6 @@ const make = <R>(interpret: Interpret<R>) =>
     const commands = yield* RunCommands
     const scope = yield* Effect.scope
     const sql = yield* SqlClient.SqlClient
-    yield* Journal.runMigrations
     const withEngine = Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine)
 
     const collector = yield* withEngine(Journal.makeCollector)

@@ -26,16 +26,25 @@ export interface MigrationSet {
   /** Names the table `weft_migrations_<name>`. */
   readonly name: string
   readonly dialects: { readonly sqlite: Migrations; readonly pg?: Migrations | undefined }
+  /**
+   * Run (under the same lock) before the set's migrations, every time: for a set whose
+   * migrations refer to tables a library creates with its own migrator.
+   */
+  readonly prepare?: Effect.Effect<void, never, SqlClient.SqlClient> | undefined
 }
 
-export const make = (name: string, dialects: MigrationSet["dialects"]): MigrationSet => {
+export const make = (
+  name: string,
+  dialects: MigrationSet["dialects"],
+  options: { readonly prepare?: MigrationSet["prepare"] } = {}
+): MigrationSet => {
   for (const migrations of Object.values(dialects)) {
     if (migrations === undefined) continue
     for (const key of Object.keys(migrations)) {
       if (!/^\d{4}_[a-z0-9_]+$/.test(key)) throw new Error(`migration ${name}/${key}: name it NNNN_snake_case`)
     }
   }
-  return { name, dialects }
+  return { name, dialects, prepare: options.prepare }
 }
 
 /** The table a set's applied migrations are recorded in. */
@@ -108,6 +117,7 @@ export const run = (sets: ReadonlyArray<MigrationSet>): Effect.Effect<ReadonlyAr
       if (names.has(set.name)) return yield* Effect.dieMessage(`migrations ${set.name}: composed twice`)
       names.add(set.name)
       const migrations = yield* Effect.try({ try: () => forDialect(sql, set), catch: (e) => e }).pipe(Effect.orDie)
+      if (set.prepare !== undefined) yield* set.prepare
       const done = yield* Migrator.make({})({ loader: loader(set, migrations), table: tableOf(set) })
       for (const [id, name] of done) applied.push(`${set.name}/${String(id).padStart(4, "0")}_${name}`)
     }

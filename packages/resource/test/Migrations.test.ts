@@ -88,6 +88,20 @@ describe("Migrations", () => {
       assert.deepStrictEqual(yield* recorded("weft_migrations_broken"), [])
     }).pipe(Effect.provide(SqliteLive)))
 
+  it.effect("a set's prepare runs first, every time: its migrations may use what it creates", () =>
+    Effect.gen(function*() {
+      let prepared = 0
+      const library = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.sync(() => prepared++).pipe(Effect.zipRight(sql`CREATE TABLE IF NOT EXISTS library_items (id TEXT)`))).pipe(Effect.orDie, Effect.asVoid)
+      const indexing = Migrations.make("indexing", {
+        sqlite: { "0001_index_library_items": ["CREATE INDEX library_items_id ON library_items (id)"] }
+      }, { prepare: library })
+      assert.deepStrictEqual(yield* Migrations.run([indexing]), ["indexing/0001_index_library_items"])
+      assert.deepStrictEqual(yield* Migrations.run([indexing]), [])
+      assert.strictEqual(prepared, 2)
+      assert.deepStrictEqual((yield* indexesOf("library_items")).map((i) => i.name), ["library_items_id"])
+    }).pipe(Effect.provide(SqliteLive)))
+
   it.effect("a set composed twice is a defect", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(Migrations.run([FakeMigrations, FakeMigrations]))

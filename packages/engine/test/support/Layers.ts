@@ -20,6 +20,7 @@ import * as path from "node:path"
 import * as Engine from "../../src/Engine.js"
 import * as EngineConfig from "../../src/EngineConfig.js"
 import * as EngineRunner from "../../src/EngineRunner.js"
+import { EngineMigrations } from "../../src/internal/durableJournal.js"
 import type { Interpret } from "../../src/internal/durableWorkflow.js"
 
 /** One key for the whole test file, so an engine restarted on the same data opens what it sealed. */
@@ -36,7 +37,7 @@ export const services = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
     Layer.provideMerge(ResourceStore.layer),
     Layer.provideMerge(secretBox),
     Layer.provideMerge(
-      Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations, EnvironmentMigrations])
+      Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations, EnvironmentMigrations, EngineMigrations])
     )
   )
 
