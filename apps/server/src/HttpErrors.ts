@@ -14,45 +14,19 @@ import {
 } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
-import { clip, formatPath, Internal, InvalidArgument, MethodNotAllowed, NotFound, PayloadTooLarge } from "@weft/resource"
-import { Cause, Effect, identity, Layer, Option, Schema } from "effect"
+import { Internal, InvalidArgument, MethodNotAllowed, NotFound, PayloadTooLarge } from "@weft/resource"
+import { Cause, Effect, identity, Layer, Option, type ParseResult, Schema } from "effect"
 import { IncomingMessage } from "node:http"
 import * as Routes from "./Routes.js"
 import { ServerConfig } from "./ServerConfig.js"
 
-interface DecodeIssue {
-  readonly path: ReadonlyArray<PropertyKey>
-  readonly message: string
-}
-
 /**
- * Bounds of a decode failure's message: each issue, and the whole. An issue's message
- * may echo the input, hence the bounds; they are wide enough for the longest message
- * the schemas write themselves (an enum's list of values), so that one is never cut.
+ * A decode failure of the path, query, headers or body, with the formatter every decode
+ * failure goes through (`formatIssues`): the same issues give the same message whether
+ * the request came over HTTP or an in-process caller's value was decoded.
  */
-export const issueLimit = 800
-export const messageLimit = 2000
-const maxIssues = 5
-
-/** Shortens at a word boundary (never inside a value's name), marking the cut. */
-export const clipWords = (text: string, max: number): string => {
-  if (text.length <= max) return text
-  const space = text.lastIndexOf(" ", max - 1)
-  return `${(space > max / 2 ? text.slice(0, space) : text.slice(0, max - 1)).replace(/[\s,;:]+$/, "")} …`
-}
-
-const fromDecodeError = (error: { readonly issues: ReadonlyArray<DecodeIssue>; readonly message: string }) => {
-  // An optional field that failed reports a second "Expected undefined" branch: noise.
-  const meaningful = error.issues.filter((issue) => !issue.message.startsWith("Expected undefined"))
-  const issues = (meaningful.length > 0 ? meaningful : error.issues).slice(0, maxIssues).map((issue) => {
-    const path = formatPath(issue.path)
-    const message = issue.message.replace(" (Encoded side)", "")
-    return clipWords(`${path === "" ? "body" : path}: ${message}`, issueLimit)
-  })
-  return new InvalidArgument({
-    message: issues.length > 0 ? clipWords(issues.join("; "), messageLimit) : clip(error.message, messageLimit)
-  })
-}
+const fromDecodeError = (error: { readonly issues: ReadonlyArray<ParseResult.ArrayFormatterIssue> }) =>
+  InvalidArgument.fromIssues(error.issues, { subject: "body" })
 
 const isBodyTooLarge = (error: unknown) => {
   const cause = (error as { readonly cause?: unknown }).cause

@@ -63,7 +63,7 @@ export const fromSse = (event: Sse.Event): Effect.Effect<Execution | Deleted | R
   const seq = Number(event.id)
   if (event.event === "reset") return Effect.succeed({ _tag: "Reset", seq })
   return decodeExecution(event.data).pipe(
-    Effect.mapError((error) => malformed(event, formatParseError(error, ["data"]))),
+    Effect.mapError((error) => malformed(event, formatParseError(error, { prefix: ["data"] }))),
     Effect.map((execution): Execution | Deleted =>
       event.event === "deleted" ? { _tag: "Deleted", seq, execution } : { _tag: "Execution", seq, execution }
     )

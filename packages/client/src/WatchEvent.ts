@@ -36,7 +36,7 @@ export const fromSse = (event: Sse.Event): Effect.Effect<WatchEvent | undefined,
   if (event.event !== "execution" && event.event !== "deleted") return Effect.succeed(undefined)
   return decodeExecution(event.data).pipe(
     Effect.mapError((error) =>
-      new Internal({ message: `watch: unexpected ${event.event} event: ${formatParseError(error, ["data"])}` })
+      new Internal({ message: `watch: unexpected ${event.event} event: ${formatParseError(error, { prefix: ["data"] })}` })
     ),
     Effect.map((execution): WatchEvent =>
       event.event === "deleted"

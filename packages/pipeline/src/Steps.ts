@@ -39,7 +39,7 @@ export const ValidateSchema = <A, I>(schema: Schema.Schema<A, I>) => {
   return step("ValidateSchema", (ctx: { readonly input: { readonly body: unknown } }) =>
     decode(ctx.input.body).pipe(
       Effect.map((request) => ({ request })),
-      Effect.mapError((error: ParseResult.ParseError) => InvalidArgument.fromParseError(error))
+      Effect.mapError((error: ParseResult.ParseError) => InvalidArgument.fromParseError(error, { subject: "body" }))
     ))
 }
 

@@ -17,9 +17,14 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()(
   { code: code("INVALID_ARGUMENT"), message: Schema.String },
   HttpApiSchema.annotations({ status: 400, description: "The request is malformed or breaks a rule" })
 ) {
-  /** Builds the error from a schema decode failure; the message names each field path. */
-  static fromParseError(error: ParseResult.ParseError, prefix: ReadonlyArray<PropertyKey> = []): InvalidArgument {
-    return new InvalidArgument({ message: formatParseError(error, prefix) })
+  /** Builds the error from a schema decode failure; the message names each field path (`formatIssues`). */
+  static fromParseError(error: ParseResult.ParseError, options?: FormatOptions): InvalidArgument {
+    return new InvalidArgument({ message: formatParseError(error, options) })
+  }
+
+  /** Builds the error from the issues of a decode failure (`formatIssues`). */
+  static fromIssues(issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>, options?: FormatOptions): InvalidArgument {
+    return new InvalidArgument({ message: formatIssues(issues, options) })
   }
 }
 
@@ -113,25 +118,58 @@ export type CanonicalError =
   | Internal
   | Unavailable
 
-/** `spec.tasks[0].kind: Expected ...; metadata.name: is missing` */
-export const formatParseError = (error: ParseResult.ParseError, prefix: ReadonlyArray<PropertyKey> = []): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  if (issues.length === 0) return "invalid input"
-  return clip(
-    issues
-      .slice(0, 5)
-      .map((issue) => {
-        const path = formatPath([...prefix, ...issue.path])
-        return clip(path === "" ? issue.message : `${path}: ${issue.message}`, 300)
-      })
-      .join("; "),
-    1000
-  )
+/** How a parse error's message names where each issue is. */
+export interface FormatOptions {
+  /** Put in front of every issue's path (`["data"]`: `data.phase: …`). */
+  readonly prefix?: ReadonlyArray<PropertyKey> | undefined
+  /** Names an issue of the whole value (an empty path), e.g. `"body"`; without it such an issue has no path. */
+  readonly subject?: string | undefined
 }
 
-/** Keeps error messages short however large the offending value was. */
-export const clip = (text: string, max: number): string =>
-  text.length <= max ? text : `${text.slice(0, max - 1)}…`
+/**
+ * Bounds of a parse error's message: each issue, and the whole. An issue's message may
+ * echo the input, hence the bounds; they are wide enough for the longest message the
+ * schemas write themselves (an enum's list of values), so that one is never cut.
+ */
+export const issueLimit = 800
+export const messageLimit = 2000
+/** Issues named in full; the rest are counted. */
+export const maxIssues = 5
+
+/**
+ * The one formatter of decode failures, wherever they were found (a request's body, path
+ * or query, or a value an in-process caller handed over): each issue named by its field
+ * path, `metadata.name: is missing; spec.tasks[2].taskConfig.method: Expected "GET" | …`,
+ * the first `maxIssues` in full and the rest counted, bounded however large the input.
+ */
+export const formatIssues = (
+  issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>,
+  options: FormatOptions = {}
+): string => {
+  // An optional field that failed reports a second "Expected undefined" branch: noise.
+  const meaningful = issues.filter((issue) => !issue.message.startsWith("Expected undefined"))
+  const shown = meaningful.length > 0 ? meaningful : issues
+  if (shown.length === 0) return options.subject === undefined ? "is invalid" : `${options.subject}: is invalid`
+  const named = shown.slice(0, maxIssues).map((issue) => {
+    const path = formatPath([...(options.prefix ?? []), ...issue.path])
+    const where = path === "" ? options.subject : path
+    const message = issue.message.replace(" (Encoded side)", "")
+    return clipWords(where === undefined ? message : `${where}: ${message}`, issueLimit)
+  })
+  const more = shown.length - named.length
+  return clipWords(named.join("; ") + (more > 0 ? ` (and ${more} more)` : ""), messageLimit)
+}
+
+/** `formatIssues` of a schema decode failure. */
+export const formatParseError = (error: ParseResult.ParseError, options: FormatOptions = {}): string =>
+  formatIssues(ParseResult.ArrayFormatter.formatErrorSync(error), options)
+
+/** Shortens at a word boundary (never inside a value's name), marking the cut. */
+export const clipWords = (text: string, max: number): string => {
+  if (text.length <= max) return text
+  const space = text.lastIndexOf(" ", max - 1)
+  return `${(space > max / 2 ? text.slice(0, space) : text.slice(0, max - 1)).replace(/[\s,;:]+$/, "")} …`
+}
 
 export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>((acc, key) => {

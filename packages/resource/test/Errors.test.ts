@@ -1,6 +1,6 @@
 import { HttpApiSchema } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Schema } from "effect"
+import { Effect, Exit, ParseResult, Schema } from "effect"
 import {
   Aborted,
   AlreadyExists,
@@ -11,6 +11,7 @@ import {
   NotFound,
   PayloadTooLarge,
   PermissionDenied,
+  Resource,
   Unauthenticated,
   Unavailable
 } from "../src/index.js"
@@ -114,7 +115,7 @@ describe("InvalidArgument.fromParseError", () => {
   const fail = (input: unknown, prefix?: ReadonlyArray<PropertyKey>) =>
     Schema.decodeUnknown(Body, { errors: "all" })(input).pipe(
       Effect.flip,
-      Effect.map((error) => InvalidArgument.fromParseError(error, prefix))
+      Effect.map((error) => InvalidArgument.fromParseError(error, { prefix }))
     )
 
   it.effect("names the field path of a nested array element", () =>
@@ -148,11 +149,16 @@ describe("InvalidArgument.fromParseError", () => {
       assert.isTrue(error.message.startsWith("body.spec.tasks[0].name: "), error.message)
     }))
 
-  it.effect("reports at most five issues", () =>
+  it.effect("names five issues in full and counts the rest", () =>
     Effect.gen(function*() {
       const tasks = Array.from({ length: 8 }, () => ({ name: 1, kind: "A" }))
       const error = yield* fail({ metadata: { name: "x" }, spec: { tasks } })
-      assert.strictEqual(error.message.split("; ").length, 5)
+      const parts = error.message.split("; ")
+      assert.strictEqual(parts.length, 5)
+      assert.deepStrictEqual(parts.map((part) => part.slice(0, part.indexOf(":"))), [0, 1, 2, 3, 4].map((i) =>
+        `spec.tasks[${i}].name`
+      ))
+      assert.isTrue(error.message.endsWith(" (and 3 more)"), error.message)
     }))
 
   it.effect("has no path prefix for a top-level type mismatch", () =>
@@ -160,6 +166,89 @@ describe("InvalidArgument.fromParseError", () => {
       const error = yield* fail("not an object")
       assert.isFalse(error.message.startsWith(":"), error.message)
       assert.include(error.message, "Expected")
+    }))
+
+  it.effect("names an issue of the whole value by the subject", () =>
+    Effect.gen(function*() {
+      const error = yield* Schema.decodeUnknown(Body)("not an object").pipe(
+        Effect.flip,
+        Effect.map((error) => InvalidArgument.fromParseError(error, { subject: "body" }))
+      )
+      assert.isTrue(error.message.startsWith("body: Expected "), error.message)
+    }))
+
+  it.effect("keeps the message short however large the offending value", () =>
+    Effect.gen(function*() {
+      const huge = "x".repeat(400_000)
+      const error = yield* fail({ metadata: { name: huge }, spec: { tasks: [{ name: huge, kind: huge }] } })
+      assert.isAtMost(error.message.length, Errors.messageLimit + 2)
+      assert.include(error.message, "spec.tasks[0].kind: ")
+    }))
+})
+
+describe("formatIssues", () => {
+  it("drops the noise of an optional field's undefined branch and the encoded side", () => {
+    const message = Errors.formatIssues([
+      { _tag: "Type", path: ["a"], message: "Expected undefined, actual 1" },
+      { _tag: "Type", path: ["a"], message: "Expected string, actual 1 (Encoded side)" }
+    ])
+    assert.strictEqual(message, "a: Expected string, actual 1")
+  })
+
+  it("clipWords cuts long text at a word boundary and marks it", () => {
+    const text = Array.from({ length: 200 }, (_, i) => `WORD_${i}`).join(", ")
+    const clipped = Errors.clipWords(text, 100)
+    assert.isAtMost(clipped.length, 101)
+    assert.match(clipped, /WORD_\d+ …$/)
+    const words = clipped.slice(0, -2).split(", ")
+    assert.deepStrictEqual(words, Array.from({ length: words.length }, (_, i) => `WORD_${i}`))
+    assert.strictEqual(Errors.clipWords("short", 100), "short")
+  })
+})
+
+describe("Resource.body", () => {
+  const Input = Resource.input("Thing", Schema.Struct({ size: Schema.Number, color: Schema.String }))
+  const message = (body: unknown) =>
+    Schema.decodeUnknown(Input)(body).pipe(
+      Effect.flip,
+      Effect.map((error) => Errors.formatParseError(error, { subject: "body" }))
+    )
+
+  it.effect("an absent body is required", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* message(null), "body: is required")
+      assert.strictEqual(yield* message(undefined), "body: is required")
+      assert.strictEqual(yield* message("text"), "body: must be a JSON object")
+      assert.strictEqual(yield* message([]), "body: must be a JSON object")
+    }))
+
+  it.effect("a list or a map reports its first bad entry only, however many there are", () =>
+    Effect.gen(function*() {
+      const Lists = Resource.input("Lists", Schema.Struct({
+        items: Schema.Array(Schema.Struct({ n: Schema.Number, s: Schema.String })),
+        byKey: Schema.Record({ key: Schema.String, value: Schema.Number }),
+        name: Schema.String
+      }))
+      const many = 100_000
+      const error = yield* Effect.flip(Schema.decodeUnknown(Lists)({
+        spec: {
+          items: Array.from({ length: many }, () => ({})),
+          byKey: Object.fromEntries(Array.from({ length: many }, (_, i) => [`k${i}`, "x"]))
+        }
+      }))
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+      assert.deepStrictEqual(issues.map((issue) => issue.path), [["spec", "items", 0, "n"], ["spec", "byKey", "k0"], [
+        "spec",
+        "name"
+      ]])
+    }))
+
+  it.effect("every issue is reported without asking for it, and field messages are kept", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(
+        yield* message({ spec: { size: "big" } }),
+        "spec.size: Expected number, actual \"big\"; spec.color: is missing"
+      )
     }))
 })
 

@@ -10,6 +10,7 @@
  * after-commit wake-up sees its wait.
  */
 import { SqlClient } from "@effect/sql"
+import { Resource } from "@weft/resource"
 import { Effect, Option, Schema } from "effect"
 
 /** The body of `POST …/signals`: the signal's id, which LISTEN tasks match, and its data (any JSON). */
@@ -21,7 +22,7 @@ export const SignalInput = Schema.Struct({
   data: Schema.optional(Schema.Unknown).annotations({
     description: "Any JSON value; it is the LISTEN task's output (`null` when absent)."
   })
-}).annotations({ identifier: "SignalInput", title: "Signal" })
+}).pipe(Resource.body).annotations({ identifier: "SignalInput", title: "Signal" })
 export type SignalInput = typeof SignalInput.Type
 
 /** The answer of `POST …/signals` (202): the signal is stored. */

@@ -117,7 +117,7 @@ export type WorkflowExecutionInput = typeof WorkflowExecutionInput.Type
 export const StatusUpdate = Schema.Struct({
   ...StatusFields,
   audit: Schema.optional(Schema.Unknown)
-}).annotations({ identifier: "WorkflowExecutionStatusUpdate" })
+}).pipe(Resource.body).annotations({ identifier: "WorkflowExecutionStatusUpdate" })
 export type StatusUpdate = typeof StatusUpdate.Type
 
 /**
