@@ -188,6 +188,8 @@ const TaskDetail = ({ execution, taskId, onClose }: { readonly execution: Execut
   if (entry === undefined) return null
   const started = entry.startedAt === undefined ? undefined : Date.parse(entry.startedAt)
   const ended = entry.completedAt === undefined ? undefined : Date.parse(entry.completedAt)
+  // A RUN's entry names the child execution it started.
+  const childId = entry.metadata?.["childExecutionId"]
   return (
     <section class="card task-detail" aria-labelledby="task-title">
       <header class="card-head">
@@ -205,6 +207,12 @@ const TaskDetail = ({ execution, taskId, onClose }: { readonly execution: Execut
         <dd>{dateTime(entry.completedAt)}</dd>
         <dt>Duration</dt>
         <dd>{started !== undefined && ended !== undefined ? duration(ended - started) : "–"}</dd>
+        {childId !== undefined && (
+          <>
+            <dt>Child run</dt>
+            <dd><a class="mono" href={`/runs/${childId}`}>{childId}</a></dd>
+          </>
+        )}
         {entry.metadata !== undefined && Object.keys(entry.metadata).length > 0 && (
           <>
             <dt>Metadata</dt>
@@ -253,6 +261,8 @@ export const RunPage = ({ id }: { readonly id: string }) => {
   const { workflow, instance }: Related = related.state === "ready" ? related.value : {}
   const took = runDuration(execution, now)
   const input = execution.spec.triggerMetadata
+  // A child run started by a RUN task names its parent.
+  const parentId = execution.metadata.annotations?.["weft/parent-execution"]
   return (
     <section aria-labelledby="run-title" data-phase={execution.status.phase}>
       <p class="crumbs"><a href="/runs">Runs</a> / <span class="mono">{execution.metadata.id}</span></p>
@@ -276,6 +286,12 @@ export const RunPage = ({ id }: { readonly id: string }) => {
             ? "–"
             : <a href={`/instances/${execution.spec.workflowInstanceId}`}>{instance?.metadata.name ?? execution.spec.workflowInstanceId}</a>}
         </dd>
+        {parentId !== undefined && (
+          <>
+            <dt>Parent run</dt>
+            <dd><a class="mono" href={`/runs/${parentId}`}>{parentId}</a></dd>
+          </>
+        )}
         <dt>Org</dt>
         <dd>{execution.metadata.org ?? "–"}</dd>
         <dt>Created</dt>

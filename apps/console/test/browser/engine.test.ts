@@ -78,4 +78,37 @@ describe("with the engine", () => {
     await expect.poll(() => page.locator("[data-task='after-nap']").getAttribute("data-status")).toBe("WORKFLOW_TASK_SKIPPED")
     await expect.poll(() => page.locator("[data-live]").getAttribute("data-live")).toBe("ended")
   })
+
+  it("a RUN's task links to the child run it started, and the child's page links back to its parent", async () => {
+    const listen = { name: "wait-for-go", kind: "WORKFLOW_TASK_KIND_LISTEN", taskConfig: { to: { mode: "one", signals: [{ id: "go" }] } } }
+    const body = (name: string, tasks: ReadonlyArray<unknown>) => ({
+      metadata: { name, org: "acme", ownerScope: "organization" },
+      spec: { document: { dsl: "1.0.0", namespace: "console", name: name.toLowerCase(), version: "1.0.0" }, tasks }
+    })
+    await s.server.api("POST", "/v1/workflows", body("Delegated", [listen]))
+    const parent = await s.server.api("POST", "/v1/workflows", body("Delegator", [
+      { name: "delegate", kind: "WORKFLOW_TASK_KIND_RUN", taskConfig: { workflow: "delegated" } }
+    ]))
+    const run = await s.server.api("POST", "/v1/workflow-executions", F.run(parent.metadata.id))
+    const { page } = s.browser
+    await page.goto(`${s.server.url}/runs/${run.metadata.id}`)
+    const task = page.locator("[data-task='delegate']")
+    await expect.poll(() => task.getAttribute("data-status"), { timeout: 30_000 }).toBe("WORKFLOW_TASK_IN_PROGRESS")
+    await task.click()
+    const detail = page.locator("section.task-detail")
+    const child = detail.getByRole("link", { name: /^wex-[0-9a-z]{26}$/ })
+    const childId = (await child.textContent())!
+    await child.click()
+    await page.waitForURL(`**/runs/${childId}`)
+    const back = page.getByRole("link", { name: run.metadata.id })
+    await back.waitFor()
+    await s.server.api("POST", `/v1/workflow-executions/${childId}/signals`, { id: "go", data: { by: "Ada" } })
+    await expect.poll(() => page.locator("section[data-phase]").getAttribute("data-phase"), { timeout: 30_000 })
+      .toBe("EXECUTION_COMPLETED")
+    await back.click()
+    await page.waitForURL(`**/runs/${run.metadata.id}`)
+    await expect.poll(() => page.locator("section[data-phase]").getAttribute("data-phase"), { timeout: 30_000 })
+      .toBe("EXECUTION_COMPLETED")
+    await expect.poll(() => page.getByLabel("Run output").textContent()).toContain(`"by": "Ada"`)
+  })
 })
