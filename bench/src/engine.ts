@@ -105,7 +105,12 @@ const PARKED_FLOW = workflow("parked", [
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
 
-const request = (base: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> =>
+/**
+ * One request on the keep-alive agent. A reused connection the server closed as idle just
+ * as it was picked (ECONNRESET on a reused socket: the request never reached the server)
+ * is retried once on a fresh one, as node's documentation advises.
+ */
+const request = (base: string, method: string, url: string, body?: unknown, retried = false): Promise<{ status: number; json: any }> =>
   new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body)
     const req = http.request(`${base}${url}`, {
@@ -118,7 +123,11 @@ const request = (base: string, method: string, url: string, body?: unknown): Pro
       res.on("data", (chunk) => (text += chunk))
       res.on("end", () => resolve({ status: res.statusCode ?? 0, json: text === "" ? undefined : JSON.parse(text) }))
     })
-    req.on("error", reject)
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && error.code === "ECONNRESET") {
+        request(base, method, url, body, true).then(resolve, reject)
+      } else reject(error)
+    })
     if (data !== undefined) req.write(data)
     req.end()
   })
@@ -136,16 +145,19 @@ const createRun = (base: string, workflowId: string, name?: string) =>
     spec: { workflowId }
   }).then((e) => e.metadata.id as string)
 
-/** A watcher: reads the SSE stream of `id` to its end; resolves with the events seen. */
+/**
+ * A watcher: reads the SSE stream of `id` to its end; resolves with the events seen (also
+ * when the connection breaks: a watcher is a load on the server, not a check).
+ */
 const watch = (base: string, id: string): Promise<number> =>
-  new Promise((resolve, reject) => {
+  new Promise((resolve) => {
+    let events = 0
     http.get(`${base}/v1/workflow-executions/${id}/watch`, (res) => {
-      let events = 0
       res.setEncoding("utf8")
       res.on("data", (chunk: string) => (events += chunk.split("event: execution").length - 1))
       res.on("end", () => resolve(events))
-      res.on("error", reject)
-    }).on("error", reject)
+      res.on("error", () => resolve(events))
+    }).on("error", () => resolve(events))
   })
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
