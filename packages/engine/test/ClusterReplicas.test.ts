@@ -8,11 +8,13 @@
  * in apps/server. Runs when `WEFT_TEST_PG` names a server; each test on a database of
  * its own (shard locks and notifications are scoped to a database, not a schema).
  */
+import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Activity, DurableClock, Workflow } from "@effect/workflow"
 import { TestDatabase } from "@weft/resource"
 import { Deferred, Duration, Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
+import * as Wakeups from "../src/internal/clusterWakeups.js"
 import * as Cluster from "../src/internal/runtimeCluster.js"
 
 /** A client on the database at `url`, each its own pool, as a separate server has. */
@@ -145,6 +147,25 @@ const throughBoth = (
     yield* a.leave
   })
 
+/** The runners' wake-up sessions on the database at `url`: their backends' pids. */
+const wakeupSessions = (url: string) =>
+  Effect.scoped(Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ readonly pid: number }>`SELECT pid FROM pg_stat_activity
+      WHERE application_name = ${Wakeups.applicationName} AND datname = current_database()`.pipe(
+      Effect.map((rows) => rows.map((row) => row.pid))
+    )).pipe(Effect.provide(client(url)), Effect.orDie))
+
+/** Ends the runners' wake-up sessions on the database at `url`; answers their pids. */
+const cutWakeupSessions = (url: string) =>
+  Effect.scoped(Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ readonly pid: number; readonly ended: boolean }>`SELECT pid, pg_terminate_backend(pid) AS ended
+      FROM pg_stat_activity WHERE application_name = ${Wakeups.applicationName} AND datname = current_database()`.pipe(
+      Effect.map((rows) => rows.filter((row) => row.ended).map((row) => row.pid))
+    )).pipe(
+      Effect.provide(client(url)),
+      Effect.orDie
+    ))
+
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
 
 describe.runIf(TestDatabase.pgUrl !== undefined)("runners on one PostgreSQL database", () => {
@@ -179,4 +200,32 @@ describe.runIf(TestDatabase.pgUrl !== undefined)("runners on one PostgreSQL data
     // Storage is read every 10 minutes: only the wake-ups can get half of these runs going.
     Effect.scoped(Effect.flatMap(cluster(Duration.zero, Duration.minutes(10)), (c) => throughBoth(c, 16, "60 seconds"))),
     120_000)
+
+  it.live("a runner whose wake-up session is cut listens again: runs started through a non-owner are still woken at once", () =>
+    // Storage is read every 10 minutes: a runner that stopped listening would leave its runs waiting.
+    Effect.scoped(Effect.gen(function*() {
+      const c = yield* cluster(Duration.zero, Duration.minutes(10))
+      const a = yield* c.runner("a")
+      const b = yield* c.runner("b")
+      yield* awaitShardsHeldBy(c.url, 2)
+      const cut = yield* cutWakeupSessions(c.url)
+      assert.lengthOf(cut, 2)
+      // Both runners listen again, on new sessions.
+      yield* wakeupSessions(c.url).pipe(
+        Effect.repeat({
+          schedule: Schedule.spaced("100 millis"),
+          until: (pids) => pids.length === 2 && pids.every((pid) => !cut.includes(pid))
+        }),
+        Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error("the wake-up sessions were not opened again") })
+      )
+      const viaA = ids("via-a", 16)
+      const viaB = ids("via-b", 16)
+      yield* startRuns(a, c.ledger, viaA)
+      yield* startRuns(b, c.ledger, viaB)
+      yield* awaitAll(c.ledger, "60 seconds")
+      assertEachActivityOnce(c.ledger, [...viaA, ...viaB])
+      assert.deepStrictEqual([...c.ledger.runners].sort(), ["a", "b"])
+      yield* b.leave
+      yield* a.leave
+    })), 120_000)
 })

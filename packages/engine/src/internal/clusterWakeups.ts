@@ -6,13 +6,15 @@
  * On PostgreSQL the writer also sends `NOTIFY weft_cluster_wakeup, '<owner's name>'`
  * after the message is stored, and every runner listens on that channel and reads
  * storage at once when it is named. A wake-up is only a shortcut: a lost one costs the
- * poll interval, nothing else. (`PgClient.listen` does not report a lost connection: a
- * runner whose listening session dropped is woken by its poll only, until it restarts.)
+ * poll interval, nothing else. The listening session is a connection of its own
+ * (`PgListener`): when it is lost it is opened again, and the runner reads storage once it
+ * listens again, for what it was told while no session listened.
  */
 import { ClusterError, type MessageStorage, Runners, Sharding, type ShardingConfig, Snowflake } from "@effect/cluster"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Option, Schedule, Stream } from "effect"
+import { PgListener } from "@weft/workflowexecution"
+import { Effect, Layer, Option, Queue } from "effect"
 
 /** The channel wake-ups go over (NOTIFY is scoped to a database, as the runners are). */
 export const channel = "weft_cluster_wakeup"
@@ -50,9 +52,13 @@ export const runners: Layer.Layer<
   })
 ).pipe(Layer.provide(Snowflake.layerGenerator))
 
+/** The application name of a runner's listening session in `pg_stat_activity`. */
+export const applicationName = "weft-cluster-wakeups"
+
 /**
- * Listens for wake-ups addressed to `self` and reads storage when one comes. Only where
- * the SqlClient is a PostgreSQL client; listening again if the stream ever fails.
+ * Listens for wake-ups addressed to `self` and reads storage when one comes, and each
+ * time the session (re)starts listening. Only where the SqlClient is a PostgreSQL client.
+ * Reads run one at a time: wake-ups that come during one make one more read.
  */
 export const listener = (self: { readonly host: string; readonly port: number }): Layer.Layer<never, never, Sharding.Sharding> =>
   Layer.scopedDiscard(Effect.gen(function*() {
@@ -60,10 +66,15 @@ export const listener = (self: { readonly host: string; readonly port: number })
     if (Option.isNone(pg)) return
     const sharding = yield* Sharding.Sharding
     const name = nameOf(self)
-    yield* pg.value.listen(channel).pipe(
-      Stream.runForEach((payload) => payload === name ? sharding.pollStorage : Effect.void),
-      Effect.catchAllCause((cause) => Effect.logDebug("cluster wake-ups: listening stopped", cause)),
-      Effect.repeat(Schedule.spaced("1 second")),
-      Effect.forkScoped
-    )
+    const reads = yield* Queue.sliding<void>(1)
+    const read = () => void Queue.unsafeOffer(reads, undefined)
+    yield* Queue.take(reads).pipe(Effect.zipRight(sharding.pollStorage), Effect.forever, Effect.forkScoped)
+    yield* PgListener.listen(pg.value, {
+      channel,
+      applicationName,
+      onNotification: (payload) => {
+        if (payload === name) read()
+      },
+      onListening: read
+    }).pipe(Effect.forkScoped)
   }))

@@ -11,69 +11,15 @@
  */
 import { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { Cause, Duration, Effect, Queue, Redacted, Schedule } from "effect"
-import Pg from "pg"
+import { Cause, Duration, Effect, Queue } from "effect"
+import * as PgListener from "../PgListener.js"
 import * as Changes from "./changes.js"
 
 /** Most changes one read takes; a fuller backlog is read in several. */
 const batch = 500
 
-/** Reconnecting: soon at first, then every 2 s at most; a session that lasted starts over. */
-const reconnect = Schedule.exponential(Duration.millis(50)).pipe(
-  Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(2))),
-  Schedule.resetAfter(Duration.seconds(10))
-)
-
 /** The application name the listening connection shows in `pg_stat_activity`. */
 export const applicationName = "weft-change-listener"
-
-const connectionOptions = (client: PgClient.PgClient): Pg.ClientConfig => {
-  const config = client.config
-  return {
-    ...(config.url !== undefined ? { connectionString: Redacted.value(config.url) } : {}),
-    ...(config.host !== undefined ? { host: config.host } : {}),
-    ...(config.port !== undefined ? { port: config.port } : {}),
-    ...(config.database !== undefined ? { database: config.database } : {}),
-    ...(config.username !== undefined ? { user: config.username } : {}),
-    ...(config.password !== undefined ? { password: Redacted.value(config.password) } : {}),
-    ...(config.ssl !== undefined ? { ssl: config.ssl } : {}),
-    application_name: applicationName
-  }
-}
-
-/**
- * One listening session: connects, LISTENs, wakes the reader (to catch up on what
- * committed while no session listened) and on every announcement, and fails when the
- * connection is lost. Its connection is closed when it ends.
- */
-const session = (options: Pg.ClientConfig, wake: () => void) =>
-  Effect.scoped(Effect.gen(function*() {
-    const client = yield* Effect.acquireRelease(
-      Effect.tryPromise(async () => {
-        const client = new Pg.Client(options)
-        client.on("error", () => {}) // reported through `lost` below
-        await client.connect()
-        return client
-      }),
-      (client) => Effect.promise(() => client.end().catch(() => undefined))
-    )
-    const lost = Effect.async<never, Error>((resume) => {
-      const onError = (error: Error) => resume(Effect.fail(error))
-      const onEnd = () => resume(Effect.fail(new Error("the listening connection ended")))
-      client.on("error", onError)
-      client.on("end", onEnd)
-      return Effect.sync(() => {
-        client.off("error", onError)
-        client.off("end", onEnd)
-      })
-    })
-    client.on("notification", (message) => {
-      if (message.channel === Changes.channel) wake()
-    })
-    yield* Effect.tryPromise(() => client.query(`LISTEN ${Pg.escapeIdentifier(Changes.channel)}`))
-    wake()
-    return yield* lost
-  }))
 
 /**
  * Starts the listener and the reader in the current scope; `deliver` gets every change
@@ -108,12 +54,14 @@ export const start = (client: PgClient.PgClient, deliver: (change: Changes.Store
       Effect.forever
     )
 
-    const options = connectionOptions(client)
-    const listener = session(options, wake).pipe(
-      Effect.tapError((error) => Effect.logWarning(`listening for changes: ${error.message}; reconnecting`)),
-      Effect.retry(reconnect),
-      Effect.forever
-    )
+    // Each session wakes the reader when it starts (to catch up on what committed while
+    // none listened) and on every announcement.
+    const listener = PgListener.listen(client, {
+      channel: Changes.channel,
+      applicationName,
+      onNotification: wake,
+      onListening: wake
+    })
 
     yield* Effect.forkScoped(reader)
     yield* Effect.forkScoped(listener)
