@@ -13,12 +13,17 @@
  *
  * When the status path refuses a write because the execution has ended (a cancel, or
  * another runner's final report: FAILED_PRECONDITION) or is gone (NOT_FOUND), the
- * reporter stops writing and opens `stopped`: the run has nothing left to do.
+ * reporter stops writing and opens `stopped`: the run has nothing left to do. A write
+ * that failed for a passing reason (the database failed the statement or was away: a
+ * defect of the status path; or ABORTED, a version race lost too often) is tried again,
+ * backing off up to every 5 s, for as long as the run lasts: the run waits for its
+ * durable reports meanwhile, and ending it instead would leave its status behind its
+ * journal. Any other refusal (a patch the status path rejects) stops the reporter.
  */
 import type { WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
 
 type StatusUpdate = WorkflowExecution.StatusUpdate
-import { Cause, Clock, Deferred, Effect, Exit, FiberId, Option, type Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, FiberId, Option, Schedule, type Scope } from "effect"
 import type { StatusPatch, StatusReporter } from "../Interpreter.js"
 import { redactor } from "./data.js"
 
@@ -155,6 +160,7 @@ export const make = (options: {
           known = execution.status
         })
       return written.pipe(
+        retryPassing,
         Effect.matchCauseEffect({
           onSuccess: () =>
             Effect.suspend(() => {
@@ -166,8 +172,8 @@ export const make = (options: {
             const failure = Cause.failureOption(cause)
             const ended = Option.isSome(failure) &&
               (failure.value._tag === "FailedPrecondition" || failure.value._tag === "NotFound")
-            // Ended or deleted under the run: nothing to report any more. Anything else is
-            // a storage failure, and a run that cannot report cannot go on either.
+            // Ended or deleted under the run: nothing to report any more. Anything else was
+            // refused for good, and a run that cannot report cannot go on either.
             return ended ? stop : Effect.zipRight(Effect.logError("status report failed", cause), stop)
           }
         })
@@ -205,6 +211,28 @@ export const make = (options: {
 
     return { report, stopped, flush }
   })
+
+/** Waits between attempts at a write that failed for a passing reason: 100 ms, doubling, at most 5 s. */
+export const retrySchedule = Schedule.exponential(Duration.millis(100)).pipe(
+  Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5)))
+)
+
+/** Whether a failed write may succeed when tried again: a storage defect, or ABORTED. */
+export const isPassing = <E extends { readonly _tag: string }>(cause: Cause.Cause<E>): boolean => {
+  if (Cause.isInterruptedOnly(cause)) return false
+  const failure = Cause.failureOption(cause)
+  return Option.isSome(failure) ? failure.value._tag === "Aborted" : Cause.isDie(cause)
+}
+
+/** `write`, tried again while it fails for a passing reason (each such failure logged). */
+const retryPassing = <A, E extends { readonly _tag: string }>(write: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.sandbox(write).pipe(
+    Effect.tapError((cause) =>
+      isPassing(cause) ? Effect.logWarning("status report failed; trying again", cause) : Effect.void
+    ),
+    Effect.retry({ while: isPassing, schedule: retrySchedule }),
+    Effect.unsandbox
+  )
 
 /** A few turns of the scheduler: enough for a run of pure tasks to reach its next report or its end. */
 const settleRun = Effect.zipRight(Effect.yieldNow(), Effect.zipRight(Effect.yieldNow(), Effect.yieldNow()))
