@@ -37,6 +37,16 @@ export const keepTempDir = (dir: string): void => {
   tempDirs.delete(dir)
 }
 
+/** At the end of a run: removes `dir`, or with `--keep` leaves it and prints where it is. */
+export const releaseTempDir = (dir: string, keep: boolean | undefined): void => {
+  if (keep === true) {
+    keepTempDir(dir)
+    process.stderr.write(`kept ${dir}\n`)
+  } else {
+    removeTempDir(dir)
+  }
+}
+
 /** Last-resort cleanup, synchronous: kill what is left, remove temp dirs. */
 const cleanupSync = () => {
   for (const child of children) {

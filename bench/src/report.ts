@@ -1,6 +1,7 @@
 /**
  * Plain-text tables and number formatting for the harness output.
  */
+import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import type { LoadResult } from "./load.js"
@@ -72,3 +73,16 @@ export const cliArgs = (): Array<string> => process.argv.slice(2).filter((arg) =
 
 /** `--json FILE`, relative to where the command was typed (pnpm runs scripts in bench/). */
 export const jsonFile = (file: string): string => path.resolve(process.env.INIT_CWD ?? process.cwd(), file)
+
+/** Writes `value` as JSON to the `--json` file and says so. */
+export const writeJson = (file: string, value: unknown): void => {
+  fs.writeFileSync(jsonFile(file), `${JSON.stringify(value, null, 2)}\n`)
+  process.stderr.write(`wrote ${jsonFile(file)}\n`)
+}
+
+/** The flags of `scale` and `retention` besides their own: `--json FILE`, `--keep`, `--help`. */
+export const commonOptions = {
+  json: { type: "string" },
+  keep: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false }
+} as const

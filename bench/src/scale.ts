@@ -15,25 +15,24 @@
  */
 import Database from "better-sqlite3"
 import * as fs from "node:fs"
-import { randomFillSync } from "node:crypto"
 import * as path from "node:path"
 import { isDeepStrictEqual, parseArgs } from "node:util"
 import { nameStamp } from "./baseline.js"
+import { fastUlid } from "./ids.js"
 import { call, createExecution, expectStatus, LIST_PATH, setup, type Target, type TargetName } from "./api.js"
 import { combine, type LoadResult, rotatingRequests, runLoad } from "./load.js"
 import {
   BenchError,
   formatKiB,
   installCleanup,
-  keepTempDir,
   makeTempDir,
-  removeTempDir,
+  releaseTempDir,
   runMain,
   type ServerProcess,
   startBaseline,
   startWeft
 } from "./processes.js"
-import { cliArgs, jsonFile, machine, ms, numberList, positiveNumber, problems, ratio, rps, table } from "./report.js"
+import { cliArgs, commonOptions, machine, ms, numberList, positiveNumber, problems, ratio, rps, table, writeJson } from "./report.js"
 
 const USAGE = `usage: pnpm --filter @weft/bench scale [-- options]
   --sizes LIST        table sizes to measure at, e.g. 10000,1000000 (default; 10k/1m accepted)
@@ -63,30 +62,6 @@ const TASK_STATUS: Record<string, string> = {
   EXECUTION_COMPLETED: "WORKFLOW_TASK_COMPLETED",
   EXECUTION_FAILED: "WORKFLOW_TASK_FAILED",
   EXECUTION_CANCELLED: "WORKFLOW_TASK_SKIPPED"
-}
-
-const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
-const randomPool = new Uint8Array(16 * 4096)
-let randomAt = randomPool.length
-
-/**
- * A lowercase ULID for time `t`: 10 time characters, 16 random ones. Written here rather
- * than taken from the `ulid` package because that one draws one random byte per
- * character (~45 µs an id), which would dominate seeding a million rows.
- */
-export const fastUlid = (t: number): string => {
-  let out = ""
-  let time = t
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD[time % 32] + out
-    time = Math.floor(time / 32)
-  }
-  if (randomAt + 16 > randomPool.length) {
-    randomFillSync(randomPool)
-    randomAt = 0
-  }
-  for (let i = 0; i < 16; i++) out += CROCKFORD[randomPool[randomAt++] & 31]
-  return out
 }
 
 const REQUIRED_COLUMNS = ["id", "org", "slug", "version", "created_at", "updated_at", "doc", "phase"]
@@ -164,6 +139,8 @@ const makeSeeder = (dbFile: string, template: Template): Seeder => {
           return JSON.stringify(doc)
         case "phase":
           return phase
+        case "ended_at":
+          return version === 3 ? at : null
         default:
           return template.row[c]
       }
@@ -225,9 +202,7 @@ const main = async () => {
       quick: { type: "boolean", default: false },
       warmup: { type: "string" },
       repeat: { type: "string", default: "1" },
-      json: { type: "string" },
-      keep: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false }
+      ...commonOptions
     }
   })
   if (values.help) {
@@ -409,34 +384,25 @@ const main = async () => {
       ].join("\n")
     )
     if (values.json !== undefined) {
-      fs.writeFileSync(
-        jsonFile(values.json),
-        `${JSON.stringify({
-          kind: "weft-scale",
-          date: new Date().toISOString(),
-          machine: machine(),
-          options: { sizes, durationS, connections, only: only ?? null, warmupS, repeat },
-          rows: rows.map((r) => ({
-            size: r.size,
-            op: r.op,
-            connections: r.connections,
-            weft: r.results.weft ?? null,
-            baseline: r.results.baseline ?? null,
-            runs: r.runs
-          })),
-          sizes: peaks
-        }, null, 2)}\n`
-      )
-      process.stderr.write(`wrote ${jsonFile(values.json)}\n`)
+      writeJson(values.json, {
+        kind: "weft-scale",
+        date: new Date().toISOString(),
+        machine: machine(),
+        options: { sizes, durationS, connections, only: only ?? null, warmupS, repeat },
+        rows: rows.map((r) => ({
+          size: r.size,
+          op: r.op,
+          connections: r.connections,
+          weft: r.results.weft ?? null,
+          baseline: r.results.baseline ?? null,
+          runs: r.runs
+        })),
+        sizes: peaks
+      })
     }
   } finally {
     await Promise.all(running.map((s) => s.stop()))
-    if (values.keep) {
-      keepTempDir(dir)
-      process.stderr.write(`kept ${dir}\n`)
-    } else {
-      removeTempDir(dir)
-    }
+    releaseTempDir(dir, values.keep)
   }
 }
 

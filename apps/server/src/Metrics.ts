@@ -4,7 +4,7 @@
  * | metric | type | labels | what |
  * |---|---|---|---|
  * | `weft_http_request_duration_seconds` | histogram | `method`, `route`, `status` | requests and their latency; `_count` counts requests. `route` is the route pattern (`/v1/workflows/:id`), `other` for paths outside the API (console, unknown) |
- * | `weft_executions` | gauge | `phase` | stored executions by phase, counted when scraped |
+ * | `weft_executions` | gauge | `phase` | stored executions by phase, read when scraped from the counts the database keeps (`PhaseCounts`: a few rows, not a count of the table) |
  * | `weft_engine_backlog` | gauge | | executions waiting for a runner to start them (PENDING) |
  * | `weft_engine_active_runs` | gauge | | runs executing in this process (0 without the engine) |
  * | `weft_task_duration_seconds` | histogram | `kind`, `outcome` | task runs by task kind, `completed`, `failed` or `interrupted` (the engine's, `@weft/engine` `EngineMetrics`) |
@@ -16,9 +16,9 @@
  * per process, so a program running several servers reads them summed.
  */
 import { HttpMiddleware, HttpServerRequest } from "@effect/platform"
-import { SqlClient } from "@effect/sql"
+import type { SqlClient } from "@effect/sql"
 import { Engine } from "@weft/engine"
-import { WorkflowExecution } from "@weft/workflowexecution"
+import { PhaseCounts, WorkflowExecution } from "@weft/workflowexecution"
 import { Effect, Exit, Metric, MetricBoundaries, MetricState, Option } from "effect"
 import type { RoutesShape } from "./Routes.js"
 
@@ -65,11 +65,7 @@ export const middleware = (routes: RoutesShape) =>
 
 /** Reads the counts kept elsewhere into their gauges. */
 const refresh = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  const rows = yield* sql<{ phase: string | null; n: number | string }>`SELECT phase, COUNT(*) AS n FROM ${
-    sql(WorkflowExecution.table.kind.table)
-  } GROUP BY phase`.pipe(Effect.orDie)
-  const counts = new Map(rows.map((row) => [row.phase ?? "", Number(row.n)]))
+  const counts = yield* PhaseCounts.byPhase
   for (const phase of WorkflowExecution.PhaseNames) {
     yield* Metric.set(executions.pipe(Metric.tagged("phase", phase)), counts.get(phase) ?? 0)
   }

@@ -8,7 +8,7 @@ import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { Migrations } from "@weft/resource"
 import { Workflows } from "@weft/workflow"
-import { WorkflowExecutions } from "@weft/workflowexecution"
+import { PhaseCounts, WorkflowExecutions } from "@weft/workflowexecution"
 import { WorkflowInstances } from "@weft/workflowinstance"
 import Sqlite from "better-sqlite3"
 import { Effect, Layer } from "effect"
@@ -116,6 +116,13 @@ describe("migrations over a database written by an earlier version", () => {
         const ended = yield* sql<{ slug: string; ended_at: string }>`SELECT slug, ended_at FROM workflow_executions
           WHERE ended_at IS NOT NULL`.pipe(Effect.orDie)
         assert.deepStrictEqual(ended, [{ slug: "first-run", ended_at: completed.entries[0].status.completedAt! }])
+        // The counts by phase start from what was stored.
+        const phases = new Map<string, number>()
+        for (const row of before.workflow_executions) {
+          const phase = JSON.parse(row.doc).status.phase as string
+          phases.set(phase, (phases.get(phase) ?? 0) + 1)
+        }
+        assert.deepStrictEqual(yield* PhaseCounts.byPhase, phases)
         // And new writes work next to the old rows.
         const run = yield* executions.create({
           metadata: { org: "acme", ownerScope: "organization", name: "After Upgrade" },
@@ -159,6 +166,7 @@ describe("migrations over a database written by an earlier version", () => {
           "workflowexecution/0004_create_workflow_execution_signals",
           "workflowexecution/0005_create_workflow_execution_idempotency_keys",
           "workflowexecution/0006_add_workflow_executions_ended_at",
+          "workflowexecution/0007_create_workflow_execution_phase_counts",
           "environment/0001_create_environments",
           "engine/0001_cluster_messages_entity_index",
           "engine/0002_create_engine_waits",

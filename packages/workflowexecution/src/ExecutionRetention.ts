@@ -2,15 +2,19 @@
  * Retention: the server's background sweep. With a retention period, executions that
  * ended (COMPLETED, FAILED or CANCELLED, by their completion time) longer ago than that
  * are deleted; running ones never are. Idempotency keys past their 24 h are swept too,
- * with or without a period.
+ * with or without a period, and the kept counts of executions by phase are folded
+ * (`PhaseCounts.fold`).
  *
  * The sweep is one fiber, scoped to the layer, repeated on a `Schedule`. It deletes in
- * small batches, each its own short transaction (`WorkflowExecutions.deleteEnded`), so a
- * request waiting for the database waits for one batch at most, never for a whole sweep.
+ * small batches, each its own short transaction (`WorkflowExecutions.deleteEnded`), with
+ * a pause as long as the batch after each, so a request waiting for the database waits
+ * for one batch at most, never for a whole sweep.
  */
-import { Metadata } from "@weft/resource"
+import type { SqlClient } from "@effect/sql"
+import { Metadata, Transaction } from "@weft/resource"
 import { Clock, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { keyLifetime } from "./internal/idempotency.js"
+import * as PhaseCounts from "./PhaseCounts.js"
 import { WorkflowExecutions } from "./WorkflowExecutions.js"
 
 export interface Settings {
@@ -43,16 +47,26 @@ export interface Swept {
   readonly keys: number
 }
 
-/** Runs `batch` until one deletes fewer than `size`, letting waiting work in between; answers the total. */
+/**
+ * Runs `batch` until one deletes fewer than `size`; answers the total. After each batch it
+ * pauses as long as the batch took: the sweep holds the database at most half the time,
+ * and requests get it in between (reads too, which do not queue with the writers).
+ */
 const drain = (batch: Effect.Effect<number>, size: number) =>
   Effect.iterate({ total: 0, last: size }, {
     while: (state) => state.last >= size,
     body: (state) =>
-      Effect.map(Effect.zipLeft(batch, Effect.yieldNow()), (n) => ({ total: state.total + n, last: n }))
+      Effect.timed(batch).pipe(
+        Effect.tap(([took]) => Effect.sleep(took)),
+        Effect.map(([, n]) => ({ total: state.total + n, last: n }))
+      )
   }).pipe(Effect.map((state) => state.total))
 
-/** One sweep, now: every expired execution (with a retention period) and every expired key, batch by batch. */
-export const sweep = (settings: Settings): Effect.Effect<Swept, never, WorkflowExecutions> =>
+/**
+ * One sweep, now: every expired execution (with a retention period) and every expired
+ * key, batch by batch; then the phase counts are folded.
+ */
+export const sweep = (settings: Settings): Effect.Effect<Swept, never, WorkflowExecutions | SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const executions = yield* WorkflowExecutions
     const now = yield* Clock.currentTimeMillis
@@ -62,6 +76,7 @@ export const sweep = (settings: Settings): Effect.Effect<Swept, never, WorkflowE
       settings.batchSize
     )
     const keys = yield* drain(executions.sweepKeys(cutoff(keyLifetime), settings.batchSize), settings.batchSize)
+    yield* Transaction.run(PhaseCounts.fold)
     if (deleted > 0 || keys > 0) {
       yield* Effect.logInfo("retention: swept").pipe(Effect.annotateLogs({ executions: deleted, idempotencyKeys: keys }))
     }
@@ -73,7 +88,7 @@ export const sweep = (settings: Settings): Effect.Effect<Swept, never, WorkflowE
  * once, then `every` after each sweep ends. A sweep that fails (the database is away) is
  * logged and tried again at the next turn.
  */
-export const layer = (settings: Settings): Layer.Layer<never, never, WorkflowExecutions> =>
+export const layer = (settings: Settings): Layer.Layer<never, never, WorkflowExecutions | SqlClient.SqlClient> =>
   Layer.scopedDiscard(
     sweep(settings).pipe(
       Effect.catchAllCause((cause) => Effect.logWarning("retention: sweep failed", cause)),

@@ -16,6 +16,8 @@ import pg_create_workflow_execution_idempotency_keys from "./migrations/pg/0005_
 import create_workflow_execution_idempotency_keys from "./migrations/sqlite/0005_create_workflow_execution_idempotency_keys.js"
 import pg_add_workflow_executions_ended_at from "./migrations/pg/0006_add_workflow_executions_ended_at.js"
 import add_workflow_executions_ended_at from "./migrations/sqlite/0006_add_workflow_executions_ended_at.js"
+import pg_create_workflow_execution_phase_counts from "./migrations/pg/0007_create_workflow_execution_phase_counts.js"
+import create_workflow_execution_phase_counts from "./migrations/sqlite/0007_create_workflow_execution_phase_counts.js"
 
 export const WorkflowExecutionMigrations = Migrations.make("workflowexecution", {
   sqlite: {
@@ -24,7 +26,8 @@ export const WorkflowExecutionMigrations = Migrations.make("workflowexecution", 
     "0003_create_workflow_executions_labels": create_workflow_executions_labels,
     "0004_create_workflow_execution_signals": create_workflow_execution_signals,
     "0005_create_workflow_execution_idempotency_keys": create_workflow_execution_idempotency_keys,
-    "0006_add_workflow_executions_ended_at": add_workflow_executions_ended_at
+    "0006_add_workflow_executions_ended_at": add_workflow_executions_ended_at,
+    "0007_create_workflow_execution_phase_counts": create_workflow_execution_phase_counts
   },
   pg: {
     "0001_create_workflow_executions": pg_create_workflow_executions,
@@ -32,6 +35,7 @@ export const WorkflowExecutionMigrations = Migrations.make("workflowexecution", 
     "0003_create_workflow_executions_labels": pg_create_workflow_executions_labels,
     "0004_create_workflow_execution_signals": pg_create_workflow_execution_signals,
     "0005_create_workflow_execution_idempotency_keys": pg_create_workflow_execution_idempotency_keys,
-    "0006_add_workflow_executions_ended_at": pg_add_workflow_executions_ended_at
+    "0006_add_workflow_executions_ended_at": pg_add_workflow_executions_ended_at,
+    "0007_create_workflow_execution_phase_counts": pg_create_workflow_execution_phase_counts
   }
 })

@@ -70,10 +70,10 @@ const run = (workflowId: string, name: string, phase?: WorkflowExecution.Executi
     return id
   })
 
-/** Waits (without time passing) until some fiber sleeps more than `before` times: the sweep is waiting for its next turn. */
-const untilSleeping = (before: number) =>
+/** Waits (without time passing) until a fiber sleeps until `time`: the sweep waits for its next turn. */
+const untilAsleepUntil = (time: number) =>
   Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
-    until: (sleeps) => Chunk.size(sleeps) > before
+    until: (sleeps) => Chunk.some(sleeps, (at) => at === time)
   })
 
 describe.each(TestDatabase.backends)("retention on %s", (backend) => {
@@ -136,6 +136,7 @@ describe.each(TestDatabase.backends)("retention on %s", (backend) => {
       const { metadata: { id: workflowId } } = yield* createWorkflow()
       const first = yield* run(workflowId, "first", "EXECUTION_COMPLETED")
       const second = yield* run(workflowId, "second", "EXECUTION_IN_PROGRESS")
+      const third = yield* run(workflowId, "third", "EXECUTION_IN_PROGRESS")
       const running = yield* run(workflowId, "running", "EXECUTION_IN_PROGRESS")
 
       // A watcher of every change, as `GET /workflow-executions/watch` is: it hears of each deletion.
@@ -149,22 +150,23 @@ describe.each(TestDatabase.backends)("retention on %s", (backend) => {
       })
       yield* Effect.addFinalizer(() => Effect.sync(stop))
 
-      const settings: ExecutionRetention.Settings = { retention: Duration.days(30), every: Duration.days(1), batchSize: 1 }
-      yield* TestClock.setTime(T0 + 30 * day + 1)
-      const sleeping = Chunk.size(yield* TestClock.sleeps())
+      const settings: ExecutionRetention.Settings = { retention: Duration.days(30), every: Duration.days(31), batchSize: 1 }
+      const start = T0 + 30 * day + 1
+      yield* TestClock.setTime(start)
       yield* Layer.build(ExecutionRetention.layer(settings))
-      // The first sweep runs at once.
+      // The first sweep runs at once, then waits for its next turn.
       yield* Deferred.await(deleted.get(first)!)
-      yield* untilSleeping(sleeping)
-      assert.deepStrictEqual(yield* storedIds, sorted([second, running]))
+      yield* untilAsleepUntil(start + 31 * day)
+      assert.deepStrictEqual(yield* storedIds, sorted([second, third, running]))
 
-      // The second ends now: the daily sweep 30 days later keeps it (not older than 30 days), the next one deletes it.
+      // The second ends now, the third two days later; at the next turn only the second is 30 days old.
       yield* executions.updateStatus(second, { phase: "EXECUTION_FAILED" })
-      yield* TestClock.adjust("30 days")
-      assert.deepStrictEqual(yield* storedIds, sorted([second, running]), "not before its time")
-      yield* TestClock.adjust("1 day")
+      yield* TestClock.adjust("2 days")
+      yield* executions.updateStatus(third, { phase: "EXECUTION_COMPLETED" })
+      yield* TestClock.adjust("29 days")
       yield* Deferred.await(deleted.get(second)!)
-      assert.deepStrictEqual(yield* storedIds, [running])
+      yield* untilAsleepUntil(start + 62 * day)
+      assert.deepStrictEqual(yield* storedIds, sorted([third, running]))
       assert.deepStrictEqual(deletions, [first, second])
       assert.deepStrictEqual(yield* deletedInLog, [first, second])
     }).pipe(Effect.scoped, Effect.provide(layerTest(ExecutionRunner.layerNoop, backend))))
