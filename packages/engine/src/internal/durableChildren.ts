@@ -53,7 +53,10 @@ const resolveWorkflow = (workflows: Workflows, reference: string, org: string | 
 /** Creates the child (once per parent and key); answers its id. */
 const create = (services: ChildServices, parentId: string, key: string, request: ChildRequest) =>
   Effect.gen(function*() {
-    const parent = yield* Effect.orDie(services.executions.get(parentId))
+    const parent = yield* Effect.mapError(
+      services.executions.get(parentId),
+      () => TaskErrors.make("run", `the parent execution ${parentId} is gone`)
+    )
     const { org, ownerScope } = parent.metadata
     const workflow = yield* resolveWorkflow(services.workflows, request.workflow, org)
     const started = yield* services.executions.start({
