@@ -7,7 +7,7 @@
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Migrations, ResourceStore } from "@weft/resource"
+import { Migrations, ResourceStore, SecretBox } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import {
   ExecutionEvents,
@@ -48,6 +48,8 @@ const WeftLive = WorkflowExecutions.Default.pipe(
   Layer.provideMerge(DefaultInstanceProvisionerLive),
   Layer.provideMerge(ExecutionEvents.layerInProcess),
   Layer.provideMerge(ResourceStore.layer),
+  // The key secret values (`envSpec`, `runtimeEnv`) are sealed with.
+  Layer.provideMerge(SecretBox.layer({ current: Buffer.from(SecretBox.generateKey(), "base64") })),
   // weft's tables, migrated once, before the services are built.
   Layer.provideMerge(Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations]))
 )

@@ -1,11 +1,14 @@
 /**
  * The secret key: from WEFT_SECRET_KEY, or a key file beside a SQLite database made at the
  * first start; required on PostgreSQL; and `rotate-secrets`, which re-encrypts every
- * stored secret under a new key.
+ * stored secret (of environments, workflows' `envSpec`, executions' `runtimeEnv`) under a
+ * new key.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Environments } from "@weft/environment"
 import { SecretBox } from "@weft/resource"
+import { Workflows } from "@weft/workflow"
+import { WorkflowExecutions } from "@weft/workflowexecution"
 import { Effect, Either, Layer, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -34,9 +37,29 @@ const environment = {
   spec: { data: { TOKEN: { value: "tok-rotate-me-5e2", isSecret: true }, PLAIN: { value: "p" } } }
 }
 
-/** Stores `environment` in `file` with its secret sealed under key A. */
+const workflow = {
+  metadata: { name: "with-secrets", org: "acme", ownerScope: "organization" },
+  spec: {
+    document: { dsl: "1.0.0", namespace: "acme", name: "with-secrets", version: "1.0.0" },
+    tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: {} } }],
+    envSpec: { data: { API_KEY: { value: "wf-rotate-me-71a", isSecret: true } } }
+  }
+}
+
+/**
+ * Stores `environment`, `workflow` and an execution of it with a secret `runtimeEnv` in
+ * `file`, every secret sealed under key A; answers the ids of the workflow and execution.
+ */
 const createUnderKeyA = (file: string) =>
-  Effect.flatMap(Environments, (environments) => environments.create(environment)).pipe(
+  Effect.gen(function*() {
+    yield* (yield* Environments).create(environment)
+    const created = yield* (yield* Workflows).create(workflow)
+    const execution = yield* (yield* WorkflowExecutions).create({
+      metadata: { org: "acme", ownerScope: "organization" },
+      spec: { workflowId: created.metadata.id, runtimeEnv: { TOKEN: { value: "rt-rotate-me-93c", isSecret: true } } }
+    })
+    return { workflowId: created.metadata.id, executionId: execution.metadata.id }
+  }).pipe(
     Effect.provide(on(file, { secretKey: Redacted.make(keyA) })),
     Effect.scoped
   )
@@ -73,8 +96,8 @@ describe("secret keys", () => {
   it.scoped("rotate-secrets re-encrypts under the new key: the old key alone no longer opens them, the new one does", () =>
     Effect.gen(function*() {
       const file = yield* tempFile
-      yield* createUnderKeyA(file)
-      const [rotated] = yield* RotateSecrets.run.pipe(
+      const { executionId, workflowId } = yield* createUnderKeyA(file)
+      const rotated = yield* RotateSecrets.run.pipe(
         Effect.provide(ServerConfig.layer({
           ...ServerConfig.defaults,
           database: file,
@@ -83,14 +106,27 @@ describe("secret keys", () => {
         })),
         Effect.scoped
       )
-      assert.deepStrictEqual(rotated, { kind: "Environment", resources: 1, values: 1 })
-      const resolve = Effect.flatMap(Environments, (environments) =>
-        Effect.either(environments.resolve({ org: "acme", slug: "vault" })))
+      assert.deepStrictEqual(rotated, [
+        { kind: "Environment", resources: 1, values: 1 },
+        { kind: "Workflow", resources: 1, values: 1 },
+        { kind: "WorkflowExecution", resources: 1, values: 1 }
+      ])
+      const resolve = Effect.gen(function*() {
+        const environment = yield* (yield* Environments).resolve({ org: "acme", slug: "vault" })
+        const workflow = yield* (yield* Workflows).resolve(workflowId)
+        const execution = yield* (yield* WorkflowExecutions).resolve(executionId)
+        return { ...environment.values, ...workflow.values, ...execution.values }
+      }).pipe(Effect.either)
       const withNew = yield* resolve.pipe(Effect.provide(on(file, { secretKey: Redacted.make(keyB) })), Effect.scoped)
-      assert.deepStrictEqual(Either.map(withNew, (r) => r.values), Either.right({ TOKEN: "tok-rotate-me-5e2", PLAIN: "p" }))
+      assert.deepStrictEqual(
+        withNew,
+        Either.right({ TOKEN: "rt-rotate-me-93c", PLAIN: "p", API_KEY: "wf-rotate-me-71a" })
+      )
       const withOld = yield* resolve.pipe(Effect.provide(on(file, { secretKey: Redacted.make(keyA) })), Effect.scoped)
       assert.isTrue(Either.isLeft(withOld))
-      assert.notInclude(fileText(file), "tok-rotate-me-5e2")
+      for (const secret of ["tok-rotate-me-5e2", "wf-rotate-me-71a", "rt-rotate-me-93c"]) {
+        assert.notInclude(fileText(file), secret)
+      }
     }))
 
   it.scoped("the server's rotate-secrets subcommand prints what it re-encrypted and exits 0", () =>
@@ -106,6 +142,8 @@ describe("secret keys", () => {
       const exited = yield* proc.waitExit("90 seconds")
       assert.strictEqual(exited.code, 0, proc.stderr())
       assert.include(proc.stdout(), "Environment: re-encrypted 1 secret values in 1 resources")
+      assert.include(proc.stdout(), "Workflow: re-encrypted 1 secret values in 1 resources")
+      assert.include(proc.stdout(), "WorkflowExecution: re-encrypted 1 secret values in 1 resources")
       assert.notInclude(proc.stdout() + proc.stderr(), "tok-rotate-me-5e2")
     }), 120_000)
 })

@@ -13,7 +13,7 @@ import { type WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecut
 import { WorkflowInstances } from "@weft/workflowinstance"
 import { Chunk, Deferred, Effect, Option, Schedule, Stream } from "effect"
 import * as StubInterpreter from "./support/StubInterpreter.js"
-import { storedText, tempDatabase, withEngine, withoutEngine } from "./support/Layers.js"
+import { client, storedText, tempDatabase, withEngine, withoutEngine } from "./support/Layers.js"
 
 const workflowBody = (tasks: ReadonlyArray<Record<string, unknown>>, envSpec?: unknown) => ({
   metadata: { name: "Durable", ownerScope: "organization", org: "acme" },
@@ -313,6 +313,57 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
           assert.notInclude(yield* storedText(database), "p-hidden-4")
         }).pipe(Effect.provide(withEngine(database, StubInterpreter.run(hooks))))
       })), 60_000)
+
+    it.live("secrets of envSpec and runtimeEnv: sealed at rest, opened at start, and opened from the journal after a restart", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const database = yield* tempDatabase(backend)
+        const stored = storedText(database).pipe(Effect.provide(client(database)))
+        const seen: Array<Record<string, unknown>> = []
+        const hooks: StubInterpreter.Hooks = {
+          // Whether the run saw each secret, never the secret itself.
+          effect: (_, input) =>
+            Effect.sync(() => {
+              const env = input.env as Record<string, string>
+              seen.push(env)
+              return { apiKey: env.API_KEY === "k-sealed-5", token: env.TOKEN === "t-sealed-6" }
+            })
+        }
+        const tasks = [wait("pause", 2), call("use")]
+        const { execution, workflow } = yield* Effect.gen(function*() {
+          const workflow = yield* (yield* Workflows).create(workflowBody(tasks, {
+            data: { API_KEY: { value: "k-sealed-5", isSecret: true } }
+          }))
+          const execution = yield* createRun(workflow.metadata.id, {
+            runtimeEnv: { TOKEN: { value: "t-sealed-6", isSecret: true } }
+          })
+          return { execution, workflow }
+        }).pipe(Effect.provide(withoutEngine(database)))
+        const assertSealed = Effect.gen(function*() {
+          const text = yield* stored
+          assert.notInclude(text, "k-sealed-5")
+          assert.notInclude(text, "t-sealed-6")
+        })
+        yield* assertSealed
+        const id = execution.metadata.id
+
+        // The first engine pins the run and stops during its WAIT.
+        yield* awaitState(id, (e) => e.status.tasks?.[0]?.status === "WORKFLOW_TASK_IN_PROGRESS").pipe(
+          Effect.provide(withEngine(database, StubInterpreter.run(hooks))),
+          Effect.scoped
+        )
+        yield* assertSealed
+        const ended = yield* Effect.gen(function*() {
+          // Changed after the run started: the run keeps what it pinned.
+          yield* (yield* Workflows).update(workflow.metadata.id, workflowBody(tasks, {
+            data: { API_KEY: { value: "k-changed-7", isSecret: true } }
+          }))
+          return yield* awaitEnd(id)
+        }).pipe(Effect.provide(withEngine(database, StubInterpreter.run(hooks))), Effect.scoped)
+        assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED", ended.status.error)
+        assert.deepStrictEqual(ended.status.output, { apiKey: true, token: true })
+        assert.isAbove(seen.length, 0)
+        yield* assertSealed
+      })), 90_000)
 
     it.live("a run whose instance names an environment that is gone fails at start, naming it", () =>
       inEngine(Effect.gen(function*() {

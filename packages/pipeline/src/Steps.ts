@@ -22,6 +22,7 @@ import {
   ResourceId,
   ResourceStore,
   type ResourceTable,
+  SecretValues,
   Slug
 } from "@weft/resource"
 import { Effect, Option, ParseResult, Schema } from "effect"
@@ -33,13 +34,21 @@ export interface RequestShape {
   readonly metadata: Metadata.MetadataInput
 }
 
-/** Decodes `input.body` with the kind's schema into `request`; 400 naming the field path. */
+/**
+ * Decodes `input.body` with the kind's schema into `request`; 400 naming the field path.
+ * The message never quotes a value the body marks secret.
+ */
 export const ValidateSchema = <A, I>(schema: Schema.Schema<A, I>) => {
   const decode = Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })
   return step("ValidateSchema", (ctx: { readonly input: { readonly body: unknown } }) =>
     decode(ctx.input.body).pipe(
       Effect.map((request) => ({ request })),
-      Effect.mapError((error: ParseResult.ParseError) => InvalidArgument.fromParseError(error, { subject: "body" }))
+      Effect.mapError((error: ParseResult.ParseError) =>
+        InvalidArgument.fromParseError(error, {
+          subject: "body",
+          hide: SecretValues.hide(SecretValues.secretsIn(ctx.input.body))
+        })
+      )
     ))
 }
 
@@ -130,6 +139,25 @@ export const BuildNewState = <A extends AnyResource, Req extends RequestShape>(
       const audit = Metadata.auditCreated(now, Access.actorOf(yield* Access.currentCaller))
       return { state: build(ctx.request, { metadata, audit, now }) }
     }))
+
+/**
+ * Seals the secret values of one map of the request's spec (`SecretValues.seal`), so that
+ * what is built and persisted holds them only as envelopes. A secret sent without a value
+ * keeps the one the resource being updated (`existing`) has; the same value again keeps
+ * its envelope, so an unchanged document stays unchanged. `at` reads the map from a spec
+ * and puts the sealed one back.
+ */
+export const SealSecrets = <R extends { readonly spec: object }>(at: {
+  readonly get: (spec: R["spec"]) => SecretValues.Values<SecretValues.Sealed<SecretValues.Entry>> | undefined
+  readonly set: (spec: R["spec"], sealed: SecretValues.Values<SecretValues.Sealed<SecretValues.Entry>>) => R["spec"]
+}) =>
+  step("SealSecrets", (ctx: { readonly request: R; readonly existing?: { readonly spec: R["spec"] } | undefined }) =>
+    Effect.map(
+      SecretValues.seal(at.get(ctx.request.spec), ctx.existing === undefined ? undefined : at.get(ctx.existing.spec)),
+      (sealed): { readonly request: R } => ({
+        request: sealed === undefined ? ctx.request : { ...ctx.request, spec: at.set(ctx.request.spec, sealed) }
+      })
+    ))
 
 /**
  * Stores `state`: an insert, or an update when the pipeline loaded an `existing` one.

@@ -4,7 +4,7 @@
  * `{ code, message }` body and the right status.
  */
 import { HttpApiSchema } from "@effect/platform"
-import { ParseResult, Schema } from "effect"
+import { identity, ParseResult, Schema } from "effect"
 
 const code = <C extends string>(value: C) =>
   Schema.Literal(value).pipe(
@@ -124,6 +124,11 @@ export interface FormatOptions {
   readonly prefix?: ReadonlyArray<PropertyKey> | undefined
   /** Names an issue of the whole value (an empty path), e.g. `"body"`; without it such an issue has no path. */
   readonly subject?: string | undefined
+  /**
+   * Rewrites each issue before it is clipped: issues quote the values they refused, and
+   * this keeps secret ones out (see `SecretValues.hide`) so that no part of one survives.
+   */
+  readonly hide?: ((text: string) => string) | undefined
 }
 
 /**
@@ -154,7 +159,8 @@ export const formatIssues = (
     const path = formatPath([...(options.prefix ?? []), ...issue.path])
     const where = path === "" ? options.subject : path
     const message = issue.message.replace(" (Encoded side)", "")
-    return clipWords(where === undefined ? message : `${where}: ${message}`, issueLimit)
+    const hide = options.hide ?? identity
+    return clipWords(hide(where === undefined ? message : `${where}: ${message}`), issueLimit)
   })
   const more = shown.length - named.length
   return clipWords(named.join("; ") + (more > 0 ? ` (and ${more} more)` : ""), messageLimit)

@@ -97,3 +97,31 @@ export const reveal = (
       }
       return { values: out, secrets }
     }))
+
+/**
+ * The values a document marks secret, wherever they are in it: the `value` of every object
+ * whose `isSecret` is set to anything but `false`, as sent (malformed ones too, which an
+ * error message would quote), as text and as JSON quotes it.
+ */
+export const secretsIn = (document: unknown): ReadonlyArray<string> => {
+  const found = new Set<string>()
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit)
+    if (typeof value !== "object" || value === null) return
+    const entry = value as { readonly isSecret?: unknown; readonly value?: unknown }
+    if (entry.isSecret !== undefined && entry.isSecret !== false && entry.value !== undefined && entry.value !== null) {
+      const text = typeof entry.value === "string" ? entry.value : JSON.stringify(entry.value)
+      found.add(text)
+      found.add(JSON.stringify(text).slice(1, -1))
+    }
+    Object.values(value).forEach(visit)
+  }
+  visit(document)
+  return [...found].filter((text) => text.length > 0)
+}
+
+/** Replaces every occurrence of each of `secrets` in a text by `[secret]`, longer ones first. */
+export const hide = (secrets: ReadonlyArray<string>) => {
+  const longestFirst = [...secrets].sort((a, b) => b.length - a.length)
+  return (text: string): string => longestFirst.reduce((out, secret) => out.split(secret).join("[secret]"), text)
+}

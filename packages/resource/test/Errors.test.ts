@@ -12,6 +12,7 @@ import {
   PayloadTooLarge,
   PermissionDenied,
   Resource,
+  SecretValues,
   Unauthenticated,
   Unavailable
 } from "../src/index.js"
@@ -250,6 +251,43 @@ describe("Resource.body", () => {
         "spec.size: Expected number, actual \"big\"; spec.color: is missing"
       )
     }))
+})
+
+describe("secret values in parse errors", () => {
+  const Values = Schema.Struct({
+    data: Schema.optional(Schema.Record({
+      key: Schema.String,
+      value: Schema.Struct({ value: Schema.optional(Schema.String), isSecret: Schema.optional(Schema.Boolean) })
+    }))
+  })
+  const long = `s3cr3t-${"x".repeat(400)}`
+
+  it.effect("every value the input marks secret is hidden before the issue is clipped, so no part of it is quoted", () =>
+    Effect.gen(function*() {
+      const input = { data: { A: { value: { token: long }, isSecret: true }, PLAIN: { value: 7 } } }
+      const error = yield* Schema.decodeUnknown(Values, { errors: "all" })(input).pipe(Effect.flip)
+      // Unhidden, the issue quotes the refused value.
+      assert.include(InvalidArgument.fromParseError(error).message, "s3cr3t")
+      const message = InvalidArgument.fromParseError(error, { hide: SecretValues.hide(SecretValues.secretsIn(input)) })
+        .message
+      assert.include(message, "data.A.value")
+      assert.include(message, "[secret]")
+      assert.notInclude(message, "s3cr3t")
+      assert.notInclude(message, "xxxx")
+      // Unmarked values are quoted as before.
+      assert.include(message, "actual 7")
+    }))
+
+  it("secretsIn finds values marked secret at any depth, malformed ones too, as text and as JSON quotes them", () => {
+    const secrets = SecretValues.secretsIn({
+      list: [{ value: 4242, isSecret: true }],
+      deep: { C: { value: "say \"hi\"", isSecret: 1 } },
+      off: { value: "shown", isSecret: false },
+      plain: { value: "also shown" }
+    })
+    assert.sameMembers([...secrets], ["4242", "say \"hi\"", "say \\\"hi\\\""])
+    assert.strictEqual(SecretValues.hide(secrets)("a 4242 b say \\\"hi\\\" c"), "a [secret] b [secret] c")
+  })
 })
 
 describe("formatPath", () => {

@@ -1,7 +1,7 @@
 /**
  * The Workflow kind: a template, a graph of tasks.
  */
-import { Resource, ResourceKind, ResourceTable } from "@weft/resource"
+import { Resource, ResourceKind, ResourceTable, SecretValues } from "@weft/resource"
 import { Schema } from "effect"
 import { validateTasks, WorkflowTask } from "./TaskConfig.js"
 
@@ -19,10 +19,17 @@ export const WorkflowDocument = Schema.Struct({
   description: Schema.optional(Schema.String)
 })
 
+/**
+ * One value of `envSpec.data`. A secret's `value` is write-only: it is stored sealed, and
+ * reads show `isSecret: true` without it.
+ */
 export const EnvVariable = Schema.Struct({
   value: Schema.optional(Schema.String),
   isSecret: Schema.optional(Schema.Boolean),
   description: Schema.optional(Schema.String)
+}).annotations({
+  identifier: "EnvVariable",
+  description: "A value of `$env`. With `isSecret: true` the `value` is write-only: answers show the entry without it"
 })
 
 export const EnvSpec = Schema.Struct({
@@ -41,7 +48,10 @@ export const WorkflowSpec = Schema.Struct({
 ).annotations({ identifier: "WorkflowSpec" })
 export type WorkflowSpec = typeof WorkflowSpec.Type
 
-/** A Workflow as the server stores and returns it. */
+/**
+ * A Workflow as the server answers it (secrets of `envSpec.data` without their values),
+ * and as it stores it (each secret's value sealed instead, see `SecretValues`).
+ */
 export const Workflow = Resource.stored("Workflow", WorkflowSpec, {
   /** The instance executions use when they name only the workflow. */
   defaultInstanceId: Schema.optional(Schema.String)
@@ -56,3 +66,9 @@ export const table = ResourceTable.make<Workflow>(Kind, {}, { labels: true })
 
 /** Owner scopes a Workflow may have. */
 export const allowedOwnerScopes = ["platform", "organization"] as const
+
+/** The answered form of a stored workflow: the secrets of `envSpec.data` masked. */
+export const present = (stored: Workflow): Workflow =>
+  stored.spec.envSpec?.data === undefined
+    ? stored
+    : { ...stored, spec: { ...stored.spec, envSpec: { ...stored.spec.envSpec, data: SecretValues.mask(stored.spec.envSpec.data) } } }

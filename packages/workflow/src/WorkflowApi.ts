@@ -45,6 +45,10 @@ export const exampleWorkflow = {
 
 const examples = { greeter: { summary: "A workflow of two tasks", value: exampleWorkflow } }
 
+const secrets = "A value of `spec.envSpec.data` with `isSecret: true` is write-only: it is stored encrypted, every " +
+  "answer shows the entry without its `value`, and run status shows it as `[secret]`. A secret sent without a " +
+  "`value` keeps the one stored."
+
 const ifMatch = "`If-Match` (an ETag such as `\"3\"`, a list, or `*`) makes it conditional: 412 ABORTED unless it matches."
 
 export class WorkflowApi extends HttpApiGroup.make("workflows")
@@ -55,7 +59,7 @@ export class WorkflowApi extends HttpApiGroup.make("workflows")
         summary: "Create a workflow",
         description: "Stores a new workflow and provisions its default instance (`<slug>-default`), in one " +
           "transaction; the answer carries `status.defaultInstanceId`. 409 ALREADY_EXISTS when the slug is " +
-          "taken in the org; 400 naming the field for a rule violation.",
+          "taken in the org; 400 naming the field for a rule violation. " + secrets,
         examples
       })
     )
@@ -66,7 +70,8 @@ export class WorkflowApi extends HttpApiGroup.make("workflows")
       ApiDocs.document({
         summary: "Create or update a workflow by (org, slug)",
         description: "Creates the workflow (201, with its default instance) or, when one with the same org " +
-          "and slug exists, updates it as `PUT` would (200). An unchanged document writes nothing.",
+          "and slug exists, updates it as `PUT` would (200). An unchanged document writes nothing (a document " +
+          "read back, its secrets without values, is unchanged).",
         examples
       })
     )
@@ -106,7 +111,7 @@ export class WorkflowApi extends HttpApiGroup.make("workflows")
       ApiDocs.document({
         summary: "Update a workflow",
         description: "Replaces the name, labels, annotations, tags and the whole spec; slug, org and owner " +
-          `scope cannot change. Each change bumps the version. ${ifMatch}`,
+          `scope cannot change. Each change bumps the version. ${secrets} ${ifMatch}`,
         examples
       })
     )

@@ -4,11 +4,21 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Operations, Pipeline, Steps } from "@weft/pipeline"
-import { type Aborted, Access, Metadata, NotFound, ResourceKind, ResourceStore, ServiceContext } from "@weft/resource"
+import {
+  type Aborted,
+  Access,
+  Metadata,
+  NotFound,
+  ResourceKind,
+  ResourceStore,
+  SecretBox,
+  SecretValues,
+  ServiceContext
+} from "@weft/resource"
 import { Effect, Layer, Option } from "effect"
 import { DefaultInstanceProvisioner } from "./DefaultInstanceProvisioner.js"
-import { EnsureDefaultInstance, ReleaseInstances, ValidateOwnerScope } from "./internal/steps.js"
-import { Kind, table, type Workflow, WorkflowInput } from "./Workflow.js"
+import { EnsureDefaultInstance, ReleaseInstances, SealEnvSpec, ValidateOwnerScope } from "./internal/steps.js"
+import { Kind, present, table, type Workflow, WorkflowInput } from "./Workflow.js"
 import { WorkflowMigrations } from "./WorkflowMigrations.js"
 
 const build = (request: WorkflowInput, parts: Steps.NewStateParts): Workflow => ({
@@ -28,6 +38,7 @@ const validated = <I>(name: string) =>
 
 export const createPipeline = validated<{}>("Workflows.create").pipe(
   Pipeline.andThen(Steps.CheckDuplicate(table)),
+  Pipeline.andThen(SealEnvSpec),
   Pipeline.andThen(Steps.BuildNewState(table, build)),
   Pipeline.andThen(EnsureDefaultInstance),
   Pipeline.andThen(Steps.Persist(table))
@@ -36,6 +47,7 @@ export const createPipeline = validated<{}>("Workflows.create").pipe(
 export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>("Workflows.update").pipe(
   Pipeline.andThen(Steps.ValidateSchema(WorkflowInput)),
   Pipeline.andThen(Steps.LoadExisting(table)),
+  Pipeline.andThen(SealEnvSpec),
   Pipeline.andThen(Steps.BuildUpdateState(table, (_: Workflow, request: WorkflowInput) => Effect.succeed(request.spec))),
   Pipeline.andThen(Steps.Persist(table))
 )
@@ -58,6 +70,13 @@ export interface ListWorkflows extends ResourceStore.Selection {
   readonly pageSize: number
   readonly pageToken?: string | undefined
   readonly org?: string | undefined
+}
+
+/** A workflow with the values of its `envSpec.data` in plain text; `secrets` are the secret ones. */
+export interface ResolvedWorkflow {
+  readonly workflow: Workflow
+  readonly values: SecretValues.Revealed["values"]
+  readonly secrets: SecretValues.Revealed["secrets"]
 }
 
 /**
@@ -89,22 +108,27 @@ export const setDefaultInstance = (workflowId: string, instanceId: string | unde
 
 export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workflows", {
   effect: Effect.gen(function*() {
-    const provide = yield* ServiceContext.capture(SqlClient.SqlClient, ResourceStore.ResourceStore, DefaultInstanceProvisioner)
+    const provide = yield* ServiceContext.capture(
+      SqlClient.SqlClient,
+      ResourceStore.ResourceStore,
+      DefaultInstanceProvisioner,
+      SecretBox.SecretBox
+    )
     const store = yield* ResourceStore.ResourceStore
 
-    const operations = Operations.make({
+    const operations = Operations.present(Operations.make({
       create: createPipeline,
       update: updatePipeline,
       get: getPipeline,
       getBySlug: getBySlugPipeline,
       delete: deletePipeline
-    }, provide)
+    }, provide), present)
 
-    const apply = Operations.apply("Workflows", {
-      load: applyPipeline,
-      create: createPipeline,
-      update: updatePipeline
-    }, provide)
+    const apply = (body: unknown) =>
+      Effect.map(
+        Operations.apply("Workflows", { load: applyPipeline, create: createPipeline, update: updatePipeline }, provide)(body),
+        ({ created, resource }) => ({ created, resource: present(resource) })
+      )
 
     const list = (query: ListWorkflows) =>
       store.list(table, {
@@ -113,15 +137,29 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
         pageSize: query.pageSize,
         pageToken: query.pageToken
       }).pipe(
+        Effect.map((page) => ({ ...page, entries: page.entries.map(present) })),
         Effect.withSpan("Workflows.list", { captureStackTrace: false })
       )
+
+    /**
+     * The workflow `id` names (masked) with the values of its `envSpec.data` opened: the
+     * one way to its secrets, for a run's `$env`.
+     */
+    const resolve = (id: string) =>
+      provide(Effect.gen(function*() {
+        const found = yield* store.get(table, id)
+        if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
+        const revealed = yield* SecretValues.reveal(found.value.spec.envSpec?.data)
+        return { workflow: present(found.value), ...revealed } satisfies ResolvedWorkflow
+      })).pipe(Effect.withSpan("Workflows.resolve", { attributes: { id }, captureStackTrace: false }))
 
     return {
       ...operations,
       apply,
       list,
+      resolve,
       setDefaultInstance: (workflowId: string, instanceId: string | undefined) =>
-        provide(setDefaultInstance(workflowId, instanceId))
+        Effect.map(provide(setDefaultInstance(workflowId, instanceId)), present)
     } as const
   })
 }) {}
@@ -129,12 +167,14 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
 /**
  * For tests: Workflows over a fresh in-memory SQLite database with the Workflow tables
  * migrated, and the given `DefaultInstanceProvisioner` (the real one lives in
- * `@weft/workflowinstance`); also provides the ResourceStore and SqlClient.
+ * `@weft/workflowinstance`) and a fresh secret key; also provides the ResourceStore, the
+ * SecretBox and the SqlClient.
  */
 export const layerTest = <E>(
   provisioner: Layer.Layer<DefaultInstanceProvisioner, E, SqlClient.SqlClient | ResourceStore.ResourceStore>
 ) =>
   Workflows.Default.pipe(
     Layer.provide(provisioner),
+    Layer.provideMerge(SecretBox.layerTest),
     Layer.provideMerge(ResourceStore.layerTest([WorkflowMigrations]))
   )

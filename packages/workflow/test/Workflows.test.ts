@@ -2,6 +2,7 @@
  * The Workflows service over in-memory SQLite, with a fake DefaultInstanceProvisioner
  * (the real one is exercised in @weft/workflowinstance's tests and end to end).
  */
+import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { FailedPrecondition, InvalidArgument, ResourceId } from "@weft/resource"
 import { Effect, TestClock } from "effect"
@@ -559,5 +560,91 @@ describe("Workflows.list", () => {
       yield* workflows.create(body({ name: "newer" }))
       const p2 = yield* workflows.list({ pageSize: 2, pageToken: p1.nextPageToken })
       assert.deepStrictEqual(p2.entries.map((w) => w.metadata.id), [created[1].metadata.id, created[0].metadata.id])
+    })))
+})
+
+describe("Workflows: secrets of envSpec", () => {
+  const secretValue = "wf-tok-8d31c0-never-answered"
+
+  const withEnv = (data: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
+    body(metadata, { envSpec: { description: "settings", data } })
+
+  /** Every stored workflow document, as text. */
+  const storedText = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ doc: string }>`SELECT doc FROM workflows`).pipe(
+    Effect.map((rows) => rows.map((r) => r.doc).join("\n")),
+    Effect.orDie
+  )
+
+  it.effect("a secret is stored sealed and answered without its value by every operation; resolve opens it", () =>
+    withFake(Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const created = yield* workflows.create(withEnv({
+        REGION: { value: "eu", description: "where" },
+        TOKEN: { value: secretValue, isSecret: true, description: "api token" },
+        DECLARED: { isSecret: true }
+      }))
+      assert.deepStrictEqual(created.spec.envSpec, {
+        description: "settings",
+        data: { REGION: { value: "eu", description: "where" }, TOKEN: { isSecret: true, description: "api token" }, DECLARED: { isSecret: true } }
+      })
+      const answers: Array<unknown> = [
+        created,
+        yield* workflows.get(created.metadata.id),
+        yield* workflows.getBySlug("my-workflow", "acme"),
+        (yield* workflows.list({ pageSize: 10 })).entries[0],
+        (yield* workflows.apply(withEnv({ REGION: { value: "us" }, TOKEN: { isSecret: true } }))).resource,
+        yield* workflows.update(created.metadata.id, withEnv({ TOKEN: { isSecret: true } })),
+        yield* workflows.setDefaultInstance(created.metadata.id, undefined)
+      ]
+      const stored = yield* storedText
+      assert.include(stored, "weft:v1:")
+      assert.notInclude(stored, secretValue)
+
+      const resolved = yield* workflows.resolve(created.metadata.id)
+      assert.deepStrictEqual(resolved.values, { TOKEN: secretValue })
+      assert.deepStrictEqual(resolved.secrets, [secretValue])
+      answers.push(resolved.workflow, yield* workflows.delete(created.metadata.id))
+      for (const answer of answers) {
+        assert.notInclude(JSON.stringify(answer), secretValue)
+        assert.notInclude(JSON.stringify(answer), "weft:v1:")
+      }
+      const missing = yield* Effect.flip(workflows.resolve(created.metadata.id))
+      assert.strictEqual(missing.message, `Workflow not found: ${created.metadata.id}`)
+    })))
+
+  it.effect("apply of the document read back keeps the secret and the version; a new value is a change", () =>
+    withFake(Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const first = yield* workflows.apply(withEnv({ TOKEN: { value: secretValue, isSecret: true } }))
+      const readBack = yield* workflows.get(first.resource.metadata.id)
+      const again = yield* workflows.apply(readBack)
+      assert.isFalse(again.created)
+      assert.strictEqual(again.resource.metadata.version, 1)
+      const sameValue = yield* workflows.apply(withEnv({ TOKEN: { value: secretValue, isSecret: true } }))
+      assert.strictEqual(sameValue.resource.metadata.version, 1)
+      assert.deepStrictEqual((yield* workflows.resolve(readBack.metadata.id)).values, { TOKEN: secretValue })
+
+      const changed = yield* workflows.apply(withEnv({ TOKEN: { value: "wf-tok-2", isSecret: true } }))
+      assert.strictEqual(changed.resource.metadata.version, 2)
+      assert.deepStrictEqual((yield* workflows.resolve(readBack.metadata.id)).values, { TOKEN: "wf-tok-2" })
+    })))
+
+  it.effect("a plain value made secret without sending it again is kept, sealed", () =>
+    withFake(Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const created = yield* workflows.create(withEnv({ TOKEN: { value: secretValue } }))
+      const updated = yield* workflows.update(created.metadata.id, withEnv({ TOKEN: { isSecret: true } }))
+      assert.strictEqual(updated.metadata.version, 2)
+      assert.deepStrictEqual(updated.spec.envSpec?.data, { TOKEN: { isSecret: true } })
+      assert.notInclude(yield* storedText, secretValue)
+      assert.deepStrictEqual((yield* workflows.resolve(created.metadata.id)).secrets, [secretValue])
+    })))
+
+  it.effect("a malformed secret entry is a 400 naming its path, without the value; nothing is stored", () =>
+    withFake(Effect.gen(function*() {
+      const message = yield* invalid(withEnv({ TOKEN: { value: secretValue, isSecret: "yes" } }))
+      assert.include(message, "spec.envSpec.data.TOKEN.isSecret")
+      assert.notInclude(message, secretValue)
+      assert.strictEqual(yield* workflowCount, 0)
     })))
 })

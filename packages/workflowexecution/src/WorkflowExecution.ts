@@ -2,7 +2,7 @@
  * The WorkflowExecution kind: one run of a workflow instance with its inputs, whose
  * status a runner reports while it runs.
  */
-import { ProtoEnum, Resource, ResourceKind, ResourceTable } from "@weft/resource"
+import { ProtoEnum, Resource, ResourceKind, ResourceTable, SecretValues } from "@weft/resource"
 import { Schema } from "effect"
 
 export const Kind = ResourceKind.WorkflowExecution
@@ -70,9 +70,18 @@ export const TaskEntry = Schema.Struct({
 }).annotations({ identifier: "WorkflowTaskStatus" })
 export type TaskEntry = typeof TaskEntry.Type
 
+/**
+ * One value of `spec.runtimeEnv`. A secret's `value` is write-only: it is stored sealed,
+ * reads show `isSecret: true` without it, and one sent without a value keeps the stored
+ * one. Every other entry needs a value (checked when the request is sealed).
+ */
 export const RuntimeEnvValue = Schema.Struct({
-  value: Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" })),
+  value: Schema.optional(Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))),
   isSecret: Schema.optional(Schema.Boolean)
+}).annotations({
+  identifier: "RuntimeEnvValue",
+  description: "A value of `$env` for this run. With `isSecret: true` the `value` is write-only: answers show the " +
+    "entry without it, and one sent without it keeps the stored one; every other entry needs a value"
 })
 
 /** Base64 as the proto3 JSON mapping writes bytes: standard or URL-safe, padded or not. */
@@ -101,6 +110,10 @@ export const StatusFields = {
   temporalWorkflowId: Schema.optional(Schema.String)
 }
 
+/**
+ * A WorkflowExecution as the server answers it (secrets of `runtimeEnv` without their
+ * values), and as it stores it (each secret's value sealed instead, see `SecretValues`).
+ */
 export const WorkflowExecution = Resource.stored("WorkflowExecution", WorkflowExecutionSpec, StatusFields)
   .annotations({ identifier: "WorkflowExecution" })
 export type WorkflowExecution = typeof WorkflowExecution.Type
@@ -142,3 +155,9 @@ export const table = ResourceTable.make<WorkflowExecution>(Kind, {
 
 /** Owner scopes an execution may have. */
 export const allowedOwnerScopes = ["organization", "identity_account"] as const
+
+/** The answered form of a stored execution: the secrets of `spec.runtimeEnv` masked. */
+export const present = (stored: WorkflowExecution): WorkflowExecution =>
+  stored.spec.runtimeEnv === undefined
+    ? stored
+    : { ...stored, spec: { ...stored.spec, runtimeEnv: SecretValues.mask(stored.spec.runtimeEnv) } }

@@ -132,6 +132,10 @@ const runExamples = {
   byWorkflow: { summary: "A run of a workflow's default instance", value: exampleExecution }
 }
 
+const secrets = "A `runtimeEnv` value with `isSecret: true` is write-only: it is stored encrypted, every answer " +
+  "(reads, lists, watch and feed events) shows the entry without its `value`, and run status shows it as " +
+  "`[secret]`. A secret sent without a `value` keeps the one stored; every other entry needs a value."
+
 export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions")
   .add(
     ResourceApi.create(path, WorkflowExecution, WorkflowExecutionInput).setHeaders(StartHeaders).addSuccess(WorkflowExecution).pipe(
@@ -144,7 +148,7 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
           "exist (404). The name defaults to `<instance slug>-<UTC yyyyMMdd-HHmmss>`. Answers 201 in phase " +
           "`EXECUTION_PENDING`. With `Idempotency-Key`, the same key (per org) within 24 h answers the " +
           "execution the first request started, 200 with `Idempotent-Replayed: true`, and starts nothing; the " +
-          "same key with a different body (compared as JSON values) is 409 ALREADY_EXISTS.",
+          "same key with a different body (compared as JSON values) is 409 ALREADY_EXISTS. " + secrets,
         examples: runExamples
       })
     )
@@ -205,7 +209,8 @@ export class WorkflowExecutionApi extends HttpApiGroup.make("workflowExecutions"
       ApiDocs.document({
         summary: "Update a workflow execution's spec",
         description: "Replaces the trigger fields and `runtimeEnv`; `workflowInstanceId` and `workflowId` " +
-          `cannot change, and the status is untouched (it changes only through the status route). ${ifMatch}`,
+          `cannot change, and the status is untouched (it changes only through the status route). ${secrets} ` +
+          ifMatch,
         examples: runExamples
       })
     )

@@ -15,6 +15,8 @@ import {
   NotFound,
   ResourceKind,
   ResourceStore,
+  SecretBox,
+  SecretValues,
   ServiceContext,
   TestDatabase,
   Transaction
@@ -32,7 +34,9 @@ import * as Status from "./internal/status.js"
 import {
   CreateDefaultInstanceIfNeeded,
   mergeSpec,
+  RequireRuntimeValues,
   ResolveName,
+  SealRuntimeEnv,
   SetInitialPhase,
   ValidateOwnerScope,
   ValidateWorkflowOrInstance
@@ -41,6 +45,7 @@ import {
   type ExecutionPhase,
   isTerminal,
   Kind,
+  present,
   StatusUpdate,
   table,
   type WorkflowExecution,
@@ -95,6 +100,8 @@ export const createPipeline = Pipeline.make<{ readonly body: unknown }>("Workflo
   Pipeline.andThen(ResolveName),
   Pipeline.andThen(Steps.ResolveSlug()),
   Pipeline.andThen(Steps.CheckDuplicate(table)),
+  Pipeline.andThen(SealRuntimeEnv),
+  Pipeline.andThen(RequireRuntimeValues),
   Pipeline.andThen(Steps.BuildNewState(table, build)),
   Pipeline.andThen(SetInitialPhase),
   Pipeline.andThen(Steps.Persist(table)),
@@ -106,6 +113,8 @@ export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: u
 ).pipe(
   Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
   Pipeline.andThen(Steps.LoadExisting(table)),
+  Pipeline.andThen(SealRuntimeEnv),
+  Pipeline.andThen(RequireRuntimeValues),
   Pipeline.andThen(Steps.BuildUpdateState(table, mergeSpec, { name: "optional" })),
   Pipeline.andThen(Steps.Persist(table)),
   Pipeline.andThen(RecordChange)
@@ -167,6 +176,13 @@ export interface Started {
   readonly replayed: boolean
 }
 
+/** An execution with the values of its `runtimeEnv` in plain text; `secrets` are the secret ones. */
+export interface ResolvedExecution {
+  readonly execution: WorkflowExecution
+  readonly values: SecretValues.Revealed["values"]
+  readonly secrets: SecretValues.Revealed["secrets"]
+}
+
 const orgOf = (body: unknown): string => {
   const org = (body as { readonly metadata?: { readonly org?: unknown } } | null)?.metadata?.org
   return typeof org === "string" ? org : ""
@@ -176,14 +192,15 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
   "@weft/workflowexecution/WorkflowExecutions",
   {
     effect: Effect.gen(function*() {
-      const provide = yield* ServiceContext.capture(SqlClient.SqlClient, ResourceStore.ResourceStore)
+      const provide = yield* ServiceContext.capture(SqlClient.SqlClient, ResourceStore.ResourceStore, SecretBox.SecretBox)
       const store = yield* ResourceStore.ResourceStore
       const events = yield* ExecutionEvents
       const runner = yield* ExecutionRunner
       const retention = yield* Changes.FeedRetention
 
+      // Watchers and feeds are told of the answered form: secrets masked.
       const publishUpdated = (execution: WorkflowExecution, seq?: number) =>
-        events.publish({ _tag: "Updated", execution, seq })
+        events.publish({ _tag: "Updated", execution: present(execution), seq })
 
       /** Persists `next` and records the change, in the caller's transaction. */
       const persistRecorded = (next: WorkflowExecution, previous: WorkflowExecution) =>
@@ -193,7 +210,8 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           return { updated, seq }
         })
 
-      const { create, delete: delete_, get, getBySlug, update } = Operations.make({
+      // What the pipelines answer is the stored form (secrets sealed); the service answers it masked.
+      const sealed = Operations.make({
         create: createPipeline,
         update: updatePipeline,
         get: getPipeline,
@@ -212,8 +230,9 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             )
           ),
         updated: (execution) => publishUpdated(execution, recorded.get(execution)),
-        deleted: (execution) => events.publish({ _tag: "Deleted", execution, seq: recorded.get(execution) })
+        deleted: (execution) => events.publish({ _tag: "Deleted", execution: present(execution), seq: recorded.get(execution) })
       })
+      const { create, delete: delete_, get, getBySlug, update } = Operations.present(sealed, present)
 
       /**
        * Starts an execution once per (org of the body, `key`) within 24 h: the first request
@@ -230,7 +249,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             Effect.gen(function*() {
               // Keys of an org the caller does not act in are not its to see: the start is refused as any would be.
               if (!Access.inScope(yield* Access.currentCaller, org === "" ? undefined : org)) {
-                return { execution: yield* create(body), replayed: false }
+                return { execution: yield* sealed.create(body), replayed: false }
               }
               const millis = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
               const since = Metadata.timestamp(millis - Duration.toMillis(Idempotency.keyLifetime))
@@ -245,7 +264,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
                 const execution = yield* store.get(table, stored.value.executionId)
                 if (Option.isSome(execution)) return { execution: execution.value, replayed: true }
               }
-              const execution = yield* create(body)
+              const execution = yield* sealed.create(body)
               yield* Idempotency.record(org, key, hash, execution.metadata.id, Metadata.timestamp(millis), since)
               return { execution, replayed: false }
             })
@@ -254,7 +273,10 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           return yield* Effect.retry(attempt, {
             while: (error) => error._tag === "KeyTaken",
             schedule: Schedule.recurs(5)
-          }).pipe(Effect.catchTag("KeyTaken", Effect.die))
+          }).pipe(
+            Effect.catchTag("KeyTaken", Effect.die),
+            Effect.map(({ execution, replayed }): Started => ({ execution: present(execution), replayed }))
+          )
         }).pipe(
           provide,
           Effect.withSpan("WorkflowExecutions.start", { captureStackTrace: false })
@@ -271,7 +293,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           return yield* persistRecorded(next, found.value)
         }).pipe(
           (attempt) => Transaction.run(attempt, ({ seq, updated }) => publishUpdated(updated, seq)),
-          Effect.map(({ updated }) => updated)
+          Effect.map(({ updated }) => present(updated))
         )
 
       /**
@@ -339,7 +361,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             Effect.catchTag("Aborted", Effect.die) // written in the transaction that read it
           )
           if (runner.cancel !== undefined) yield* runner.cancel(updated)
-          return updated
+          return present(updated)
         }).pipe(
           provide,
           Effect.withSpan("WorkflowExecutions.cancel", { attributes: { id }, captureStackTrace: false })
@@ -409,7 +431,22 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           },
           pageSize: query.pageSize,
           pageToken: query.pageToken
-        }).pipe(Effect.withSpan("WorkflowExecutions.list", { captureStackTrace: false }))
+        }).pipe(
+          Effect.map((page) => ({ ...page, entries: page.entries.map(present) })),
+          Effect.withSpan("WorkflowExecutions.list", { captureStackTrace: false })
+        )
+
+      /**
+       * The execution `id` names (masked) with the values of its `runtimeEnv` opened: the
+       * one way to its secrets, for the run's `$env`.
+       */
+      const resolve = (id: string) =>
+        provide(Effect.gen(function*() {
+          const found = yield* store.get(table, id)
+          if (Option.isNone(found)) return yield* NotFound.of(Kind.kind, id)
+          const revealed = yield* SecretValues.reveal(found.value.spec.runtimeEnv)
+          return { execution: present(found.value), ...revealed } satisfies ResolvedExecution
+        })).pipe(Effect.withSpan("WorkflowExecutions.resolve", { attributes: { id }, captureStackTrace: false }))
 
       /**
        * The live feed of one execution as callbacks: `emit` is called synchronously with
@@ -448,7 +485,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           // Deleted since the existence check: say so, with the last state seen.
           deliver(
             Option.isSome(snapshot)
-              ? { _tag: "Updated", execution: snapshot.value }
+              ? { _tag: "Updated", execution: present(snapshot.value) }
               : { _tag: "Deleted", execution: found }
           )
           for (const event of pending) deliver(event)
@@ -534,6 +571,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         deleteEnded,
         sweepKeys,
         list,
+        resolve,
         watch,
         follow,
         feed
@@ -555,7 +593,8 @@ export const layerTest = <E = never>(
   layerOver(runner).pipe(
     Layer.provideMerge(
       ResourceStore.layerTest([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations], backend)
-    )
+    ),
+    Layer.provideMerge(SecretBox.layerTest)
   )
 
 /**

@@ -9,7 +9,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Migrations, TestDatabase } from "@weft/resource"
+import { Migrations, SecretBox, TestDatabase } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { WorkflowInstanceMigrations } from "@weft/workflowinstance"
 import { Context, Duration, Effect, Exit, Layer, Queue, Redacted } from "effect"
@@ -32,8 +32,11 @@ const replicas = (n: number, retention?: number) =>
     const fresh = yield* TestDatabase.freshSchema(TestDatabase.pgUrl!)
     const database = () => PgClient.layer({ url: Redacted.make(fresh.url) }).pipe(Layer.orDie)
     yield* Effect.provide(Migrations.run(sets), database())
+    // One key for every replica, as servers sharing a database share WEFT_SECRET_KEY.
+    const key = SecretBox.layer({ current: Buffer.from(SecretBox.generateKey(), "base64") })
     const replica = layerOver(ExecutionRunner.layerNoop).pipe(
       Layer.provide(retention === undefined ? Layer.empty : Layer.succeed(FeedRetention, retention)),
+      Layer.provide(key),
       Layer.provideMerge(database())
     )
     return yield* Effect.forEach(Array.from({ length: n }), () => Layer.build(replica))

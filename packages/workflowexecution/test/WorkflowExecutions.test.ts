@@ -129,8 +129,10 @@ describe("create", () => {
         callbackToken: "aGVsbG8="
       }
       const { execution } = yield* setup(spec, {})
+      // A secret is answered without its value (it is write-only).
       assert.deepStrictEqual({ ...execution.spec, workflowInstanceId: undefined, workflowId: undefined }, {
         ...spec,
+        runtimeEnv: { API_KEY: { isSecret: true }, REGION: { value: "eu" } },
         workflowInstanceId: undefined,
         workflowId: undefined
       })
@@ -487,7 +489,7 @@ describe("update (spec)", () => {
         workflowInstanceId: execution.spec.workflowInstanceId,
         workflowId: execution.spec.workflowId,
         triggerMessage: "again",
-        runtimeEnv: { B: { value: "2", isSecret: true } }
+        runtimeEnv: { B: { isSecret: true } }
       })
       const { audit: _, ...statusRest } = updated.status
       const { audit: __, ...runningRest } = running.status
@@ -894,5 +896,109 @@ describe("watch", () => {
       const [a, b] = yield* Effect.all([Fiber.join(first), Fiber.join(second)])
       assert.deepStrictEqual(summary(a), summary(b))
       assert.strictEqual(a.length, 3)
+    })))
+})
+
+describe("secrets of runtimeEnv", () => {
+  const secretValue = "rt-tok-5a90e2-never-answered"
+  const runtimeEnv = { TOKEN: { value: secretValue, isSecret: true }, REGION: { value: "eu" } }
+
+  /** Every stored execution document and every logged change, as text. */
+  const storedText = (table: "workflow_executions" | "workflow_execution_changes") =>
+    Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ doc: string }>`SELECT doc FROM ${sql(table)}`).pipe(
+      Effect.map((rows) => rows.map((r) => r.doc).join("\n")),
+      Effect.orDie
+    )
+
+  it.effect("stored sealed; no answer, watch event or feed item carries the value; resolve opens it", () =>
+    test(Effect.gen(function*() {
+      const { executions } = yield* services
+      const workflow = yield* createWorkflow()
+      const delivered: Array<unknown> = []
+      const stopFeed = yield* executions.feed({}, undefined, (item) => void delivered.push(item))
+      const { execution, replayed } = yield* executions.start(
+        executionBody({ workflowId: workflow.metadata.id, runtimeEnv }, { name: "run-1" }),
+        "k-secret"
+      )
+      assert.isFalse(replayed)
+      assert.deepStrictEqual(execution.spec.runtimeEnv, { TOKEN: { isSecret: true }, REGION: { value: "eu" } })
+      const id = execution.metadata.id
+      // Ends by itself after the terminal phase (the cancel below).
+      const watched = yield* Effect.fork(Stream.runCollect(yield* executions.watch(id)))
+      const answers: Array<unknown> = [
+        execution,
+        (yield* executions.start(executionBody({ workflowId: workflow.metadata.id, runtimeEnv }, { name: "run-1" }), "k-secret"))
+          .execution,
+        yield* executions.get(id),
+        yield* executions.getBySlug("run-1", "acme"),
+        (yield* executions.list({ pageSize: 10 })).entries[0],
+        yield* executions.update(id, executionBody({ runtimeEnv: { TOKEN: { isSecret: true }, REGION: { value: "us" } } }, { name: "run-1" })),
+        yield* executions.updateStatus(id, { phase: "EXECUTION_IN_PROGRESS" })
+      ]
+      answers.push(yield* executions.cancel(id))
+      const events = Chunk.toReadonlyArray(yield* Fiber.join(watched))
+      assert.strictEqual(events.at(-1)?.execution.status.phase, "EXECUTION_CANCELLED")
+      answers.push(events)
+
+      const resolved = yield* executions.resolve(id)
+      assert.deepStrictEqual(resolved.values, { TOKEN: secretValue, REGION: "us" })
+      assert.deepStrictEqual(resolved.secrets, [secretValue])
+      answers.push(resolved.execution)
+      // Resumed from the log: what was recorded there is masked too.
+      const resumed: Array<unknown> = []
+      stopFeed()
+      const stop = yield* executions.feed({}, 0, (item) => void resumed.push(item))
+      stop()
+      assert.isAtLeast(resumed.length, 4)
+      answers.push(delivered, resumed, yield* executions.delete(id))
+
+      for (const answer of answers) {
+        assert.notInclude(JSON.stringify(answer), secretValue)
+        assert.notInclude(JSON.stringify(answer), "weft:v1:")
+      }
+      const stored = yield* storedText("workflow_executions")
+      assert.strictEqual(stored, "") // deleted
+      const log = yield* storedText("workflow_execution_changes")
+      assert.notInclude(log, secretValue)
+      assert.notInclude(log, "weft:v1:")
+      assert.strictEqual((yield* Effect.flip(executions.resolve(id))).message, `WorkflowExecution not found: ${id}`)
+    })))
+
+  it.effect("the stored document holds the value sealed; an update without it keeps it, the same value keeps the version", () =>
+    test(Effect.gen(function*() {
+      const { executions } = yield* services
+      const { execution } = yield* setup({ runtimeEnv }, { name: "run-2" })
+      const id = execution.metadata.id
+      const stored = yield* storedText("workflow_executions")
+      assert.include(stored, "weft:v1:")
+      assert.notInclude(stored, secretValue)
+
+      const readBack = yield* executions.get(id)
+      assert.strictEqual((yield* executions.update(id, readBack)).metadata.version, 1)
+      const same = yield* executions.update(id, executionBody({ runtimeEnv }, { name: "run-2" }))
+      assert.strictEqual(same.metadata.version, 1)
+      assert.deepStrictEqual((yield* executions.resolve(id)).values.TOKEN, secretValue)
+
+      const changed = yield* executions.update(id, executionBody({ runtimeEnv: { TOKEN: { value: "rt-2", isSecret: true } } }, { name: "run-2" }))
+      assert.strictEqual(changed.metadata.version, 2)
+      assert.deepStrictEqual((yield* executions.resolve(id)).values, { TOKEN: "rt-2" })
+    })))
+
+  it.effect("a value is required, except for a secret kept from the stored one; errors never quote a secret", () =>
+    test(Effect.gen(function*() {
+      const { executions } = yield* services
+      const workflow = yield* createWorkflow()
+      const create = (env: unknown) =>
+        Effect.flip(executions.create(executionBody({ workflowId: workflow.metadata.id, runtimeEnv: env }, { name: "run-3" })))
+      const plainMissing = yield* create({ REGION: {} })
+      assert.strictEqual(plainMissing.code, "INVALID_ARGUMENT")
+      assert.strictEqual(plainMissing.message, "spec.runtimeEnv.REGION.value: is missing")
+      const secretMissing = yield* create({ TOKEN: { isSecret: true } })
+      assert.include(secretMissing.message, "spec.runtimeEnv.TOKEN.value: is missing")
+      const malformed = yield* create({ TOKEN: { value: secretValue, isSecret: "yes" }, N: { value: 7, isSecret: true } })
+      assert.include(malformed.message, "spec.runtimeEnv.TOKEN.isSecret")
+      assert.include(malformed.message, "spec.runtimeEnv.N.value")
+      assert.notInclude(malformed.message, secretValue)
+      assert.strictEqual(yield* executionCount, 0)
     })))
 })

@@ -5,7 +5,7 @@
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { assert, describe, it } from "@effect/vitest"
-import { InvalidArgument, Migrations, ResourceStore } from "@weft/resource"
+import { InvalidArgument, Migrations, ResourceStore, SecretBox } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { Effect, Layer } from "effect"
 import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "../src/index.js"
@@ -16,6 +16,7 @@ const WeftLive = WorkflowInstances.Default.pipe(
   Layer.provideMerge(Workflows.Default),
   Layer.provide(DefaultInstanceProvisionerLive),
   Layer.provideMerge(ResourceStore.layer),
+  Layer.provide(SecretBox.layer({ current: Buffer.from(SecretBox.generateKey(), "base64") })),
   Layer.provideMerge(Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations])),
   Layer.provideMerge(SqlLive) // the README uses Layer.provide; the test also wants the SqlClient
 )

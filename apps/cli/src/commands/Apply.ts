@@ -25,7 +25,7 @@ import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { WeftClient } from "@weft/client"
 import { Environment } from "@weft/environment"
-import { InvalidArgument, Slug } from "@weft/resource"
+import { InvalidArgument, SecretValues, Slug } from "@weft/resource"
 import { Workflow } from "@weft/workflow"
 import { WorkflowExecution } from "@weft/workflowexecution"
 import { WorkflowInstance } from "@weft/workflowinstance"
@@ -58,9 +58,10 @@ const documentLabel = (doc: Documents.Document): string => {
   return name === "" ? `${kind} (${doc.source})` : `${kind}/${name}`
 }
 
+/** Decodes a document; the message never quotes a value the document marks secret. */
 const decode = <A, I>(schema: Schema.Schema<A, I>, value: unknown) =>
   Schema.decodeUnknown(schema, { errors: "all" })(value).pipe(
-    Effect.mapError((error) => InvalidArgument.fromParseError(error))
+    Effect.mapError((error) => InvalidArgument.fromParseError(error, { hide: SecretValues.hide(SecretValues.secretsIn(value)) }))
   )
 
 interface RefKeys {

@@ -7,9 +7,9 @@
  * again after a restart.
  */
 import { describeRef, type Environments } from "@weft/environment"
-import { SecretBox, SecretValues } from "@weft/resource"
-import type { Workflow, Workflows } from "@weft/workflow"
-import { type WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
+import { NotFound, type SecretBox, type SecretValues } from "@weft/resource"
+import type { ResolvedWorkflow, Workflow, Workflows } from "@weft/workflow"
+import type { ResolvedExecution, WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
 import type { WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Either, Option } from "effect"
 import type { RunPlan } from "../Interpreter.js"
@@ -77,20 +77,20 @@ export interface PinServices {
 const unrunnable = (error: string) => ({ _tag: "Unrunnable", error } as const)
 
 /**
- * The layers of `$env` for a run: the workflow's `envSpec`, each environment of the
- * instance's `envRefs` (a missing one makes the run unrunnable, naming it), the run's
- * `runtimeEnv`.
+ * The layers of `$env` for a run: the workflow's `envSpec` (opened), each environment of
+ * the instance's `envRefs` (a missing one makes the run unrunnable, naming it), the run's
+ * `runtimeEnv` (opened).
  */
 const resolveEnv = (
   services: PinServices,
-  execution: WorkflowExecution.WorkflowExecution,
-  workflow: Workflow.Workflow
-): Effect.Effect<Either.Either<Env, string>, never, SecretBox.SecretBox> =>
+  execution: ResolvedExecution,
+  workflow: ResolvedWorkflow
+): Effect.Effect<Either.Either<Env, string>> =>
   Effect.gen(function*() {
-    const instanceId = execution.spec.workflowInstanceId
+    const instanceId = execution.execution.spec.workflowInstanceId
     const instance = instanceId === undefined ? Option.none() : yield* Effect.option(services.instances.get(instanceId))
     const refs = Option.match(instance, { onNone: () => [], onSome: (i) => i.spec.envRefs ?? [] })
-    const layers: Array<SecretValues.Revealed> = [yield* SecretValues.reveal(workflow.spec.envSpec?.data)]
+    const layers: Array<SecretValues.Revealed> = [workflow]
     for (const ref of refs) {
       if (ref.slug === undefined) continue
       const resolved = yield* Effect.either(services.environments.resolve({ org: ref.org, slug: ref.slug }))
@@ -104,27 +104,41 @@ const resolveEnv = (
       }
       layers.push(resolved.right)
     }
-    layers.push(yield* SecretValues.reveal(execution.spec.runtimeEnv))
+    layers.push(execution)
     return Either.right(envOf(layers))
-  }).pipe(Effect.catchTag("SecretUnreadable", (error) => Effect.succeed(Either.left(`secret: ${error.message}`))))
+  })
 
-/** Loads the execution, its workflow, instance and environments, and builds the plan (the pin activity's body). */
+/**
+ * Loads the execution, its workflow, instance and environments, with their secrets
+ * opened, and builds the plan (the pin activity's body).
+ */
 export const pin = (options: PinServices & { readonly id: string; readonly maxSteps: number }): Effect.Effect<Pinned> =>
   Effect.gen(function*() {
-    const found = yield* Effect.option(options.executions.get(options.id))
-    if (Option.isNone(found) || isEnded(found.value)) return { _tag: "Ended" } as const
-    const execution = found.value
+    const found = yield* Effect.either(options.executions.resolve(options.id))
+    if (Either.isLeft(found)) {
+      return found.left._tag === "NotFound" ? { _tag: "Ended" } as const : unrunnable(`secret: runtimeEnv: ${found.left.message}`)
+    }
+    const execution = found.right.execution
+    if (isEnded(execution)) return { _tag: "Ended" } as const
     const workflowId = execution.spec.workflowId
-    const workflow = workflowId === undefined ? Option.none() : yield* Effect.option(options.workflows.get(workflowId))
-    if (Option.isNone(workflow)) return unrunnable(`validation: Workflow not found: ${workflowId ?? "(none)"}`)
-    const env = yield* resolveEnv(options, execution, workflow.value)
+    const workflow = workflowId === undefined
+      ? Either.left(NotFound.of("Workflow", "(none)"))
+      : yield* Effect.either(options.workflows.resolve(workflowId))
+    if (Either.isLeft(workflow)) {
+      return unrunnable(
+        workflow.left._tag === "NotFound"
+          ? `validation: ${workflow.left.message}`
+          : `secret: envSpec of workflow ${workflowId}: ${workflow.left.message}`
+      )
+    }
+    const env = yield* resolveEnv(options, found.right, workflow.right)
     if (Either.isLeft(env)) return unrunnable(env.left)
     return {
       _tag: "Plan",
-      plan: planOf(execution, workflow.value, options.maxSteps),
+      plan: planOf(execution, workflow.right.workflow, options.maxSteps),
       env: options.box.seal(JSON.stringify(env.right))
     } as const
-  }).pipe(Effect.provideService(SecretBox.SecretBox, options.box))
+  })
 
 /** The run's plan from what the pin journaled: its environment opened (fails when the key is gone). */
 export const open = (pinned: Extract<Pinned, { _tag: "Plan" }>, box: SecretBox.SecretBoxService): Either.Either<RunPlan, string> =>

@@ -4,10 +4,16 @@
 import { Pipeline, Steps } from "@weft/pipeline"
 import { Effect } from "effect"
 import { DefaultInstanceProvisioner } from "../DefaultInstanceProvisioner.js"
-import { allowedOwnerScopes, type Workflow } from "../Workflow.js"
+import { allowedOwnerScopes, type Workflow, type WorkflowInput } from "../Workflow.js"
 
 /** A Workflow is owned by the platform or an organization; the scope is required. */
 export const ValidateOwnerScope = Steps.ValidateOwnerScope("Workflow", allowedOwnerScopes)
+
+/** Seals the secret values of `spec.envSpec.data`; one sent without a value keeps the stored one. */
+export const SealEnvSpec = Steps.SealSecrets<WorkflowInput>({
+  get: (spec) => spec.envSpec?.data,
+  set: (spec, data) => ({ ...spec, envSpec: { ...spec.envSpec, data } })
+})
 
 /**
  * Creates the default instance through the instance create pipeline and records it on

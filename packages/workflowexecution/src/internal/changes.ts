@@ -13,7 +13,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Context, Effect } from "effect"
-import type { WorkflowExecution } from "../WorkflowExecution.js"
+import { present, type WorkflowExecution } from "../WorkflowExecution.js"
 
 export type ChangeKind = "Updated" | "Deleted"
 
@@ -38,14 +38,17 @@ export interface Announcement {
   readonly version: number
 }
 
-/** Records a change inside the caller's transaction; answers its sequence number. */
+/**
+ * Records a change inside the caller's transaction; answers its sequence number. The log
+ * keeps the answered form (secrets masked): it is only ever read to be delivered.
+ */
 export const record = (kind: ChangeKind, execution: WorkflowExecution, retention: number) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const pg = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
     if (pg) yield* sql`SELECT pg_advisory_xact_lock(${sequenceLock[0]}, ${sequenceLock[1]})`
     const rows = yield* sql<{ seq: number | string }>`INSERT INTO workflow_execution_changes (execution_id, kind, doc)
-      VALUES (${execution.metadata.id}, ${kind}, ${JSON.stringify(execution)}) RETURNING seq`
+      VALUES (${execution.metadata.id}, ${kind}, ${JSON.stringify(present(execution))}) RETURNING seq`
     const seq = Number(rows[0]!.seq)
     if (pg) {
       const announcement: Announcement = { seq, id: execution.metadata.id, version: execution.metadata.version }

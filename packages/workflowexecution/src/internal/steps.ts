@@ -2,7 +2,7 @@
  * The WorkflowExecution kind's own create steps, after the seed's controller.
  */
 import { Pipeline, Steps } from "@weft/pipeline"
-import { InvalidArgument, type Metadata, NotFound, ResourceStore, Slug } from "@weft/resource"
+import { InvalidArgument, type Metadata, NotFound, ResourceStore, type SecretValues, Slug } from "@weft/resource"
 import { Workflow } from "@weft/workflow"
 import { ensureDefault, WorkflowInstance } from "@weft/workflowinstance"
 import { DateTime, Effect, Option } from "effect"
@@ -119,6 +119,27 @@ export const SetInitialPhase = Pipeline.step(
   (ctx: { readonly state: WorkflowExecution }) =>
     Effect.succeed({ state: { ...ctx.state, status: { ...ctx.state.status, phase: "EXECUTION_PENDING" as const } } })
 )
+
+/** Seals the secret values of `spec.runtimeEnv`; one sent without a value keeps the stored one. */
+export const SealRuntimeEnv = Steps.SealSecrets<WorkflowExecutionInput>({
+  get: (spec) => spec.runtimeEnv,
+  set: (spec, runtimeEnv) => ({ ...spec, runtimeEnv })
+})
+
+/** After `SealRuntimeEnv`: every entry has a value, sealed or not; else 400 naming the first without. */
+export const RequireRuntimeValues = Pipeline.step("RequireRuntimeValues", (ctx: Request) => {
+  const missing = Object.entries(ctx.request.spec.runtimeEnv ?? {}).find(([, entry]) =>
+    entry.value === undefined && (entry as SecretValues.Sealed<SecretValues.Entry>).sealed === undefined
+  )
+  return missing === undefined
+    ? Effect.succeed({})
+    : Effect.fail(
+      new InvalidArgument({
+        message: `spec.runtimeEnv.${missing[0]}.value: is missing` +
+          (missing[1].isSecret === true ? " (a secret sent without its value keeps the stored one; there is none)" : "")
+      })
+    )
+})
 
 /** `workflowInstanceId` and `workflowId` cannot change on update; absent means kept. */
 export const mergeSpec = (existing: WorkflowExecution, request: WorkflowExecutionInput) => {
