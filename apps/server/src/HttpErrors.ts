@@ -14,7 +14,7 @@ import {
 } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { WeftApi } from "@weft/api"
-import { Internal, InvalidArgument, MethodNotAllowed, NotFound, PayloadTooLarge } from "@weft/resource"
+import { Internal, InvalidArgument, MethodNotAllowed, NotFound, PayloadTooLarge, SecretValues } from "@weft/resource"
 import { Cause, Effect, identity, Layer, Option, type ParseResult, Schema } from "effect"
 import { IncomingMessage } from "node:http"
 import * as Routes from "./Routes.js"
@@ -25,8 +25,20 @@ import { ServerConfig } from "./ServerConfig.js"
  * failure goes through (`formatIssues`): the same issues give the same message whether
  * the request came over HTTP or an in-process caller's value was decoded.
  */
-const fromDecodeError = (error: { readonly issues: ReadonlyArray<ParseResult.ArrayFormatterIssue> }) =>
-  InvalidArgument.fromIssues(error.issues, { subject: "body" })
+const fromDecodeError = (
+  error: { readonly issues: ReadonlyArray<ParseResult.ArrayFormatterIssue> },
+  body: string | undefined
+) => InvalidArgument.fromIssues(error.issues, { subject: "body", hide: SecretValues.hide(secretsOf(body)) })
+
+/** The values the request's JSON body marks secret (none when it is not JSON): no message quotes them. */
+const secretsOf = (body: string | undefined): ReadonlyArray<string> => {
+  if (body === undefined || body === "") return []
+  try {
+    return SecretValues.secretsIn(JSON.parse(body))
+  } catch {
+    return []
+  }
+}
 
 const isBodyTooLarge = (error: unknown) => {
   const cause = (error as { readonly cause?: unknown }).cause
@@ -95,12 +107,12 @@ const methodNotAllowed = (method: string, allowed: ReadonlyArray<string>) =>
     { status: 405, headers: { allow: allowed.join(", ") } }
   )
 
-/** Translates one failure; `undefined` leaves it as it is. */
-const translate = (error: unknown, tooLarge: () => PayloadTooLarge): Mapped | undefined => {
+/** Translates one failure (`body`: the request's body, when it was read); `undefined` leaves it as it is. */
+const translate = (error: unknown, tooLarge: () => PayloadTooLarge, body?: string): Mapped | undefined => {
   const tagged = error as { readonly _tag?: string; readonly request?: { method: string; url: string } }
   switch (tagged._tag) {
     case "HttpApiDecodeError":
-      return fromDecodeError(error as any)
+      return fromDecodeError(error as any, body)
     case "RouteNotFound":
       return new NotFound({ message: `route not found: ${tagged.request?.method} ${tagged.request?.url}` })
     case "RequestError":
@@ -119,57 +131,62 @@ export const layer = HttpApiBuilder.middleware(
     const tooLarge = () =>
       new PayloadTooLarge({ message: `request body is over the limit of ${config.maxBodyBytes} bytes` })
     return (app: HttpApp.Default) =>
-      Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const length = request.headers["content-length"]
-        if (Number(length ?? "0") > config.maxBodyBytes) return yield* tooLarge()
-        if (length === undefined) keepSocketOnOverflow(request)
-        // Bodies are JSON whatever the client labelled them (curl sends form data by
-        // default): the framework would otherwise decode a form into a confusing 400.
-        const contentType = request.headers["content-type"]
-        const asJson = request.method === "GET" || request.method === "HEAD" ||
-            (contentType !== undefined && contentType.includes("application/json"))
-          ? request
-          : request.modify({ headers: Headers.set(request.headers, "content-type", "application/json") })
-        return yield* Effect.gen(function*() {
-          if (hasBody(request.method)) {
-            // Read here (the request caches it for the decoder) to refuse pathological
-            // nesting before any recursive code — decoder, error formatter,
-            // JSON.stringify — can overflow its stack on it.
-            const text = yield* asJson.text
-            if (nestedDeeperThan(text, maxNesting)) {
-              return yield* new InvalidArgument({ message: `body: nested deeper than ${maxNesting} levels` })
+      Effect.suspend(() => {
+        // Per request: the body once read, for an error about it that must not quote its secrets.
+        let body: string | undefined
+        return Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const length = request.headers["content-length"]
+          if (Number(length ?? "0") > config.maxBodyBytes) return yield* tooLarge()
+          if (length === undefined) keepSocketOnOverflow(request)
+          // Bodies are JSON whatever the client labelled them (curl sends form data by
+          // default): the framework would otherwise decode a form into a confusing 400.
+          const contentType = request.headers["content-type"]
+          const asJson = request.method === "GET" || request.method === "HEAD" ||
+              (contentType !== undefined && contentType.includes("application/json"))
+            ? request
+            : request.modify({ headers: Headers.set(request.headers, "content-type", "application/json") })
+          return yield* Effect.gen(function*() {
+            if (hasBody(request.method)) {
+              // Read here (the request caches it for the decoder) to refuse pathological
+              // nesting before any recursive code — decoder, error formatter,
+              // JSON.stringify — can overflow its stack on it.
+              const text = yield* asJson.text
+              body = text
+              if (nestedDeeperThan(text, maxNesting)) {
+                return yield* new InvalidArgument({ message: `body: nested deeper than ${maxNesting} levels` })
+              }
             }
-          }
-          return yield* app
-        }).pipe(
-          HttpIncomingMessage.withMaxBodySize(limit),
-          asJson === request ? identity : Effect.provideService(HttpServerRequest.HttpServerRequest, asJson)
-        )
-      }).pipe(
-        Effect.catchAllCause((cause): Effect.Effect<HttpServerResponse.HttpServerResponse, any> => {
-          // The framework reads the body with `orDie`: malformed JSON and bodies over the
-          // limit arrive as a defect carrying a RequestError, not as a failure.
-          const failure = Option.orElse(Cause.failureOption(cause), () =>
-            Option.filter(Cause.dieOption(cause), isRequestError))
-          if (Option.isSome(failure)) {
-            const error = failure.value as { readonly _tag?: string; readonly request?: HttpServerRequest.HttpServerRequest }
-            if (error._tag === "RouteNotFound" && error.request !== undefined) {
-              const request = error.request
-              return Effect.flatMap(routes.allowed(request.url), (allowed) =>
-                allowed.length > 0
-                  ? Effect.succeed(methodNotAllowed(request.method, allowed))
-                  : Effect.fail(translate(error, tooLarge)!))
-            }
-            const mapped = translate(failure.value, tooLarge)
-            return mapped === undefined ? Effect.failCause(cause) : Effect.fail(mapped)
-          }
-          if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
-          return Effect.logError("unhandled defect", cause).pipe(
-            Effect.zipRight(Effect.fail(new Internal({ message: "internal error" })))
+            return yield* app
+          }).pipe(
+            HttpIncomingMessage.withMaxBodySize(limit),
+            asJson === request ? identity : Effect.provideService(HttpServerRequest.HttpServerRequest, asJson)
           )
-        })
-      )
+        }).pipe(
+          Effect.catchAllCause((cause): Effect.Effect<HttpServerResponse.HttpServerResponse, any> => {
+            // The framework reads the body with `orDie`: malformed JSON and bodies over the
+            // limit arrive as a defect carrying a RequestError, not as a failure.
+            const failure = Option.orElse(Cause.failureOption(cause), () =>
+              Option.filter(Cause.dieOption(cause), isRequestError))
+            if (Option.isSome(failure)) {
+              const error = failure.value as { readonly _tag?: string; readonly request?: HttpServerRequest.HttpServerRequest }
+              if (error._tag === "RouteNotFound" && error.request !== undefined) {
+                const request = error.request
+                return Effect.flatMap(routes.allowed(request.url), (allowed) =>
+                  allowed.length > 0
+                    ? Effect.succeed(methodNotAllowed(request.method, allowed))
+                    : Effect.fail(translate(error, tooLarge)!))
+              }
+              const mapped = translate(failure.value, tooLarge, body)
+              return mapped === undefined ? Effect.failCause(cause) : Effect.fail(mapped)
+            }
+            if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+            return Effect.logError("unhandled defect", cause).pipe(
+              Effect.zipRight(Effect.fail(new Internal({ message: "internal error" })))
+            )
+          })
+        )
+      })
   }),
   { withContext: true }
 ).pipe(Layer.provide(HttpApiBuilder.Router.Live))

@@ -77,6 +77,12 @@ describe("secret values of envSpec and runtimeEnv", () => {
         spec: { ...workflow.spec, envSpec: { data: { API_KEY: { value: apiKey, isSecret: "yes" } } } }
       }
       assert.include(expect(yield* call("POST", "/v1/workflows", malformed), 400).message, "spec.envSpec.data.API_KEY.isSecret")
+      // A secret of the wrong type: the message names it and does not quote it.
+      const wrongType = {
+        ...malformed,
+        spec: { ...workflow.spec, envSpec: { data: { API_KEY: { value: { key: apiKey }, isSecret: true } } } }
+      }
+      assert.include(expect(yield* call("POST", "/v1/workflows", wrongType), 400).message, "spec.envSpec.data.API_KEY.value")
 
       // Executions: an idempotent start and its replay, the run, every read, the errors.
       const feed = yield* Sse.open(`${server.url}/v1/workflow-executions/watch`)
@@ -112,6 +118,8 @@ describe("secret values of envSpec and runtimeEnv", () => {
       expect(yield* call("PATCH", `/v1/workflow-executions/${id}/status`, { phase: "EXECUTION_IN_PROGRESS" }), 409)
       const badEnv = { ...execution(workflowId), spec: { workflowId, runtimeEnv: { TOKEN: { value: token, isSecret: "yes" } } } }
       assert.include(expect(yield* call("POST", "/v1/workflow-executions", badEnv), 400).message, "spec.runtimeEnv.TOKEN.isSecret")
+      const listed = { ...execution(workflowId), spec: { workflowId, runtimeEnv: { TOKEN: { value: [token], isSecret: true } } } }
+      assert.include(expect(yield* call("POST", "/v1/workflow-executions", listed), 400).message, "spec.runtimeEnv.TOKEN.value")
       // What is at rest, while the server still runs (the WAL not yet checkpointed).
       const disk = diskText(path.join(dir, "weft.db"))
       assert.include(disk, "weft:v1:")
