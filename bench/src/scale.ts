@@ -45,8 +45,17 @@ const USAGE = `usage: pnpm --filter @weft/bench scale [-- options]
   --json FILE         also write every result as JSON
   --keep              keep the temporary directory (the seeded database) and print its path`
 
-const OPS = ["list", "get"] as const
+const OPS = ["list", "get", "labels", "labels2", "window", "metrics"] as const
 type Op = (typeof OPS)[number]
+/** What the baseline serves too; the others are weft's only. */
+const BASELINE_OPS: ReadonlyArray<Op> = ["list", "get"]
+
+/** Labels of the i-th seeded row: `team` t0…t9 on every row, `tier=gold` on every 7th. */
+const labelsOf = (i: number): Record<string, string> =>
+  i % 7 === 0 ? { team: `t${i % 10}`, tier: "gold" } : { team: `t${i % 10}` }
+
+const LABELS_PATH = "/v1/workflow-executions?labelSelector=team%3Dt3&pageSize=50"
+const LABELS2_PATH = "/v1/workflow-executions?labelSelector=team%3Dt3%2C%21tier&pageSize=50"
 
 /** Phase of the i-th seeded row: 20% pending, 30% in progress, 40% completed, 5% failed, 5% cancelled. */
 const phaseOf = (i: number): string => {
@@ -87,6 +96,8 @@ interface SeedStep {
  */
 interface Seeder {
   readonly seedTo: (n: number, sampleSize: number) => SeedStep
+  /** `createdAfter`/`createdBefore` of a one-minute window ending at the middle of the first `n` rows. */
+  readonly windowPath: (n: number) => string
 }
 
 const makeSeeder = (dbFile: string, template: Template): Seeder => {
@@ -123,7 +134,7 @@ const makeSeeder = (dbFile: string, template: Template): Seeder => {
       status.startedAt = at
       if (version === 3) status.completedAt = at
     }
-    const doc = { ...tpl, metadata: { ...tpl.metadata, id, name, slug: name, version }, status }
+    const doc = { ...tpl, metadata: { ...tpl.metadata, id, name, slug: name, version, labels: labelsOf(i) }, status }
     return columns.map((c) => {
       switch (c) {
         case "id":
@@ -148,6 +159,12 @@ const makeSeeder = (dbFile: string, template: Template): Seeder => {
   }
 
   return {
+    windowPath: (n) => {
+      const middle = start + Math.floor(n / 2)
+      const after = encodeURIComponent(new Date(middle - 60_000).toISOString())
+      const before = encodeURIComponent(new Date(middle).toISOString())
+      return `/v1/workflow-executions?createdAfter=${after}&createdBefore=${before}&pageSize=50`
+    },
     seedTo: (n, sampleSize) => {
       const began = process.hrtime.bigint()
       const from = seeded
@@ -161,8 +178,15 @@ const makeSeeder = (dbFile: string, template: Template): Seeder => {
           const insert = db.prepare(
             `INSERT INTO workflow_executions (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`
           )
+          // The label rows weft's store writes beside each resource (`workflow_executions_labels`).
+          const label = db.prepare("INSERT INTO workflow_executions_labels (id, key, value) VALUES (?, ?, ?)")
           db.transaction(() => {
-            for (let i = from; i < n; i++) insert.run(rowFor(i))
+            for (let i = from; i < n; i++) {
+              const values = rowFor(i)
+              insert.run(values)
+              const id = values[columns.indexOf("id")]
+              for (const [key, value] of Object.entries(labelsOf(i))) label.run(id, key, value)
+            }
           })()
           db.pragma("journal_mode = WAL")
           seeded = n
@@ -179,6 +203,35 @@ const makeSeeder = (dbFile: string, template: Template): Seeder => {
         db.close()
       }
     }
+  }
+}
+
+/** Milliseconds (median of 5) of the two ways to count executions by phase, on the file as weft left it. */
+interface CountTimes {
+  /** `COUNT(*) … GROUP BY phase` over the table (what `/metrics` did before the kept counts). */
+  readonly table: number
+  /** The sum of the kept counts (`workflow_execution_phase_counts`, what `/metrics` reads). */
+  readonly kept: number
+}
+
+const countTimes = (dbFile: string): CountTimes => {
+  const db = new Database(dbFile, { readonly: true })
+  try {
+    const time = (query: string) => {
+      const statement = db.prepare(query)
+      const samples = Array.from({ length: 5 }, () => {
+        const began = process.hrtime.bigint()
+        statement.all()
+        return Number(process.hrtime.bigint() - began) / 1e6
+      }).sort((a, b) => a - b)
+      return samples[2]
+    }
+    return {
+      table: time("SELECT phase, COUNT(*) AS n FROM workflow_executions GROUP BY phase"),
+      kept: time("SELECT phase, SUM(n) AS n FROM workflow_execution_phase_counts GROUP BY phase")
+    }
+  } finally {
+    db.close()
   }
 }
 
@@ -263,7 +316,13 @@ const main = async () => {
 
     // 2./3. Per size: seed, start, check, measure, stop.
     const rows: Array<Row> = []
-    const peaks: Array<{ size: number; seedSeconds: number; fileMiB: number; peak: Partial<Record<TargetName, number>> }> = []
+    const peaks: Array<{
+      size: number
+      seedSeconds: number
+      fileMiB: number
+      peak: Partial<Record<TargetName, number>>
+      counts: CountTimes
+    }> = []
     for (const size of sizes) {
       const seeded = seeder.seedTo(size, 2000)
       const fileMiB = fs.statSync(dbFile).size / 1024 / 1024
@@ -297,22 +356,43 @@ const main = async () => {
         }
       }
 
+      // The selections weft serves: each answers a full first page and a token, i.e. a keyset page.
+      const pathOf: Partial<Record<Op, string>> = {
+        list: LIST_PATH,
+        labels: LABELS_PATH,
+        labels2: LABELS2_PATH,
+        window: seeder.windowPath(size),
+        metrics: "/metrics"
+      }
+      const weftTarget = targets.find((t) => t.name === "weft")
+      if (weftTarget !== undefined) {
+        for (const op of ["labels", "labels2", "window"] as const) {
+          const page = await call(weftTarget, "GET", pathOf[op]!)
+          expectStatus(weftTarget, page, "GET", pathOf[op]!, 200)
+          if (page.json?.entries?.length !== 50 || typeof page.json.nextPageToken !== "string") {
+            throw new BenchError(`weft: GET ${pathOf[op]} on ${size} rows should give 50 entries and a nextPageToken`)
+          }
+        }
+      }
+
       const loadFor = (op: Op) =>
-        op === "list"
-          ? { method: "GET" as const, path: LIST_PATH }
-          : { requests: rotatingRequests(sample, (id) => ({ method: "GET", path: `/v1/workflow-executions/${id}` })) }
+        op === "get"
+          ? { requests: rotatingRequests(sample, (id) => ({ method: "GET", path: `/v1/workflow-executions/${id}` })) }
+          : { method: "GET" as const, path: pathOf[op]! }
 
       let flip = false
       for (const op of OPS) {
+        const opTargets = targets.filter((t) => t.name === "weft" || BASELINE_OPS.includes(op))
+        if (opTargets.length === 0) continue
         if (warmupS > 0) {
-          for (const target of targets) {
+          for (const target of opTargets) {
             await runLoad({ url: target.server.url, connections: 16, durationS: warmupS, ...loadFor(op) })
           }
         }
         for (const c of connections) {
           const runs: Record<TargetName, Array<LoadResult>> = { weft: [], floor: [], baseline: [] }
           for (let round = 0; round < repeat; round++) {
-            const order = flip ? [...targets].reverse() : targets
+            const order = flip ? [...opTargets].reverse() : opTargets
             flip = !flip
             for (const target of order) {
               const result = await runLoad({ url: target.server.url, connections: c, durationS, ...loadFor(op) })
@@ -325,14 +405,14 @@ const main = async () => {
             }
           }
           const results: Partial<Record<TargetName, LoadResult>> = {}
-          for (const target of targets) results[target.name] = combine(runs[target.name])
+          for (const target of opTargets) results[target.name] = combine(runs[target.name])
           rows.push({ size, op, connections: c, results, runs })
         }
       }
       const peak = Object.fromEntries(targets.map((t) => [t.name, t.server.peakRssKiB()])) as Partial<Record<TargetName, number>>
-      peaks.push({ size, seedSeconds: seeded.seconds, fileMiB, peak })
       await Promise.all(running.map((s) => s.stop()))
       running.length = 0
+      peaks.push({ size, seedSeconds: seeded.seconds, fileMiB, peak, counts: countTimes(dbFile) })
     }
 
     // Report.
@@ -373,12 +453,18 @@ const main = async () => {
         "",
         table(headers, lines, 2),
         "",
-        "  list  GET /v1/workflow-executions?phase=EXECUTION_PENDING&pageSize=50   (20% of rows are PENDING)",
-        "  get   GET /v1/workflow-executions/{id}, rotating over 2000 random ids",
+        "  list     GET /v1/workflow-executions?phase=EXECUTION_PENDING&pageSize=50   (20% of rows are PENDING)",
+        "  get      GET /v1/workflow-executions/{id}, rotating over 2000 random ids",
+        `  labels   GET ${LABELS_PATH}   (10% of rows)`,
+        `  labels2  GET ${LABELS2_PATH}   (about 8.6% of rows)`,
+        "  window   GET /v1/workflow-executions?createdAfter=…&createdBefore=…&pageSize=50   (a minute in the middle of the rows)",
+        "  metrics  GET /metrics   (executions by phase from the kept counts)",
+        "  labels, labels2, window and metrics are weft's only: the baseline has no selectors",
         "",
         ...peaks.map((p) =>
           `${p.size} rows: file ${p.fileMiB.toFixed(0)} MiB; weft peak RSS ${names.includes("weft") ? formatKiB(p.peak.weft) : "-"}` +
-            `, baseline peak RSS ${names.includes("baseline") ? formatKiB(p.peak.baseline) : "-"}`
+            `, baseline peak RSS ${names.includes("baseline") ? formatKiB(p.peak.baseline) : "-"}` +
+            `; executions by phase: COUNT(*) GROUP BY phase ${ms(p.counts.table)} ms, kept counts ${ms(p.counts.kept)} ms`
         ),
         ""
       ].join("\n")

@@ -7,8 +7,8 @@
  *
  * The sweep is one fiber, scoped to the layer, repeated on a `Schedule`. It deletes in
  * small batches, each its own short transaction (`WorkflowExecutions.deleteEnded`), with
- * a pause as long as the batch after each, so a request waiting for the database waits
- * for one batch at most, never for a whole sweep.
+ * a pause three times as long as the batch after each, so a request waiting for the
+ * database waits for one short batch at most, never for a whole sweep.
  */
 import type { SqlClient } from "@effect/sql"
 import { Metadata, Transaction } from "@weft/resource"
@@ -29,7 +29,7 @@ export interface Settings {
 export const defaults: Settings = {
   retention: undefined,
   every: Duration.minutes(1),
-  batchSize: 100
+  batchSize: 25
 }
 
 const units = { d: "days", h: "hours", m: "minutes", s: "seconds" } as const
@@ -47,17 +47,21 @@ export interface Swept {
   readonly keys: number
 }
 
+/** After a batch the sweep pauses this many times as long as the batch took. */
+const pauseFactor = 3
+
 /**
  * Runs `batch` until one deletes fewer than `size`; answers the total. After each batch it
- * pauses as long as the batch took: the sweep holds the database at most half the time,
- * and requests get it in between (reads too, which do not queue with the writers).
+ * pauses three times as long as the batch took: the sweep holds the database at most a
+ * quarter of the time, and requests get it in between (reads too, which do not queue
+ * with the writers).
  */
 const drain = (batch: Effect.Effect<number>, size: number) =>
   Effect.iterate({ total: 0, last: size }, {
     while: (state) => state.last >= size,
     body: (state) =>
       Effect.timed(batch).pipe(
-        Effect.tap(([took]) => Effect.sleep(took)),
+        Effect.tap(([took]) => Effect.sleep(Duration.times(took, pauseFactor))),
         Effect.map(([, n]) => ({ total: state.total + n, last: n }))
       )
   }).pipe(Effect.map((state) => state.total))
