@@ -13,12 +13,8 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { EngineMigrations } from "@weft/engine"
-import { EnvironmentMigrations } from "@weft/environment"
-import { Migrations, type SecretBox } from "@weft/resource"
-import { WorkflowMigrations } from "@weft/workflow"
-import { WorkflowExecutionMigrations } from "@weft/workflowexecution"
-import { WorkflowInstanceMigrations } from "@weft/workflowinstance"
+import { Weft } from "@weft/engine"
+import type { SecretBox } from "@weft/resource"
 import { Cause, Data, Effect, Layer, Redacted } from "effect"
 import Sqlite from "better-sqlite3"
 import * as fs from "node:fs"
@@ -132,18 +128,8 @@ export const layer: Layer.Layer<
       : layerSqlite(config.database, config))
 )
 
-/**
- * Every migration set the app applies, in order (a set that refers to another's tables
- * comes after it). Each set is recorded in its own table; see `Migrations` in
- * `@weft/resource` and docs/DECISIONS.md.
- */
-export const migrations: ReadonlyArray<Migrations.MigrationSet> = [
-  WorkflowMigrations,
-  WorkflowInstanceMigrations,
-  WorkflowExecutionMigrations,
-  EnvironmentMigrations,
-  EngineMigrations
-]
+/** Every migration set the app applies, in order: the services' (see `Weft` in `@weft/engine`). */
+export const migrations = Weft.migrations
 
 /** Applies `migrations` once, when the app's layers are built, before any service. */
-export const MigrationsLive = Migrations.layer(migrations)
+export const MigrationsLive = Weft.MigrationsLive

@@ -7,12 +7,9 @@ import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@eff
 import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { WeftApi } from "@weft/api"
-import { Environments } from "@weft/environment"
-import { Engine, EngineConfig, EngineRunner, Interpreter } from "@weft/engine"
-import { ResourceStore, type SecretBox } from "@weft/resource"
-import { Workflows } from "@weft/workflow"
-import { ExecutionEvents, ExecutionRetention, ExecutionRunner, WorkflowExecutions } from "@weft/workflowexecution"
-import { DefaultInstanceProvisionerLive, WorkflowInstances } from "@weft/workflowinstance"
+import { EngineConfig, Interpreter, Weft } from "@weft/engine"
+import type { SecretBox } from "@weft/resource"
+import { ExecutionRetention, ExecutionRunner } from "@weft/workflowexecution"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import type { Duplex } from "node:stream"
@@ -31,31 +28,11 @@ import * as RequestLog from "./RequestLog.js"
 import * as Routes from "./Routes.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 
-/**
- * The services of every kind over one ResourceStore, handing executions to `runner`,
- * with the database migrated before they are built; they need a SqlClient. The Workflow
- * kind's DefaultInstanceProvisioner comes from the WorkflowInstance package.
- */
-const servicesOver = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
-  WorkflowExecutions.Default.pipe(
-    Layer.provideMerge(WorkflowInstances.Default),
-    Layer.provideMerge(Environments.Default),
-    Layer.provideMerge(Workflows.Default),
-    Layer.provideMerge(DefaultInstanceProvisionerLive),
-    Layer.provideMerge(ExecutionEvents.layer),
-    Layer.provideMerge(runner),
-    Layer.provideMerge(ResourceStore.layer),
-    Layer.provideMerge(Database.MigrationsLive)
-  )
-
 /** The services with no engine (`WEFT_RUNNER=none`): executions stay PENDING for an external runner. */
-export const ServicesLive = servicesOver(ExecutionRunner.layerNoop)
+export const ServicesLive = Weft.layer(ExecutionRunner.layerNoop)
 
 /** The services with the engine (`WEFT_RUNNER=embedded`): every execution runs, durably, in this process. */
-export const ServicesWithEngineLive = Engine.layer(Interpreter.run).pipe(
-  Layer.provideMerge(servicesOver(EngineRunner.layer)),
-  Layer.provide(Interpreter.layerServices)
-)
+export const ServicesWithEngineLive = Weft.layerWithEngine(Interpreter.run).pipe(Layer.provide(Interpreter.layerServices))
 
 /** The services as configured (`ServerConfig.engine`). */
 export const ConfiguredServicesLive = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =>

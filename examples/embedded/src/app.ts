@@ -8,12 +8,10 @@
  * `price-order` as a child run (RUN) and adds the shipping to its total.
  */
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Activities, Engine, EngineConfig, EngineMigrations, EngineRunner, Interpreter } from "@weft/engine"
-import { EnvironmentMigrations, Environments } from "@weft/environment"
-import { Migrations, ResourceStore, SecretBox } from "@weft/resource"
-import { WorkflowMigrations, Workflows } from "@weft/workflow"
-import { ExecutionEvents, type WorkflowExecution, WorkflowExecutionMigrations, WorkflowExecutions } from "@weft/workflowexecution"
-import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
+import { Activities, EngineConfig, Interpreter, Weft } from "@weft/engine"
+import { SecretBox } from "@weft/resource"
+import { Workflows } from "@weft/workflow"
+import { type WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
 import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 
@@ -64,24 +62,11 @@ export const quote = Activities.make({
 // weft, composed in-process
 // ---------------------------------------------------------------------------------------
 
-/** weft's services over the engine's runner: executions created here are run here. */
-const ServicesLive = WorkflowExecutions.Default.pipe(
-  Layer.provideMerge(WorkflowInstances.Default),
-  Layer.provideMerge(Environments.Default),
-  Layer.provideMerge(Workflows.Default),
-  Layer.provideMerge(DefaultInstanceProvisionerLive),
-  Layer.provideMerge(ExecutionEvents.layerInProcess),
-  Layer.provideMerge(EngineRunner.layer),
-  Layer.provideMerge(ResourceStore.layer),
-  // weft's tables, migrated once, before the services are built.
-  Layer.provideMerge(
-    Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations, EnvironmentMigrations, EngineMigrations])
-  )
-)
-
-/** The engine, with the application's activities registered. */
-const EngineLive = Engine.layer(Interpreter.run).pipe(
-  Layer.provideMerge(ServicesLive),
+/**
+ * weft's services with the engine (the composition the server uses: executions created
+ * here are run here), and the application's activities registered.
+ */
+const EngineLive = Weft.layerWithEngine(Interpreter.run).pipe(
   Layer.provide(Interpreter.layerServices),
   Layer.provide(Activities.layer([quote])),
   Layer.provide(EngineConfig.layer())

@@ -1,5 +1,5 @@
 /**
- * The services composed as the server composes them, with the engine over a given
+ * The services composed as the server composes them (`Weft`), with the engine over a given
  * interpreter, on a database of either backend that outlives one engine (a SQLite file,
  * or a PostgreSQL database), so that a test can stop the engine and start another on
  * the same data.
@@ -7,39 +7,21 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { EnvironmentMigrations, Environments } from "@weft/environment"
-import { Migrations, ResourceStore, SecretBox, TestDatabase } from "@weft/resource"
-import { WorkflowMigrations, Workflows } from "@weft/workflow"
-import { ExecutionEvents, ExecutionRunner, WorkflowExecutionMigrations, WorkflowExecutions } from "@weft/workflowexecution"
-import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
+import { SecretBox, TestDatabase } from "@weft/resource"
+import { ExecutionRunner } from "@weft/workflowexecution"
 import { Duration, Effect, Layer, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as Engine from "../../src/Engine.js"
 import * as EngineConfig from "../../src/EngineConfig.js"
-import * as EngineRunner from "../../src/EngineRunner.js"
-import { EngineMigrations } from "../../src/internal/durableJournal.js"
 import type { Interpret } from "../../src/internal/durableWorkflow.js"
+import * as Weft from "../../src/Weft.js"
 
 /** One key for the whole test file, so an engine restarted on the same data opens what it sealed. */
 export const secretBox = SecretBox.layer({ current: randomBytes(32) })
 
-export const services = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
-  WorkflowExecutions.Default.pipe(
-    Layer.provideMerge(WorkflowInstances.Default),
-    Layer.provideMerge(Environments.Default),
-    Layer.provideMerge(Workflows.Default),
-    Layer.provideMerge(DefaultInstanceProvisionerLive),
-    Layer.provideMerge(ExecutionEvents.layerInProcess),
-    Layer.provideMerge(runner),
-    Layer.provideMerge(ResourceStore.layer),
-    Layer.provideMerge(secretBox),
-    Layer.provideMerge(
-      Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations, EnvironmentMigrations, EngineMigrations])
-    )
-  )
+export const services = <A, E, R>(runner: Layer.Layer<A, E, R>) => Weft.layer(runner).pipe(Layer.provideMerge(secretBox))
 
 const isPostgres = (location: string) => location.startsWith("postgres://")
 
@@ -51,8 +33,8 @@ export const client = (location: string): Layer.Layer<SqlClient.SqlClient> =>
 
 /** Services and engine over `interpret`, on the database at `location`. */
 export const withEngine = (location: string, interpret: Interpret<never>) =>
-  Engine.layer(interpret).pipe(
-    Layer.provideMerge(services(EngineRunner.layer)),
+  Weft.layerWithEngine(interpret).pipe(
+    Layer.provideMerge(secretBox),
     Layer.provide(EngineConfig.layer({ pollInterval: Duration.millis(200) })),
     Layer.provideMerge(client(location))
   )
