@@ -120,5 +120,44 @@ describe.each(TestDatabase.backends)("environments on %s", (backend) => {
         assert.strictEqual(after.headers["etag"], "\"1\"")
         assertMasked(after)
       })))
+
+    it.effect("the list takes labelSelector, createdAfter and createdBefore; a malformed one is 400 naming it", () =>
+      withServer(Effect.gen(function*() {
+        const prod = yield* request("POST", "/v1/environments", environment({}, { labels: { tier: "prod", team: "crm" } }))
+        const staging = yield* request("POST", "/v1/environments", environment({}, { name: "acme-staging", labels: { tier: "staging" } }))
+        yield* request("POST", "/v1/environments", environment({}, { name: "acme-scratch" }))
+        const slugs = (params: Record<string, string>) =>
+          Effect.map(request("GET", `/v1/environments?${new URLSearchParams(params)}`), (res) => {
+            assert.strictEqual(res.status, 200, JSON.stringify(res.body))
+            assertMasked(res)
+            return res.body.entries.map((e: any) => e.metadata.slug).sort()
+          })
+        assert.deepStrictEqual(yield* slugs({ labelSelector: "tier=prod" }), ["acme-prod"])
+        assert.deepStrictEqual(yield* slugs({ labelSelector: "tier" }), ["acme-prod", "acme-staging"])
+        assert.deepStrictEqual(yield* slugs({ labelSelector: "!tier" }), ["acme-scratch"])
+        assert.deepStrictEqual(yield* slugs({ labelSelector: "tier!=prod,!team", org: "acme" }), ["acme-scratch", "acme-staging"])
+        assert.deepStrictEqual(yield* slugs({ labelSelector: "tier=prod", org: "globex" }), [])
+        assert.deepStrictEqual(yield* slugs({ createdAfter: "2999-01-01T00:00:00Z" }), [])
+        assert.deepStrictEqual(yield* slugs({ createdBefore: "2999-01-01T00:00:00Z" }), ["acme-prod", "acme-scratch", "acme-staging"])
+        const first = prod.body.status.audit.specAudit.createdAt as string
+        assert.include(yield* slugs({ createdAfter: first }), "acme-prod")
+        assert.notInclude(yield* slugs({ createdBefore: first }), "acme-prod")
+        // An update's labels are what the selector sees next.
+        const moved = yield* request("PUT", `/v1/environments/${staging.body.metadata.id}`, environment({}, { name: "acme-staging", labels: { tier: "prod" } }))
+        assert.strictEqual(moved.status, 200)
+        assert.deepStrictEqual(yield* slugs({ labelSelector: "tier=prod" }), ["acme-prod", "acme-staging"])
+        for (
+          const [param, value, says] of [
+            ["labelSelector", "tier=prod,", "malformed label selector"],
+            ["labelSelector", "!tier=x", "malformed label selector"],
+            ["createdAfter", "yesterday", "is not an RFC 3339 date-time"],
+            ["createdBefore", "2026-02-30T00:00:00Z", "is not an RFC 3339 date-time"]
+          ] as const
+        ) {
+          const res = yield* request("GET", `/v1/environments?${new URLSearchParams({ [param]: value })}`)
+          assertError(res, 400, "INVALID_ARGUMENT", param)
+          assert.include(res.body.message, says)
+        }
+      })))
   })
 })

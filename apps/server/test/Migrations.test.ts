@@ -168,6 +168,7 @@ describe("migrations over a database written by an earlier version", () => {
           "workflowexecution/0006_add_workflow_executions_ended_at",
           "workflowexecution/0007_create_workflow_execution_phase_counts",
           "environment/0001_create_environments",
+          "environment/0003_create_environments_labels",
           "engine/0001_cluster_messages_entity_index",
           "engine/0002_create_engine_waits",
           "probe/0001_create_probe"

@@ -25,7 +25,7 @@ const executionBody = (workflowId: string, metadata: Record<string, unknown> = {
   spec: { workflowId, triggerMessage: "hello" }
 })
 
-const lists = ["/v1/workflows", "/v1/workflow-instances", "/v1/workflow-executions"]
+const lists = ["/v1/workflows", "/v1/workflow-instances", "/v1/workflow-executions", "/v1/environments"]
 
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString()
 

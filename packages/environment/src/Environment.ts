@@ -51,7 +51,8 @@ export interface StoredEnvironment extends Omit<Environment, "spec"> {
   }
 }
 
-export const table = ResourceTable.make<StoredEnvironment>(Kind)
+/** Its labels are kept in `environments_labels` too, for the list's label selector. */
+export const table = ResourceTable.make<StoredEnvironment>(Kind, {}, { labels: true })
 
 /** The answered form of a stored environment: secrets masked. */
 export const present = (stored: StoredEnvironment): Environment => {

@@ -11,6 +11,7 @@ const path = "/v1/environments"
 
 export const ListEnvironmentsParams = Schema.Struct({
   ...ResourceApi.PageParams.fields,
+  ...ResourceApi.SelectorParams.fields,
   org: Schema.optional(Schema.String)
 })
 
@@ -64,7 +65,8 @@ export class EnvironmentApi extends HttpApiGroup.make("environments")
       ApiDocs.document({
         summary: "List environments",
         description: "Newest first, in pages of `pageSize` (default 50, at most 1000); pass the answer's " +
-          "`nextPageToken` as `pageToken` for the next page. `org` filters. Secret values are never shown."
+          "`nextPageToken` as `pageToken` for the next page. `org` filters. Secret values are never shown. " +
+          ResourceApi.selectionDescription
       })
     )
   )

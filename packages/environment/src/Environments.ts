@@ -51,7 +51,7 @@ export const deletePipeline = Pipeline.make<Steps.ByIdInput>("Environments.delet
   Pipeline.andThen(Steps.DeleteResource(table))
 )
 
-export interface ListEnvironments {
+export interface ListEnvironments extends ResourceStore.Selection {
   readonly pageSize: number
   readonly pageToken?: string | undefined
   readonly org?: string | undefined
@@ -92,7 +92,12 @@ export class Environments extends Effect.Service<Environments>()("@weft/environm
       )
 
     const list = (query: ListEnvironments) =>
-      store.list(table, { where: { org: query.org }, pageSize: query.pageSize, pageToken: query.pageToken }).pipe(
+      store.list(table, {
+        ...ResourceStore.selection(query),
+        where: { org: query.org },
+        pageSize: query.pageSize,
+        pageToken: query.pageToken
+      }).pipe(
         Effect.map((page) => ({ ...page, entries: page.entries.map(present) })),
         Effect.withSpan("Environments.list", { captureStackTrace: false })
       )

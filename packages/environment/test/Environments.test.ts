@@ -4,7 +4,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { LabelSelector } from "@weft/resource"
+import { Effect, Schema, TestClock } from "effect"
 import { Environments, layerTest } from "../src/index.js"
 
 const test = <A, E>(effect: Effect.Effect<A, E, Environments | SqlClient.SqlClient>) =>
@@ -152,5 +153,28 @@ describe("Environments", () => {
       const second = yield* environments.list({ pageSize: 2, pageToken: first.nextPageToken })
       assert.deepStrictEqual(second.entries.map((e) => e.metadata.slug), ["a"])
       assert.isUndefined(second.nextPageToken)
+    })))
+
+  it.effect("lists select by labels and by creation time", () =>
+    test(Effect.gen(function*() {
+      const environments = yield* Environments
+      yield* environments.create(body({}, { name: "prod", labels: { tier: "prod", team: "crm" } }))
+      yield* TestClock.adjust("1 second")
+      const staging = yield* environments.create(body({}, { name: "staging", labels: { tier: "staging" } }))
+      yield* TestClock.adjust("1 second")
+      yield* environments.create(body({}, { name: "scratch" }))
+      const slugs = (query: Omit<Parameters<typeof environments.list>[0], "pageSize">) =>
+        Effect.map(environments.list({ pageSize: 10, ...query }), (page) => page.entries.map((e) => e.metadata.slug))
+      const selector = (text: string) => Schema.decodeSync(LabelSelector.FromString)(text)
+      assert.deepStrictEqual(yield* slugs({ labelSelector: selector("tier=prod") }), ["prod"])
+      assert.deepStrictEqual(yield* slugs({ labelSelector: selector("tier") }), ["staging", "prod"])
+      assert.deepStrictEqual(yield* slugs({ labelSelector: selector("!tier") }), ["scratch"])
+      assert.deepStrictEqual(yield* slugs({ labelSelector: selector("tier!=prod,!team") }), ["scratch", "staging"])
+      const at = staging.status.audit.specAudit.createdAt
+      assert.deepStrictEqual(yield* slugs({ createdAfter: at }), ["scratch", "staging"])
+      assert.deepStrictEqual(yield* slugs({ createdBefore: at }), ["prod"])
+      // An update rewrites the labels the selector sees.
+      yield* environments.update(staging.metadata.id, body({}, { name: "staging", labels: { tier: "prod" } }))
+      assert.deepStrictEqual(yield* slugs({ labelSelector: selector("tier=prod") }), ["staging", "prod"])
     })))
 })
