@@ -2,8 +2,11 @@
  * Several server processes on one PostgreSQL database, the engine on in each (CONTRACT 8):
  * runs started through any replica complete, and when the replica running a run is
  * SIGKILLed during its WAIT, another finishes it; a RUN's parent and child on different
- * replicas: the child's end wakes the parent. A local HTTP server counts the calls
- * each run makes, so "no COMPLETED task ran twice" is counted, not inferred.
+ * replicas: the child's end wakes the parent; a rolling restart (each replica in turn
+ * stopped with SIGTERM, drained, started again) under a load of creates and status
+ * updates loses no acknowledged write, and the runs under way complete. A local HTTP
+ * server counts the calls each run makes, so "no COMPLETED task ran twice" is counted,
+ * not inferred.
  *
  * Each test has a database of its own (the shard locks are advisory locks, which
  * PostgreSQL scopes to a database, not to a schema). Runs when `WEFT_TEST_PG` names a
@@ -14,16 +17,16 @@ import { assert, describe, it } from "@effect/vitest"
 import { Engine } from "@weft/engine"
 import { TestDatabase } from "@weft/resource"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Redacted, Schedule } from "effect"
+import { Effect, Fiber, Layer, Option, Redacted, Schedule } from "effect"
 import { ServerProcess as Proc } from "@weft/testing"
 import { countingServer, createWorkflow, httpCall, isTerminal, json, startRun, taskStatus, until } from "./support/Runs.js"
 
 const pgUrl = TestDatabase.pgUrl
 
-/** A replica: the server on `db` under the runner name `replica-<n>`. */
-const replica = (db: string, n: number) =>
+/** A replica: the server on `db` under the runner name `replica-<n>` (on `port`, or a free one). */
+const replica = (db: string, n: number, fixedPort?: number) =>
   Effect.gen(function*() {
-    const port = yield* Proc.freePort
+    const port = fixedPort ?? (yield* Proc.freePort)
     const proc = yield* Proc.spawnServer({
       env: {
         WEFT_PORT: String(port),
@@ -67,6 +70,54 @@ const awaitShardsHeldBy = (runners: number) =>
   Engine.shardHolders.pipe(
     Effect.repeat({ schedule: Schedule.spaced("250 millis"), until: (h) => h.runners === runners && h.shards === Engine.shards }),
     Effect.timeoutFail({ duration: "90 seconds", onTimeout: () => new Error(`shards never held by ${runners} runners`) })
+  )
+
+/** What the load's clients were told: the creates answered 2xx, and each status update answered 2xx with its version. */
+interface Acknowledged {
+  readonly created: Array<string>
+  readonly statuses: Array<{ readonly id: string; readonly version: number; readonly n: number }>
+}
+
+/**
+ * One client of the load: until `stop` is set, creates an execution (unnamed) through
+ * one replica and sets its output twice through the next two, in turn over `urls`
+ * (a replica being restarted refuses or drops some: those are not acknowledged).
+ */
+const loadClient = (urls: ReadonlyArray<string>, workflowId: string, acked: Acknowledged, stop: { done: boolean }, offset: number) =>
+  Effect.gen(function*() {
+    let turn = offset
+    let n = 0
+    const attempt = <A>(effect: Effect.Effect<A, Error>) =>
+      Effect.asSome(effect).pipe(
+        // An answer that does not come is no acknowledgement either; the client goes on.
+        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("no answer within 10 s") }),
+        Effect.orElseSucceed(() => Option.none<A>())
+      )
+    while (!stop.done) {
+      const created = yield* attempt(startRun(urls[turn++ % urls.length], workflowId))
+      if (Option.isNone(created)) continue
+      const id = created.value.metadata.id as string
+      acked.created.push(id)
+      for (let i = 0; i < 2; i++) {
+        const mark = ++n * 100 + offset
+        const updated = yield* attempt(
+          json(`${urls[turn++ % urls.length]}/v1/workflow-executions/${id}/status`, "PATCH", { output: { n: mark } })
+        )
+        if (Option.isSome(updated)) acked.statuses.push({ id, version: updated.value.metadata.version, n: mark })
+      }
+    }
+  })
+
+/** Every change the database's change log holds, by `<execution id>@<version>`: the documents. */
+const changeLog = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql<{ readonly doc: string }>`SELECT doc FROM workflow_execution_changes`).pipe(
+    Effect.map((rows) =>
+      new Map(rows.map(({ doc }) => {
+        const execution = JSON.parse(doc)
+        return [`${execution.metadata.id}@${execution.metadata.version}`, execution] as const
+      }))
+    ),
+    Effect.orDie
   )
 
 const cluster = Effect.gen(function*() {
@@ -123,6 +174,64 @@ describe.runIf(pgUrl !== undefined)("the engine on replicas of one PostgreSQL da
         assert.isAtLeast(Date.parse(pause.completedAt) - Date.parse(pause.startedAt), 5000, "the WAIT was not shortened")
       }
     })), 300_000)
+
+  it.live("a rolling restart under load (each replica SIGTERMed, drained, started again): no acknowledged write lost, the runs under way complete", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { db, sql } = yield* cluster
+      const target = yield* countingServer
+      let replicas = [yield* replica(db, 1), yield* replica(db, 2), yield* replica(db, 3)]
+      yield* Effect.provide(awaitShardsHeldBy(3), sql)
+      const urls = replicas.map((r) => r.url) // the same ports after each restart
+      // The runs the engine works through the restarts: a call, a 3 s WAIT, a call.
+      const runsWorkflow = yield* createWorkflow(urls[0], callWaitCall(target.url, 3), "rolling")
+      const runs: Array<string> = []
+      for (let i = 0; i < 9; i++) runs.push((yield* startRun(urls[i % 3], runsWorkflow)).metadata.id)
+      // The load's executions wait for a signal that never comes: only the clients change their status.
+      const loadWorkflow = yield* createWorkflow(urls[0], [
+        { name: "hold", kind: "WORKFLOW_TASK_KIND_LISTEN", taskConfig: { to: { mode: "one", signals: [{ id: "never" }] } } }
+      ], "load")
+      const acked: Acknowledged = { created: [], statuses: [] }
+      const stop = { done: false }
+      const clients = yield* Effect.forkScoped(Effect.all(
+        [0, 1, 2, 3].map((offset) => loadClient(urls, loadWorkflow, acked, stop, offset)),
+        { concurrency: "unbounded" }
+      ))
+
+      for (const [i, old] of replicas.entries()) {
+        const before = acked.statuses.length
+        yield* old.kill("SIGTERM")
+        const exited = yield* old.waitExit("60 seconds")
+        assert.deepStrictEqual(exited, { code: 0, signal: null }, `replica ${i + 1} drained and exited cleanly`)
+        const restarted = yield* replica(db, i + 1, old.port)
+        replicas = replicas.map((r) => (r === old ? restarted : r))
+        yield* Effect.provide(awaitShardsHeldBy(3), sql)
+        // The load went on through this restart.
+        yield* Effect.repeat(Effect.sync(() => acked.statuses.length), {
+          schedule: Schedule.spaced("100 millis"),
+          until: (count) => count >= before + 6
+        }).pipe(Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("the load stalled") }))
+      }
+      stop.done = true
+      yield* Fiber.join(clients)
+
+      assert.isAbove(acked.created.length, 0)
+      for (const id of acked.created) {
+        const found = yield* Proc.get(`${urls[0]}/v1/workflow-executions/${id}`)
+        assert.strictEqual(found.status, 200, `acknowledged create ${id} is there`)
+      }
+      const log = yield* Effect.provide(changeLog, sql)
+      for (const { id, n, version } of acked.statuses) {
+        const change = log.get(`${id}@${version}`)
+        assert.isDefined(change, `acknowledged status update ${id} version ${version} is in the change log`)
+        assert.deepStrictEqual(change.status.output, { n }, `${id} version ${version} holds the update acknowledged`)
+      }
+      for (const id of runs) {
+        const ended = yield* until(urls[1], id, isTerminal).pipe(Effect.timeout("120 seconds"))
+        assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED", JSON.stringify(ended.status))
+        // A call under way when its replica stopped is made again by the next: at least once.
+        assert.isAtLeast(target.counts.get(`/after/${id}`) ?? 0, 1, `${id}: after`)
+      }
+    })), 600_000)
 
   it.live("RUN across replicas: each parent takes its child's output, wherever each of them runs; one child per parent, its call made once", () =>
     Effect.scoped(Effect.gen(function*() {
