@@ -3,8 +3,9 @@
  *
  * - the file: what it may hold, and a malformed one stops the server with a message
  *   naming the file and the entry;
- * - a matrix of role × org × route: a route the role does not admit is 403; another
- *   org's resource is 404 (as if it did not exist), another org's creation 403; lists,
+ * - a matrix of role × org × route (every kind, environments too): a route the role does
+ *   not admit is 403; another org's resource is 404 (as if it did not exist), another
+ *   org's creation 403; lists,
  *   watches and the feed of every change show only the token's orgs; a run starts only
  *   on an instance of the token's org;
  * - the audit and the request log name the token's caller, never the token;
@@ -77,6 +78,10 @@ const instanceBody = (org: string | undefined, workflowId: string, name = "inst"
   metadata: org === undefined ? { name, ownerScope: "platform" } : { name, ownerScope: "organization", org },
   spec: { workflowId }
 })
+const environmentBody = (org: string | undefined, name = "env") => ({
+  metadata: org === undefined ? { name, ownerScope: "platform" } : { name, ownerScope: "organization", org },
+  spec: { data: { REGION: { value: "eu" }, TOKEN: { value: `tok-${name}`, isSecret: true } } }
+})
 const executionBody = (org: string | undefined, instanceId: string, message = "go") => ({
   metadata: org === undefined ? { ownerScope: "identity_account" } : { ownerScope: "organization", org },
   spec: { workflowInstanceId: instanceId, triggerMessage: message }
@@ -87,9 +92,10 @@ interface Fixture {
   readonly workflow: string
   readonly instance: string
   readonly execution: string
+  readonly environment: string
 }
 
-/** A workflow, an instance of it and a run of that instance in `org`, made by root. */
+/** A workflow, an instance of it, a run of that instance and an environment in `org`, made by root. */
 const fixture = (org: string | undefined, name: string) =>
   Effect.gen(function*() {
     const workflow = ok(yield* call(ROOT, "POST", "/v1/workflows", workflowBody(org, name)), 201, "workflow")
@@ -103,11 +109,17 @@ const fixture = (org: string | undefined, name: string) =>
       201,
       "execution"
     )
+    const environment = ok(
+      yield* call(ROOT, "POST", "/v1/environments", environmentBody(org, `${name}-env`)),
+      201,
+      "environment"
+    )
     return {
       org,
       workflow: workflow.metadata.id as string,
       instance: instance.metadata.id as string,
-      execution: execution.metadata.id as string
+      execution: execution.metadata.id as string,
+      environment: environment.metadata.id as string
     } satisfies Fixture
   })
 
@@ -140,12 +152,30 @@ const routes = (f: Fixture, org: string, slug: string): ReadonlyArray<Route> => 
   },
   { method: "GET", path: `/v1/workflow-executions/${f.execution}`, level: "read", success: 200, elsewhere: 404 },
   { method: "GET", path: `/v1/workflow-executions/${f.execution}/watch`, level: "read", success: 200, elsewhere: 404 },
+  { method: "GET", path: `/v1/environments/${f.environment}`, level: "read", success: 200, elsewhere: 404 },
+  { method: "GET", path: `/v1/environments/by-slug/${slug}-env?org=${org}`, level: "read", success: 200, elsewhere: 404 },
   // Creating in the org: 403 elsewhere (the token names the org itself, nothing is revealed).
   { method: "POST", path: "/v1/workflows", body: workflowBody(org, `${slug}-new`), level: "write", success: 201, elsewhere: 403 },
   {
     method: "POST",
     path: "/v1/workflows/apply",
     body: workflowBody(org, `${slug}-applied`),
+    level: "write",
+    success: 201,
+    elsewhere: 403
+  },
+  {
+    method: "POST",
+    path: "/v1/environments",
+    body: environmentBody(org, `${slug}-env2`),
+    level: "write",
+    success: 201,
+    elsewhere: 403
+  },
+  {
+    method: "POST",
+    path: "/v1/environments/apply",
+    body: environmentBody(org, `${slug}-env3`),
     level: "write",
     success: 201,
     elsewhere: 403
@@ -200,6 +230,14 @@ const routes = (f: Fixture, org: string, slug: string): ReadonlyArray<Route> => 
     elsewhere: 404
   },
   {
+    method: "PUT",
+    path: `/v1/environments/${f.environment}`,
+    body: environmentBody(org, `${slug}-env`),
+    level: "write",
+    success: 200,
+    elsewhere: 404
+  },
+  {
     method: "PATCH",
     path: `/v1/workflow-executions/${f.execution}/status`,
     body: { phase: "EXECUTION_IN_PROGRESS" },
@@ -208,7 +246,8 @@ const routes = (f: Fixture, org: string, slug: string): ReadonlyArray<Route> => 
     elsewhere: 404
   },
   { method: "POST", path: `/v1/workflow-executions/${f.execution}/cancel`, level: "write", success: 200, elsewhere: 404 },
-  { method: "DELETE", path: `/v1/workflow-executions/${f.execution}`, level: "write", success: 200, elsewhere: 404 }
+  { method: "DELETE", path: `/v1/workflow-executions/${f.execution}`, level: "write", success: 200, elsewhere: 404 },
+  { method: "DELETE", path: `/v1/environments/${f.environment}`, level: "write", success: 200, elsewhere: 404 }
 ]
 
 describe("the tokens file", () => {
@@ -295,7 +334,7 @@ describe("named tokens", () => {
             assert.strictEqual(res.status, expected, `${what}: ${JSON.stringify(res.body)}`)
             if (expected === 404) {
               assert.strictEqual(res.body.code, "NOT_FOUND", what)
-              assert.match(res.body.message, /^Workflow(Instance|Execution)? not found: /, what)
+              assert.match(res.body.message, /^(Workflow(Instance|Execution)?|Environment) not found: /, what)
             }
           }
         }
@@ -321,8 +360,13 @@ describe("named tokens", () => {
       yield* fixture("beta", "b")
       yield* fixture(undefined, "p")
       const viewer = SCOPED[3]
-      // Per fixture: one workflow, two instances (its default and another), one run.
-      for (const [kind, each] of [["workflows", 1], ["workflow-instances", 2], ["workflow-executions", 1]] as const) {
+      // Per fixture: one workflow, two instances (its default and another), one run, one environment.
+      for (
+        const [kind, each] of [["workflows", 1], ["workflow-instances", 2], ["workflow-executions", 1], [
+          "environments",
+          1
+        ]] as const
+      ) {
         const mine = ok(yield* call(viewer, "GET", `/v1/${kind}`), 200, kind)
         assert.deepStrictEqual(mine.entries.map((e: any) => e.metadata.org), Array(each).fill("acme"), kind)
         const theirs = ok(yield* call(viewer, "GET", `/v1/${kind}?org=beta`), 200, kind)
@@ -422,12 +466,13 @@ describe("no route leaks another org's resource", () => {
     withServer(Effect.gen(function*() {
       const fixtures: Array<Fixture> = []
       for (const org of [...ORGS, undefined]) fixtures.push(yield* fixture(org, `p-${org ?? "none"}`))
-      const idsOf = (f: Fixture) => [f.workflow, f.instance, f.execution]
+      const idsOf = (f: Fixture) => [f.workflow, f.instance, f.execution, f.environment]
       const snapshot = Effect.forEach(
         fixtures.flatMap((f) => [
           `/v1/workflows/${f.workflow}`,
           `/v1/workflow-instances/${f.instance}`,
-          `/v1/workflow-executions/${f.execution}`
+          `/v1/workflow-executions/${f.execution}`,
+          `/v1/environments/${f.environment}`
         ]),
         (p) => Effect.map(call(ROOT, "GET", p), (res) => [res.status, res.body?.metadata?.version])
       )
@@ -440,6 +485,10 @@ describe("no route leaks another org's resource", () => {
         ["GET", `/v1/workflow-executions/${f.execution}/watch`],
         ["GET", `/v1/workflows/by-slug/p-${f.org ?? "none"}${f.org === undefined ? "" : `?org=${f.org}`}`],
         ["GET", `/v1/workflow-instances/by-slug/p-${f.org ?? "none"}-inst${f.org === undefined ? "" : `?org=${f.org}`}`],
+        ["GET", `/v1/environments/${f.environment}`],
+        ["GET", `/v1/environments/by-slug/p-${f.org ?? "none"}-env${f.org === undefined ? "" : `?org=${f.org}`}`],
+        ["PUT", `/v1/environments/${f.environment}`, environmentBody(f.org, "taken over")],
+        ["DELETE", `/v1/environments/${f.environment}`],
         ["PUT", `/v1/workflows/${f.workflow}`, workflowBody(f.org, "taken over")],
         ["PUT", `/v1/workflow-instances/${f.instance}`, instanceBody(f.org, f.workflow, "taken over")],
         ["PUT", `/v1/workflow-executions/${f.execution}`, executionBody(f.org, f.instance, "taken over")],
@@ -455,7 +504,8 @@ describe("no route leaks another org's resource", () => {
         "/v1/workflows",
         "/v1/workflow-instances",
         "/v1/workflow-executions",
-        ...ORGS.flatMap((org) => [`/v1/workflows?org=${org}`, `/v1/workflow-executions?org=${org}`]),
+        "/v1/environments",
+        ...ORGS.flatMap((org) => [`/v1/workflows?org=${org}`, `/v1/workflow-executions?org=${org}`, `/v1/environments?org=${org}`]),
         ...fixtures.map((f) => `/v1/workflow-executions?workflowId=${f.workflow}`),
         ...fixtures.map((f) => `/v1/workflow-instances?workflowId=${f.workflow}`)
       ]
