@@ -46,7 +46,11 @@ export const ConfiguredServicesLive = Layer.unwrapEffect(Effect.map(ServerConfig
  * without it), and idempotency keys past their 24 h, every minute in small batches.
  */
 export const RetentionLive = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =>
-  ExecutionRetention.layer({ ...ExecutionRetention.defaults, retention: config.retention })
+  ExecutionRetention.layer({
+    ...ExecutionRetention.defaults,
+    retention: config.retention,
+    every: config.retentionEvery ?? ExecutionRetention.defaults.every
+  })
 ))
 
 /** Every group's handlers. */

@@ -31,6 +31,8 @@ export interface ServerConfigShape {
    * `undefined`, the default, keeps them forever.
    */
   readonly retention?: Duration.Duration | undefined
+  /** How often the retention sweep runs (every minute; not read from the environment). */
+  readonly retentionEvery?: Duration.Duration | undefined
 }
 
 export class ServerConfig extends Context.Tag("@weft/server/ServerConfig")<ServerConfig, ServerConfigShape>() {}

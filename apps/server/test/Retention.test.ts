@@ -1,12 +1,16 @@
 /**
  * `WEFT_RETENTION`: read as a period (`30d`, `12h`, `90m`, `45s`), unset keeps executions
- * forever, and anything else stops the server at start with a message naming it. What
- * the sweep deletes is tested with the service (`@weft/workflowexecution`).
+ * forever, and anything else stops the server at start with a message naming it. The
+ * server runs the sweep: an ended run older than the period is deleted, and the feed says
+ * so. What the sweep deletes is tested in detail with the service (`@weft/workflowexecution`).
  */
 import { assert, describe, it } from "@effect/vitest"
+import { TestDatabase } from "@weft/resource"
 import { ServerProcess as Proc } from "@weft/testing"
 import { ConfigProvider, Duration, Effect, Either } from "effect"
 import * as ServerConfig from "../src/ServerConfig.js"
+import * as Sse from "./support/Sse.js"
+import * as TestServer from "./support/TestServer.js"
 
 const retentionOf = (value: string | undefined) =>
   Effect.withConfigProvider(
@@ -50,4 +54,52 @@ describe("WEFT_RETENTION", () => {
       assert.include(proc.stderr(), `got 1w"`)
       assert.notInclude(proc.stdout(), "weft listening")
     }).pipe(Effect.scoped), 90_000)
+})
+
+describe.each(TestDatabase.backends)("retention in the server on %s", (backend) => {
+  const server = TestServer.withServerOn(backend, { retention: Duration.seconds(1), retentionEvery: Duration.millis(200) })
+  const ok = TestServer.expectStatus
+
+  it.live("an ended run is deleted once older than WEFT_RETENTION: the feed says deleted, GET is 404; a running one stays", () =>
+    server(Effect.gen(function*() {
+      const feed = yield* Sse.open(`${yield* TestServer.baseUrl}/v1/workflow-executions/watch`)
+      assert.strictEqual((yield* feed.next())?._tag, "Comment")
+      const workflow = ok(yield* TestServer.request("POST", "/v1/workflows", {
+        metadata: { name: "wf", ownerScope: "organization", org: "acme" },
+        spec: {
+          document: { dsl: "1.0.0", namespace: "ns", name: "wf", version: "1.0.0" },
+          tasks: [{ name: "a", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: {} } }]
+        }
+      }), 201)
+      const start = () =>
+        Effect.map(
+          TestServer.request("POST", "/v1/workflow-executions", {
+            metadata: { ownerScope: "organization", org: "acme" },
+            spec: { workflowId: workflow.metadata.id }
+          }),
+          (res) => ok(res, 201).metadata.id as string
+        )
+      const ended = yield* start()
+      const running = yield* start()
+      ok(yield* TestServer.request("PATCH", `/v1/workflow-executions/${running}/status`, { phase: "EXECUTION_IN_PROGRESS" }), 200)
+      ok(yield* TestServer.request("PATCH", `/v1/workflow-executions/${ended}/status`, { phase: "EXECUTION_COMPLETED" }), 200)
+
+      const events: Array<string> = []
+      for (;;) {
+        const event = yield* feed.nextEvent("20 seconds")
+        assert.isDefined(event, "the feed ended")
+        const data = JSON.parse(event!.data)
+        events.push(`${event!.event} ${data.metadata.id === ended ? "ended" : "running"}`)
+        if (event!.event === "deleted") break
+      }
+      assert.deepStrictEqual(events, [
+        "execution ended",
+        "execution running",
+        "execution running",
+        "execution ended",
+        "deleted ended"
+      ])
+      TestServer.assertError(yield* TestServer.request("GET", `/v1/workflow-executions/${ended}`), 404, "NOT_FOUND")
+      ok(yield* TestServer.request("GET", `/v1/workflow-executions/${running}`), 200)
+    }).pipe(Effect.scoped)), 60_000)
 })
