@@ -218,11 +218,12 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         getBySlug: getBySlugPipeline,
         delete: deletePipeline
       }, provide, {
-        // Handed over once stored: the runner can read what it was given.
+        // Handed over once stored: the runner can read what it was given (masked, as any
+        // reader gets it; `resolve` opens the secrets).
         created: (execution) =>
           Effect.zipRight(
             publishUpdated(execution, recorded.get(execution)),
-            runner.start(execution).pipe(
+            runner.start(present(execution)).pipe(
               Effect.withSpan("ExecutionRunner.start", {
                 attributes: { id: execution.metadata.id },
                 captureStackTrace: false
@@ -360,8 +361,9 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             Effect.map(({ updated }) => updated),
             Effect.catchTag("Aborted", Effect.die) // written in the transaction that read it
           )
-          if (runner.cancel !== undefined) yield* runner.cancel(updated)
-          return present(updated)
+          const answered = present(updated)
+          if (runner.cancel !== undefined) yield* runner.cancel(answered)
+          return answered
         }).pipe(
           provide,
           Effect.withSpan("WorkflowExecutions.cancel", { attributes: { id }, captureStackTrace: false })
