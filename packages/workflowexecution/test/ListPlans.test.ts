@@ -14,6 +14,9 @@ import { ExecutionRunner, layerTest, type ListWorkflowExecutions, WorkflowExecut
 
 const ROWS = 20_000
 
+/** The document of every row: what a page answers is not looked at, only how it is read. */
+const doc = JSON.stringify({ metadata: {}, spec: {}, status: {} })
+
 /** ROWS executions (ids in creation order, a phase each) and labels `team` (10 values) on every row, `tier` on every 7th. */
 const populate = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -22,7 +25,7 @@ const populate = Effect.gen(function*() {
       Effect.all([
         sql.unsafe(`INSERT INTO workflow_executions (id, org, slug, version, created_at, updated_at, doc, phase)
           SELECT 'wex-' || lpad(i::text, 26, '0'), 'acme', 'r' || i, 1, '2026-01-31T12:00:00.000Z',
-            '2026-01-31T12:00:00.000Z', '{}', (ARRAY['EXECUTION_PENDING','EXECUTION_IN_PROGRESS','EXECUTION_COMPLETED'])[1 + i % 3]
+            '2026-01-31T12:00:00.000Z', '${doc}', (ARRAY['EXECUTION_PENDING','EXECUTION_IN_PROGRESS','EXECUTION_COMPLETED'])[1 + i % 3]
           FROM generate_series(1, ${ROWS}) AS i`),
         sql.unsafe(`INSERT INTO workflow_executions_labels (id, key, value)
           SELECT 'wex-' || lpad(i::text, 26, '0'), 'team', 't' || (i % 10) FROM generate_series(1, ${ROWS}) AS i`),
@@ -34,7 +37,7 @@ const populate = Effect.gen(function*() {
       Effect.all([
         sql.unsafe(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS})
           INSERT INTO workflow_executions (id, org, slug, version, created_at, updated_at, doc, phase)
-          SELECT printf('wex-%026d', i), 'acme', 'r' || i, 1, '2026-01-31T12:00:00.000Z', '2026-01-31T12:00:00.000Z', '{}',
+          SELECT printf('wex-%026d', i), 'acme', 'r' || i, 1, '2026-01-31T12:00:00.000Z', '2026-01-31T12:00:00.000Z', '${doc}',
             CASE i % 3 WHEN 0 THEN 'EXECUTION_PENDING' WHEN 1 THEN 'EXECUTION_IN_PROGRESS' ELSE 'EXECUTION_COMPLETED' END
           FROM n`),
         sql.unsafe(`INSERT INTO workflow_executions_labels (id, key, value)
