@@ -365,6 +365,44 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
         yield* assertSealed
       })), 90_000)
 
+    it.live("a task result carrying a secret is journaled sealed, and replayed opened after a restart", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const database = yield* tempDatabase(backend)
+        const stored = storedText(database).pipe(Effect.provide(client(database)))
+        const hooks: StubInterpreter.Hooks = {
+          effect: (name, input) =>
+            Effect.succeed(
+              name === "leak"
+                // A response that echoes the token, as some APIs do.
+                ? { echo: `Bearer ${(input.env as Record<string, string>).TOKEN}` }
+                : { same: input.echo === "Bearer j-sealed-8" }
+            )
+        }
+        const id = yield* Effect.gen(function*() {
+          const workflow = yield* (yield* Workflows).create(workflowBody([call("leak"), wait("pause", 2), call("check")]))
+          const execution = yield* createRun(workflow.metadata.id, {
+            runtimeEnv: { TOKEN: { value: "j-sealed-8", isSecret: true } }
+          })
+          return execution.metadata.id
+        }).pipe(Effect.provide(withoutEngine(database)))
+
+        // The first engine runs "leak" (its result journaled) and stops during the WAIT.
+        yield* Effect.gen(function*() {
+          yield* awaitState(id, (e) => e.status.tasks?.[1]?.status === "WORKFLOW_TASK_IN_PROGRESS")
+          assert.isAbove(yield* journalRows, 0)
+        }).pipe(Effect.provide(withEngine(database, StubInterpreter.run(hooks))), Effect.scoped)
+        assert.notInclude(yield* stored, "j-sealed-8")
+        // The next one replays "leak" from the journal: "check" gets its result as it was.
+        const ended = yield* awaitEnd(id).pipe(
+          Effect.provide(withEngine(database, StubInterpreter.run(hooks))),
+          Effect.scoped
+        )
+        assert.strictEqual(ended.status.phase, "EXECUTION_COMPLETED", ended.status.error)
+        assert.deepStrictEqual(ended.status.output, { same: true })
+        assert.deepStrictEqual(ended.status.tasks?.[0].output, { echo: "Bearer [secret]" })
+        assert.notInclude(yield* stored, "j-sealed-8")
+      })), 90_000)
+
     it.live("a run whose instance names an environment that is gone fails at start, naming it", () =>
       inEngine(Effect.gen(function*() {
         const workflows = yield* Workflows

@@ -23,6 +23,7 @@ import type { ListenRequest, RunOutcome, RunPlan, Signal, StatusReporter, TaskEf
 import * as TaskErrors from "../TaskError.js"
 import { TaskError } from "../TaskError.js"
 import * as Children from "./durableChildren.js"
+import * as JournalSecrets from "./journalSecrets.js"
 import * as Pin from "./durablePin.js"
 import * as Reporter from "./durableReporter.js"
 import * as Waits from "./durableWaits.js"
@@ -60,12 +61,16 @@ export interface RunDependencies extends Pin.PinServices {
 
 type InRun<A, E = never> = Effect.Effect<A, E, WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance>
 
-/** `TaskEffects` over the workflow engine, for the run `instance` of the execution `executionId`. */
+/**
+ * `TaskEffects` over the workflow engine, for the run `instance` of the execution
+ * `executionId`; `journal` keeps the run's secret values out of what activities journal.
+ */
 export const taskEffects = (
   deps: Pick<RunDependencies, "sharding" | "scope" | "sql" | "executions" | "workflows">,
   engine: WorkflowEngine.WorkflowEngine["Type"],
   instance: WorkflowEngine.WorkflowInstance["Type"],
-  executionId: string
+  executionId: string,
+  journal: JournalSecrets.JournalSecrets
 ): TaskEffects => {
   const inRun = <A, E>(effect: InRun<A, E>) =>
     effect.pipe(
@@ -80,10 +85,9 @@ export const taskEffects = (
     )
   return {
     activity: <A>(key: string, run: Effect.Effect<A, TaskError>) =>
-      inRun(Activity.make({ name: key, success: Schema.Unknown, error: TaskError, execute: run })) as Effect.Effect<
-        A,
-        TaskError
-      >,
+      journal.open<A>(
+        inRun(Activity.make({ name: key, success: Schema.Unknown, error: TaskError, execute: journal.seal(run) }))
+      ),
     sleep: (key, millis) => inRun(sleep(key, millis)),
     listen: (key, request) => {
       const waiting = awaitSignals({ sql: deps.sql, runId: instance.executionId, executionId, key, request })
@@ -166,7 +170,13 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
     // it reported before; the reporter writes only changes).
     const current = yield* Effect.option(deps.executions.get(id))
     if (Option.isNone(current) || WorkflowExecution.isTerminal(current.value.status.phase)) return
-    const durable = taskEffects(deps, yield* WorkflowEngine.WorkflowEngine, yield* WorkflowEngine.WorkflowInstance, id)
+    const durable = taskEffects(
+      deps,
+      yield* WorkflowEngine.WorkflowEngine,
+      yield* WorkflowEngine.WorkflowInstance,
+      id,
+      JournalSecrets.make(deps.box, plan.right.secrets)
+    )
     // The children this run started (replayed ones too): those still running when it ends are cancelled.
     const children = new Set<string>()
     const effects: TaskEffects = {
