@@ -103,6 +103,44 @@ layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.scoped("a workflow's envSpec and a run's runtimeEnv take secrets from a file or stdin too; nothing prints them", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-secret-docs-"))
+      const file = path.join(dir, "docs.yaml")
+      fs.writeFileSync(path.join(dir, "api-key"), "wf-key-from-file-19b4\n")
+      fs.writeFileSync(file, [
+        "kind: Workflow",
+        "metadata: {name: cli-secret-wf, org: acme, ownerScope: organization}",
+        "spec:",
+        "  document: {dsl: \"1.0.0\", namespace: acme, name: cli-secret-wf, version: \"1.0.0\"}",
+        "  tasks: [{name: a, kind: WORKFLOW_TASK_KIND_SET, taskConfig: {variables: {}}}]",
+        "  envSpec: {data: {API_KEY: {value: \"@api-key\", isSecret: true}}}",
+        "---",
+        "kind: WorkflowExecution",
+        "metadata: {name: cli-secret-run, org: acme, ownerScope: organization}",
+        "spec:",
+        "  workflowSlug: cli-secret-wf",
+        "  runtimeEnv: {TOKEN: {value: \"@-\", isSecret: true}}"
+      ].join("\n"))
+      const applied = yield* weftIn("rt-from-stdin-6d02\n", "apply", "-f", file)
+      ok(applied, "apply")
+      assert.match(applied.stdout, /^workflow\/cli-secret-wf created$/m)
+      assert.match(applied.stdout, /^workflowexecution\/cli-secret-run created$/m)
+      const shown = [applied.stdout, applied.stderr]
+      for (const args of [["get", "workflow", "cli-secret-wf", "--org", "acme", "-o", "json"], ["get", "workflow", "cli-secret-wf", "--org", "acme", "-o", "yaml"], ["get", "execution", "cli-secret-run", "--org", "acme", "-o", "json"]]) {
+        const got = yield* weft(...args)
+        ok(got, args.join(" "))
+        shown.push(got.stdout, got.stderr)
+      }
+      assert.deepStrictEqual(JSON.parse(shown[2]).spec.envSpec.data, { API_KEY: { isSecret: true } })
+      assert.deepStrictEqual(JSON.parse(shown[6]).spec.runtimeEnv, { TOKEN: { isSecret: true } })
+      for (const text of shown) {
+        assert.notInclude(text, "wf-key-from-file-19b4")
+        assert.notInclude(text, "rt-from-stdin-6d02")
+      }
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.scoped("apply the example: created, then unchanged", () =>
     Effect.gen(function*() {
       const first = yield* weft("apply", "-f", example)

@@ -12,7 +12,8 @@
  *
  * and an execution its instance with `workflowInstanceSlug` / `workflowInstanceRef`.
  *
- * An Environment's values may be read from elsewhere, so that secrets stay out of the
+ * The values of an Environment's `spec.data`, a workflow's `spec.envSpec.data` and an
+ * execution's `spec.runtimeEnv` may be read from elsewhere, so that secrets stay out of the
  * file: `value: "@token.txt"` is the content of that file (relative to the document's
  * file, one trailing newline dropped), `value: "@-"` is stdin (when the documents are not
  * read from it), and `"@@…"` is a literal value starting with `@`. Values are sent, never
@@ -120,18 +121,21 @@ interface ValueSources {
 
 const dropNewline = (text: string) => text.replace(/\r?\n$/, "")
 
-/** An Environment's `spec.data` with each `@file` / `@-` value read (see the module's comment). */
-const readValues = (spec: Record<string, unknown>, doc: Documents.Document, sources: ValueSources) =>
+/**
+ * A map of values (`{KEY: {value, isSecret}}`, found at the path `where`) with each
+ * `@file` / `@-` value read (see the module's comment); anything else as it is.
+ */
+const readValues = (values: unknown, where: string, doc: Documents.Document, sources: ValueSources) =>
   Effect.gen(function*() {
-    if (!isRecord(spec.data)) return spec
+    if (!isRecord(values)) return values
     const data: Record<string, unknown> = {}
-    for (const [key, entry] of Object.entries(spec.data)) {
+    for (const [key, entry] of Object.entries(values)) {
       const value = isRecord(entry) ? entry.value : undefined
       if (typeof value !== "string" || !value.startsWith("@")) {
         data[key] = entry
         continue
       }
-      const at = `spec.data.${key}.value`
+      const at = `${where}.${key}.value`
       const read = value.startsWith("@@")
         ? Effect.succeed(value.slice(1))
         : value === "@-"
@@ -143,7 +147,27 @@ const readValues = (spec: Record<string, unknown>, doc: Documents.Document, sour
           )
       data[key] = { ...(entry as Record<string, unknown>), value: yield* read }
     }
-    return { ...spec, data }
+    return data
+  })
+
+/** The document's value maps (each kind's), their `@file` / `@-` values read. */
+const readSpecValues = (kind: unknown, spec: Record<string, unknown>, doc: Documents.Document, sources: ValueSources) =>
+  Effect.gen(function*() {
+    switch (kind) {
+      case "Environment":
+        return spec.data === undefined ? spec : { ...spec, data: yield* readValues(spec.data, "spec.data", doc, sources) }
+      case "Workflow": {
+        const envSpec = spec.envSpec
+        if (!isRecord(envSpec) || envSpec.data === undefined) return spec
+        return { ...spec, envSpec: { ...envSpec, data: yield* readValues(envSpec.data, "spec.envSpec.data", doc, sources) } }
+      }
+      case "WorkflowExecution":
+        return spec.runtimeEnv === undefined
+          ? spec
+          : { ...spec, runtimeEnv: yield* readValues(spec.runtimeEnv, "spec.runtimeEnv", doc, sources) }
+      default:
+        return spec
+    }
   })
 
 const prepare = (doc: Documents.Document, sources: ValueSources) =>
@@ -156,7 +180,7 @@ const prepare = (doc: Documents.Document, sources: ValueSources) =>
       spec = yield* resolveRef(spec, workflowKeys, org, Kind.findWorkflow)
       if (value.kind === "WorkflowExecution") spec = yield* resolveRef(spec, instanceKeys, org, Kind.findInstance)
     }
-    if (spec !== undefined && value.kind === "Environment") spec = yield* readValues(spec, doc, sources)
+    if (spec !== undefined) spec = yield* readSpecValues(value.kind, spec, doc, sources)
     return spec === undefined ? value : { ...value, spec }
   })
 
