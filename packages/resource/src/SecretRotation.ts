@@ -1,6 +1,7 @@
 /**
  * Re-sealing every stored secret value under the current key, after `WEFT_SECRET_KEY`
- * changed (the old key given as `WEFT_SECRET_KEY_PREVIOUS`). Documents are read a page at
+ * changed (the old key given as `WEFT_SECRET_KEY_PREVIOUS`), and sealing the secret values
+ * an earlier version stored in plain (run it once after upgrading such a database). Documents are read a page at
  * a time by id; each envelope (found anywhere in a document: envelopes are
  * self-describing) that is not under the current key is opened and sealed again. The row
  * is rewritten in place, version kept: what a client sees does not change. A row changed
@@ -20,7 +21,11 @@ export interface Rotated {
   readonly values: number
 }
 
-/** `value` with each envelope not under the current key re-sealed; counts what it re-sealed. */
+/**
+ * `value` with each envelope not under the current key re-sealed, and each secret entry
+ * still holding its value in plain (`{isSecret: true, value}`, as versions before
+ * workflow and execution secrets were sealed stored them) sealed; counts what it sealed.
+ */
 const reseal = (box: SecretBoxService, value: unknown, count: { n: number }): unknown => {
   if (isEnvelope(value)) {
     if (box.isCurrent(value)) return value
@@ -30,6 +35,11 @@ const reseal = (box: SecretBoxService, value: unknown, count: { n: number }): un
     return box.seal(plain.right)
   }
   if (Array.isArray(value)) return value.map((item) => reseal(box, item, count))
+  if (isPlainSecret(value)) {
+    const { value: plain, ...rest } = value
+    count.n++
+    return { ...rest, sealed: box.seal(plain) }
+  }
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {}
     for (const [key, item] of Object.entries(value)) out[key] = reseal(box, item, count)
@@ -37,6 +47,10 @@ const reseal = (box: SecretBoxService, value: unknown, count: { n: number }): un
   }
   return value
 }
+
+const isPlainSecret = (value: unknown): value is { readonly isSecret: true; readonly value: string } =>
+  typeof value === "object" && value !== null && (value as { isSecret?: unknown }).isSecret === true &&
+  typeof (value as { value?: unknown }).value === "string" && !("sealed" in value)
 
 const pageSize = 200
 

@@ -61,6 +61,23 @@ describe("SecretRotation", () => {
       assert.deepStrictEqual(yield* SecretRotation.rotate([table]), [{ kind: "Environment", resources: 0, values: 0 }])
     })))
 
+  it.effect("seals secret values an earlier version stored in plain; other values stay as they are", () =>
+    withRotatedKey(Effect.gen(function*() {
+      yield* insert("env-old", 2, {
+        spec: { envSpec: { data: { TOKEN: { isSecret: true, value: "s3cr3t-plain", description: "d" }, HOST: { value: "h" } } } }
+      })
+      const [result] = yield* SecretRotation.rotate([table])
+      assert.deepStrictEqual(result, { kind: "Environment", resources: 1, values: 1 })
+      const [row] = yield* docs
+      assert.strictEqual(row.version, 2)
+      assert.notInclude(row.doc, "s3cr3t-plain")
+      const data = JSON.parse(row.doc).spec.envSpec.data
+      assert.deepStrictEqual(data.HOST, { value: "h" })
+      assert.deepStrictEqual(Object.keys(data.TOKEN).sort(), ["description", "isSecret", "sealed"])
+      assert.deepStrictEqual(SecretBox.make({ current: newKey }).open(data.TOKEN.sealed), Either.right("s3cr3t-plain"))
+      assert.deepStrictEqual(yield* SecretRotation.rotate([table]), [{ kind: "Environment", resources: 0, values: 0 }])
+    })))
+
   it.effect("an envelope no configured key opens stops the rotation, naming the resource", () =>
     withRotatedKey(Effect.gen(function*() {
       yield* insert("env-x", 1, { s: SecretBox.make({ current: randomBytes(32) }).seal("lost") })

@@ -98,6 +98,7 @@ export const readAfter = (after: number, limit?: number) =>
     return rows.map((row): StoredChange => ({
       seq: Number(row.seq),
       kind: row.kind,
-      execution: JSON.parse(row.doc) as WorkflowExecution
+      // Rows are written answered (`present`); rows an earlier version wrote are not.
+      execution: present(JSON.parse(row.doc) as WorkflowExecution)
     }))
   }).pipe(Effect.orDie)
