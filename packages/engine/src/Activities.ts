@@ -19,7 +19,8 @@
  *
  * Without such a layer the registry is empty: every CALL_ACTIVITY fails (type `activity`).
  */
-import { Cause, Context, Effect, Layer, Option, ParseResult, Schema } from "effect"
+import { formatParseError } from "@weft/resource"
+import { Cause, Context, Effect, Layer, Option, type ParseResult, Schema } from "effect"
 import * as TaskErrors from "./TaskError.js"
 import { TaskError } from "./TaskError.js"
 
@@ -66,7 +67,8 @@ export class Activities extends Context.Reference<Activities>()("@weft/engine/Ac
   defaultValue: (): ActivitiesShape => fromList([], Context.empty())
 }) {}
 
-const formatIssue = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
+/** The issues of a refused input or output, by field path (`input.sku: …`), bounded however large the value. */
+const formatIssue = (error: ParseResult.ParseError, side: "input" | "output") => formatParseError(error, { prefix: [side] })
 
 /** A failure of the activity's own effect, as the task's error. */
 const taskErrorOf = (name: string, cause: Cause.Cause<unknown>): TaskError =>
@@ -98,7 +100,7 @@ const fromList = (activities: ReadonlyArray<Any>, context: Context.Context<never
       ))
     }
     return Schema.decodeUnknown(activity.input, { errors: "all" })(input).pipe(
-      Effect.mapError((error) => TaskErrors.make("validation", `activity ${name}: input ${formatIssue(error)}`)),
+      Effect.mapError((error) => TaskErrors.make("validation", `activity ${name}: ${formatIssue(error, "input")}`)),
       Effect.flatMap((decoded) =>
         Effect.suspend(() => activity.execute(decoded) as Effect.Effect<unknown, unknown>).pipe(
           Effect.catchAllCause((cause) =>
@@ -109,7 +111,7 @@ const fromList = (activities: ReadonlyArray<Any>, context: Context.Context<never
       Effect.flatMap((output) =>
         Effect.mapError(
           Schema.encodeUnknown(activity.output, { errors: "all" })(output),
-          (error) => TaskErrors.make("validation", `activity ${name}: output ${formatIssue(error)}`)
+          (error) => TaskErrors.make("validation", `activity ${name}: ${formatIssue(error, "output")}`)
         )
       ),
       Effect.provide(context),

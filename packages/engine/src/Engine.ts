@@ -10,11 +10,12 @@
  * engine starts again every PENDING or IN_PROGRESS execution (a start is idempotent by
  * execution id). Once a run has ended, its journal is deleted.
  *
- * Compose it with `EngineRunner.layer` as the `ExecutionRunner` of `WorkflowExecutions`:
+ * Compose it with `EngineRunner.layer` as the `ExecutionRunner` of `WorkflowExecutions`, as
+ * `Weft` does:
  *
- *     Engine.layer(Interpreter.run).pipe(
- *       Layer.provideMerge(ServicesOver(EngineRunner.layer)),   // WorkflowExecutions, Workflows…
- *       Layer.provide(EngineConfig.layer()), Layer.provide(SqlLive))
+ *     Weft.layerWithEngine(Interpreter.run).pipe(   // the services over EngineRunner.layer, and this
+ *       Layer.provide(Interpreter.layerServices), Layer.provide(EngineConfig.layer()),
+ *       Layer.provide(SecretBoxLive), Layer.provide(SqlLive))
  */
 import { Sharding } from "@effect/cluster"
 import { SqlClient } from "@effect/sql"
@@ -109,17 +110,24 @@ const make = <R>(interpret: Interpret<R>) =>
         Effect.withSpan("Engine.wake", { attributes: { subject }, captureStackTrace: false })
       )
 
+    /**
+     * Starts a run, unless it is a child whose parent has ended: one that ended while no
+     * engine ran, or was cancelled while its RUN was creating this child (the parent's
+     * cancel lists its children before this one was committed). Such a child is cancelled.
+     */
+    const startChecked = (executionId: string, parentId: string | undefined) =>
+      Effect.flatMap(
+        Children.isOrphan(executions, parentId),
+        (orphan) => orphan ? Children.cancel(executions, executionId) : start(executionId)
+      )
+
     const resumeAll = Effect.gen(function*() {
       let count = 0
       let pageToken: string | undefined
       do {
         const page = yield* executions.list({ pageSize: 1000, pageToken, phase: resumablePhases })
-        // A child whose parent ended while no engine ran is cancelled, not resumed.
         const resume = (execution: (typeof page.entries)[number]) =>
-          Effect.flatMap(
-            Children.isOrphan(executions, execution),
-            (orphan) => orphan ? Children.cancel(executions, execution.metadata.id) : start(execution.metadata.id)
-          )
+          startChecked(execution.metadata.id, Children.parentOf(execution))
         yield* Effect.forEach(page.entries, resume, { concurrency: 16, discard: true })
         count += page.entries.length
         pageToken = page.nextPageToken
@@ -134,7 +142,7 @@ const make = <R>(interpret: Interpret<R>) =>
     const run = (command: RunCommand) => {
       switch (command._tag) {
         case "Start":
-          return start(command.executionId)
+          return startChecked(command.executionId, command.parentId)
         case "Cancel":
           return cancel(command.executionId)
         case "Signal":

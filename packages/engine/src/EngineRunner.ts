@@ -8,11 +8,13 @@
  */
 import { ExecutionRunner } from "@weft/workflowexecution"
 import { Context, Effect, Layer, Queue } from "effect"
+import * as Children from "./internal/durableChildren.js"
 import * as Journal from "./internal/durableJournal.js"
 import { RunWorkflow } from "./internal/durableWorkflow.js"
 
 export type RunCommand =
-  | { readonly _tag: "Start"; readonly executionId: string }
+  /** Run it; a child run (RUN) names its parent, checked before it starts. */
+  | { readonly _tag: "Start"; readonly executionId: string; readonly parentId?: string | undefined }
   | { readonly _tag: "Cancel"; readonly executionId: string }
   /** A signal for the execution was stored: wake its LISTEN. */
   | { readonly _tag: "Signal"; readonly executionId: string }
@@ -29,7 +31,12 @@ export const layer: Layer.Layer<ExecutionRunner.ExecutionRunner | RunCommands> =
   ExecutionRunner.ExecutionRunner,
   Effect.map(RunCommands, (commands) =>
     ExecutionRunner.ExecutionRunner.of({
-      start: (execution) => Queue.offer(commands, { _tag: "Start", executionId: execution.metadata.id }),
+      start: (execution) =>
+        Queue.offer(commands, {
+          _tag: "Start",
+          executionId: execution.metadata.id,
+          parentId: Children.parentOf(execution)
+        }),
       cancel: (execution) => Queue.offer(commands, { _tag: "Cancel", executionId: execution.metadata.id }),
       signalled: (execution) => Queue.offer(commands, { _tag: "Signal", executionId: execution.metadata.id }),
       // A journal the collector did not get to (it gave up waiting, or the process stopped first).

@@ -111,16 +111,15 @@ describe("CALL_ACTIVITY", () => {
       const { outcome } = yield* runPlan(plan([call("x", "greet", { name: 7, times: "many" })]), undefined, Registered)
       const error = failure(outcome)
       assert.strictEqual(error.type, "validation")
-      assert.include(error.detail, "activity greet: input")
-      assert.include(error.detail, "[\"name\"]")
-      assert.include(error.detail, "[\"times\"]")
+      assert.include(error.detail, "activity greet: input.name: ")
+      assert.include(error.detail, "input.times: ")
     }))
 
   it.effect("a result its output schema refuses fails the task with type validation", () =>
     Effect.gen(function*() {
       const error = failure((yield* runPlan(plan([call("x", "lie", {})]), undefined, Registered)).outcome)
       assert.strictEqual(error.type, "validation")
-      assert.include(error.detail, "activity lie: output")
+      assert.include(error.detail, "activity lie: output.")
     }))
 
   it.effect("a failing activity fails the task with type activity and its message; a defect too", () =>

@@ -174,5 +174,33 @@ describe.each(TestDatabase.backends)("the durable engine on %s", (backend) => {
         const child = yield* awaitState(childId, ended).pipe(Effect.provide(withEngine(database, interpret)))
         assert.strictEqual(child.status.phase, "EXECUTION_CANCELLED")
       })), 120_000)
+
+    // The race of a cancel with a RUN creating its child: the cancel lists the parent's
+    // children before the child is committed, so only the child's start can catch it. Here
+    // the parent ends by a report (nothing lists its children), once the engine is well past
+    // its start-up resume (which checks PENDING children too), then its child is created.
+    it.live("a child created for a parent that has already ended is cancelled when it would start", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const database = yield* tempDatabase(backend)
+        const interpret = yield* realInterpreter
+        const child = yield* Effect.gen(function*() {
+          const executions = yield* WorkflowExecutions
+          const quick = yield* createWorkflow("Quick", [t("done", "SET", { variables: { done: true } })])
+          const parent = yield* startRun([gate])
+          yield* awaitState(parent.metadata.id, (e) => taskStatus(e, "gate") === "WORKFLOW_TASK_IN_PROGRESS")
+          yield* executions.updateStatus(parent.metadata.id, { phase: "EXECUTION_FAILED", error: "ended elsewhere" })
+          const child = yield* executions.create({
+            metadata: {
+              ownerScope: "organization",
+              org: "acme",
+              labels: { "weft/parent-execution": parent.metadata.id },
+              annotations: { "weft/parent-execution": parent.metadata.id }
+            },
+            spec: { workflowId: quick.metadata.id }
+          })
+          return yield* awaitState(child.metadata.id, ended)
+        }).pipe(Effect.provide(withEngine(database, interpret)))
+        assert.strictEqual(child.status.phase, "EXECUTION_CANCELLED")
+      })), 120_000)
   })
 })

@@ -4,7 +4,7 @@
  * child's failure (with its own error type), cancellation and deletion fail the task.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber } from "effect"
 import type { Interpreter } from "../src/index.js"
 import { entry, memoryEffects, plan, runPlan, set, task } from "./support.js"
 
@@ -15,11 +15,10 @@ const startWaiting = (p: Interpreter.RunPlan) =>
   Effect.gen(function*() {
     const recorder = memoryEffects()
     const fiber = yield* Effect.fork(runPlan(p, recorder))
-    yield* Effect.promise(() =>
-      new Promise<void>((resolve) => {
-        const check = () => (recorder.children.size > 0 ? resolve() : setTimeout(check, 2))
-        check()
-      })
+    // A run that ends without starting a child fails the test at once, saying how it ended.
+    yield* Effect.raceFirst(
+      Deferred.await(recorder.childStarted),
+      Effect.flatMap(Fiber.join(fiber), (ended) => Effect.dieMessage(`the run ended before it started a child: ${JSON.stringify(ended)}`))
     )
     return { recorder, fiber }
   })

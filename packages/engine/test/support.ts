@@ -24,6 +24,8 @@ export interface Recorder {
   readonly listening: Array<string>
   /** The child runs started (not replayed), by id: what each was asked for. */
   readonly children: Map<string, Interpreter.ChildRequest>
+  /** Completed with the first child run's id once one is started. */
+  readonly childStarted: Deferred.Deferred<string>
   /** Ends a child run: its RUN, waiting or to come, takes this outcome. */
   readonly endChild: (childId: string, outcome: Interpreter.ChildOutcome) => Effect.Effect<void>
 }
@@ -34,6 +36,7 @@ export const memoryEffects = (journal: Journal = new Map()): Recorder => {
   const listening: Array<string> = []
   const kept: Array<Interpreter.Signal> = []
   const children = new Map<string, Interpreter.ChildRequest>()
+  const childStarted = Deferred.unsafeMake<string>(undefined as never)
   const ends = new Map<string, Deferred.Deferred<Interpreter.ChildOutcome>>()
   const endOf = (childId: string) => {
     let end = ends.get(childId)
@@ -98,6 +101,7 @@ export const memoryEffects = (journal: Journal = new Map()): Recorder => {
         Effect.sync(() => {
           const childId = `wex-child-${children.size + 1}`
           children.set(childId, request)
+          Deferred.unsafeDone(childStarted, Exit.succeed(childId))
           return childId
         })
       ),
@@ -109,7 +113,7 @@ export const memoryEffects = (journal: Journal = new Map()): Recorder => {
       })
   }
   const endChild = (childId: string, outcome: Interpreter.ChildOutcome) => Deferred.succeed(endOf(childId), outcome)
-  return { journal, executed, slept, effects, send, listening, children, endChild }
+  return { journal, executed, slept, effects, send, listening, children, childStarted, endChild }
 }
 
 export interface Report {

@@ -18,7 +18,7 @@ import { Activity, DurableDeferred, type WorkflowEngine } from "@effect/workflow
 import { ResourceKind, Transaction } from "@weft/resource"
 import type { Workflows } from "@weft/workflow"
 import { ExecutionSignals, WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
-import { Effect, Option, Schedule, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { ChildOutcome, ChildRequest } from "../Interpreter.js"
 import * as TaskErrors from "../TaskError.js"
 import { TaskError } from "../TaskError.js"
@@ -68,10 +68,6 @@ const create = (services: ChildServices, parentId: string, key: string, request:
       },
       spec: { workflowId: workflow.metadata.id, triggerMetadata: request.triggerMetadata }
     }, `weft-run/${parentId}/${key}`).pipe(
-      // Runs started at once on several replicas may pick the same generated name (the
-      // free one each saw): the one that lost picks again. The idempotency key keeps
-      // this to one child.
-      Effect.retry({ while: (error) => error._tag === "AlreadyExists", schedule: Schedule.recurs(5) }),
       Effect.catchAll((error) => Effect.fail(TaskErrors.make("validation", `the child run cannot start: ${error.message}`)))
     )
     return started.execution.metadata.id
@@ -144,8 +140,11 @@ export const endsAWait = (event: { readonly _tag: "Updated" | "Deleted"; readonl
  * Whether `execution` is a child whose parent has ended or is gone (its parent ended
  * while no engine ran to cancel it): it is cancelled rather than resumed.
  */
-export const isOrphan = (executions: WorkflowExecutions, execution: WorkflowExecution.WorkflowExecution) => {
-  const parentId = execution.metadata.annotations?.[parentKey]
+/** The parent of a child run (RUN), by its annotation. */
+export const parentOf = (execution: WorkflowExecution.WorkflowExecution): string | undefined =>
+  execution.metadata.annotations?.[parentKey]
+
+export const isOrphan = (executions: WorkflowExecutions, parentId: string | undefined) => {
   if (parentId === undefined) return Effect.succeed(false)
   return Effect.map(
     Effect.option(executions.get(parentId)),

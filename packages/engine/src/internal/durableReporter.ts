@@ -20,6 +20,7 @@
  * durable reports meanwhile, and ending it instead would leave its status behind its
  * journal. Any other refusal (a patch the status path rejects) stops the reporter.
  */
+import { SqlError } from "@effect/sql"
 import type { WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
 
 type StatusUpdate = WorkflowExecution.StatusUpdate
@@ -217,11 +218,17 @@ export const retrySchedule = Schedule.exponential(Duration.millis(100)).pipe(
   Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5)))
 )
 
-/** Whether a failed write may succeed when tried again: a storage defect, or ABORTED. */
+/**
+ * Whether a failed write may succeed when tried again: ABORTED (a concurrent write), or the
+ * database failing (a `SqlError` the store turned into a defect: a lost connection, a
+ * statement cancelled). Any other defect is a bug that trying again would only repeat.
+ */
 export const isPassing = <E extends { readonly _tag: string }>(cause: Cause.Cause<E>): boolean => {
   if (Cause.isInterruptedOnly(cause)) return false
   const failure = Cause.failureOption(cause)
-  return Option.isSome(failure) ? failure.value._tag === "Aborted" : Cause.isDie(cause)
+  return Option.isSome(failure)
+    ? failure.value._tag === "Aborted"
+    : Option.exists(Cause.dieOption(cause), (defect) => defect instanceof SqlError.SqlError)
 }
 
 /** `write`, tried again while it fails for a passing reason (each such failure logged). */
