@@ -74,7 +74,8 @@ const EngineLive = Weft.layerWithEngine(Interpreter.run).pipe(
 
 /**
  * The whole application over the SQLite database `filename` (`:memory:` by default).
- * Environment secrets are sealed with a key made for this process: a file database
+ * Secret values (of environments, workflows' envSpec, runs' runtimeEnv) are sealed with a
+ * key made for this process: a file database
  * meant to outlive it needs a key kept elsewhere (`SecretBox.layer({current})`).
  */
 export const appLayer = (filename = ":memory:") =>

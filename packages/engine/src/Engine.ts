@@ -45,6 +45,9 @@ export interface EngineShape {
   readonly activeRuns: Effect.Effect<number>
 }
 
+/** What the engine runs a plan with: `Interpreter.run`, or a test's own. */
+export type { Interpret } from "./internal/durableWorkflow.js"
+
 export class Engine extends Context.Tag("@weft/engine/Engine")<Engine, EngineShape>() {}
 
 const resumablePhases = ["EXECUTION_PENDING", "EXECUTION_IN_PROGRESS"] as const

@@ -15,8 +15,7 @@ import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowIns
 import { Layer } from "effect"
 import * as Engine from "./Engine.js"
 import * as EngineRunner from "./EngineRunner.js"
-import { EngineMigrations } from "./internal/durableJournal.js"
-import type { Interpret } from "./internal/durableWorkflow.js"
+import { EngineMigrations } from "./EngineMigrations.js"
 
 /**
  * Every migration set the services need, in the order they are applied (a set that
@@ -56,5 +55,5 @@ export const layer = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
  * `Interpreter.layerServices`, or a test's own): every execution created runs in this
  * process, durably. Needs an `EngineConfig` too.
  */
-export const layerWithEngine = <R>(interpret: Interpret<R>) =>
+export const layerWithEngine = <R>(interpret: Engine.Interpret<R>) =>
   Engine.layer(interpret).pipe(Layer.provideMerge(layer(EngineRunner.layer)))
