@@ -11,7 +11,7 @@ import { EngineConfig, Interpreter, Weft } from "@weft/engine"
 import type { SecretBox } from "@weft/resource"
 import { ExecutionRetention, ExecutionRunner } from "@weft/workflowexecution"
 import { Effect, Layer } from "effect"
-import { createServer } from "node:http"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
 import * as Auth from "./Auth.js"
 import * as Console from "./Console.js"
@@ -116,7 +116,34 @@ export const makeNodeServer = (config: ServerConfigShape) => {
     connectionsCheckingInterval: Math.min(1_000, config.requestTimeoutMillis)
   })
   server.on("clientError", answerClientError)
+  answerWhileStarting(server)
   return server
+}
+
+/**
+ * The port is bound before the app serves (migrations and the engine's start-up come in
+ * between: seconds on PostgreSQL), and node leaves a request that no `request` listener
+ * takes unanswered for good. Until the app's handler is attached, requests are answered
+ * 503 UNAVAILABLE in the contract's shape (`Retry-After: 1`, the connection closed), as a
+ * replica being restarted should be; then this listener removes itself.
+ */
+const answerWhileStarting = (server: Server) => {
+  const starting = (_request: IncomingMessage, response: ServerResponse) => {
+    if (server.listenerCount("request") > 1) {
+      // The app is serving: it answers this request and every later one.
+      server.off("request", starting)
+      return
+    }
+    const body = JSON.stringify({ code: "UNAVAILABLE", message: "the server is starting" })
+    response.writeHead(503, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+      "retry-after": "1",
+      connection: "close"
+    })
+    response.end(body)
+  }
+  server.on("request", starting)
 }
 
 /**

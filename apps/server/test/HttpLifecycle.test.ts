@@ -2,7 +2,8 @@
  * Graceful shutdown in process (`Lifecycle.drain` without a node server, as the parts
  * that do not need one): it waits for handlers in flight, answers requests that arrive
  * meanwhile with 503 UNAVAILABLE in the contract's shape, and gives up after the grace
- * period. The node-server side (stop listening, connections) is in Process.test.ts.
+ * period. The node-server side (stop listening, connections) is in Process.test.ts; here
+ * only what the node server answers before the app serves.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpClient, HttpClientRequest } from "@effect/platform"
@@ -10,8 +11,12 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { SystemApi } from "@weft/api"
 import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unavailable } from "@weft/resource"
 import { Deferred, Effect, Fiber, FiberId, Layer, Option, Schema, TestClock } from "effect"
+import { ServerProcess as Proc } from "@weft/testing"
+import type { IncomingMessage, Server, ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
 import * as HttpErrors from "../src/HttpErrors.js"
 import * as Lifecycle from "../src/Lifecycle.js"
+import { makeNodeServer } from "../src/Server.js"
 import * as TestServer from "./support/TestServer.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 
@@ -106,4 +111,38 @@ describe("graceful shutdown (in process)", () => {
       yield* Fiber.join(draining)
       yield* Fiber.interrupt(slow)
     }).pipe(Effect.provide(makeServer({ shutdownGraceMillis: 300 }))))
+})
+
+describe("start-up (node server)", () => {
+  /** The node server weft listens with, on a free port of 127.0.0.1; closed with the scope. */
+  const listening = Effect.acquireRelease(
+    Effect.async<{ readonly server: Server; readonly url: string }>((resume) => {
+      const server = makeNodeServer(ServerConfig.defaults)
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        resume(Effect.succeed({ server, url: `http://127.0.0.1:${port}` }))
+      })
+    }),
+    ({ server }) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+  )
+
+  it.live("a request before the app serves gets 503 UNAVAILABLE, not silence; once it serves, the app alone answers", () =>
+    Effect.gen(function*() {
+      const { server, url } = yield* listening
+      const early = yield* Proc.get(`${url}/health`)
+      assert.strictEqual(early.status, 503)
+      assert.strictEqual(JSON.parse(early.body).code, "UNAVAILABLE")
+      assert.isString(JSON.parse(early.body).message)
+      assert.strictEqual(early.headers["retry-after"], "1")
+      // The app starts serving (as `NodeHttpServer` does: a `request` listener).
+      server.on("request", (_request: IncomingMessage, response: ServerResponse) => {
+        response.writeHead(200, { "content-type": "application/json" })
+        response.end("{\"status\":\"ok\"}")
+      })
+      const served = yield* Proc.get(`${url}/health`)
+      assert.strictEqual(served.status, 200)
+      assert.deepStrictEqual(JSON.parse(served.body), { status: "ok" })
+      assert.strictEqual(server.listenerCount("request"), 1, "the start-up answer stepped aside")
+      assert.strictEqual((yield* Proc.get(`${url}/health`)).status, 200)
+    }).pipe(Effect.scoped))
 })
