@@ -116,8 +116,8 @@ describe("weft composed in-process by another app (own SqlClient, own runner, no
       const handed = yield* Handed
       yield* TestClock.setTime(Date.UTC(2025, 5, 1, 2, 0, 0))
 
-      const workflow = yield* workflows.create(workflowBody)
-      const created = yield* executions.create(executionBody(workflow.metadata.id))
+      const workflow = yield* workflows.createUnknown(workflowBody)
+      const created = yield* executions.createUnknown(executionBody(workflow.metadata.id))
       assert.strictEqual(created.metadata.name, "nightly-report-default-20250601-020000")
       assert.strictEqual(created.status.phase, "EXECUTION_PENDING")
       assert.strictEqual(created.spec.workflowInstanceId, workflow.status.defaultInstanceId)
@@ -163,8 +163,8 @@ describe("weft composed in-process by another app (own SqlClient, own runner, no
       const handed = yield* Handed
       const events = yield* ExecutionEvents.ExecutionEvents
 
-      const workflow = yield* workflows.create(workflowBody)
-      const created = yield* executions.create(executionBody(workflow.metadata.id, "tonight"))
+      const workflow = yield* workflows.createUnknown(workflowBody)
+      const created = yield* executions.createUnknown(executionBody(workflow.metadata.id, "tonight"))
 
       // Watch first (and wait until subscribed), then let the worker run.
       const watcher = yield* Effect.fork(
@@ -197,14 +197,14 @@ describe("weft composed in-process by another app (own SqlClient, own runner, no
       const handed = yield* Handed
       yield* sql`CREATE TABLE app_jobs (execution_id TEXT PRIMARY KEY, note TEXT NOT NULL)`
 
-      const workflow = yield* workflows.create(workflowBody)
+      const workflow = yield* workflows.createUnknown(workflowBody)
       // No default instance: create will make one, inside the app's transaction.
       yield* instances.delete(workflow.status.defaultInstanceId!)
       const bare = yield* workflows.get(workflow.metadata.id)
 
       const enqueue = (note: string | null) =>
         sql.withTransaction(Effect.gen(function*() {
-          const execution = yield* executions.create(executionBody(workflow.metadata.id, "job"))
+          const execution = yield* executions.createUnknown(executionBody(workflow.metadata.id, "job"))
           yield* sql`INSERT INTO app_jobs ${sql.insert({ execution_id: execution.metadata.id, note })}`
           return execution
         }))

@@ -52,8 +52,8 @@ const workflow = {
  */
 const createUnderKeyA = (file: string) =>
   Effect.gen(function*() {
-    yield* (yield* Environments).create(environment)
-    const created = yield* (yield* Workflows).create(workflow)
+    yield* (yield* Environments).createUnknown(environment)
+    const created = yield* (yield* Workflows).createUnknown(workflow)
     const execution = yield* (yield* WorkflowExecutions).create({
       metadata: { org: "acme", ownerScope: "organization" },
       spec: { workflowId: created.metadata.id, runtimeEnv: { TOKEN: { value: "rt-rotate-me-93c", isSecret: true } } }

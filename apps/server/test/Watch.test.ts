@@ -498,7 +498,7 @@ describe.each(TestDatabase.backends)("watch on %s", (backend) => {
       const gate = gatedSnapshot()
       return Effect.gen(function*() {
         const executions = yield* WorkflowExecutions
-        const wf: any = yield* Effect.flatMap(Workflows, (workflows) => workflows.create(WORKFLOW))
+        const wf: any = yield* Effect.flatMap(Workflows, (workflows) => workflows.createUnknown(WORKFLOW))
         const created = yield* executions.create({ metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId: wf.metadata.id } })
         const id = created.metadata.id
         const stream = yield* executions.watch(id)
@@ -516,7 +516,7 @@ describe.each(TestDatabase.backends)("watch on %s", (backend) => {
     it.live("an update committed after the existence check but before the stream runs is in the snapshot, once", () =>
       Effect.gen(function*() {
         const executions = yield* WorkflowExecutions
-        const wf: any = yield* Effect.flatMap(Workflows, (workflows) => workflows.create(WORKFLOW))
+        const wf: any = yield* Effect.flatMap(Workflows, (workflows) => workflows.createUnknown(WORKFLOW))
         const created = yield* executions.create({ metadata: { ownerScope: "organization", org: "acme" }, spec: { workflowId: wf.metadata.id } })
         const id = created.metadata.id
         const stream = yield* executions.watch(id)

@@ -10,7 +10,7 @@
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Activities, EngineConfig, Interpreter, Weft } from "@weft/engine"
 import { SecretBox } from "@weft/resource"
-import { Workflows } from "@weft/workflow"
+import { type Workflow, Workflows } from "@weft/workflow"
 import { type WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
 import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import { randomBytes } from "node:crypto"
@@ -89,10 +89,10 @@ export const appLayer = (filename = ":memory:") =>
 // The workflows, and a checkout
 // ---------------------------------------------------------------------------------------
 
-const document = (name: string) => ({ dsl: "1.0.0", namespace: "shop", name, version: "1.0.0" })
+const document = (name: string) => ({ dsl: "1.0.0" as const, namespace: "shop", name, version: "1.0.0" })
 const org = "shop"
 
-export const priceOrder = {
+export const priceOrder: Workflow.WorkflowInput = {
   metadata: { name: "price-order", ownerScope: "organization", org },
   spec: {
     document: document("price-order"),
@@ -106,7 +106,7 @@ export const priceOrder = {
   }
 }
 
-export const checkout = {
+export const checkout: Workflow.WorkflowInput = {
   metadata: { name: "checkout", ownerScope: "organization", org },
   spec: {
     document: document("checkout"),

@@ -15,7 +15,7 @@ import { awaitState, ended, realInterpreter, startRun, t, taskStatus, workflowBo
 const gate = t("gate", "LISTEN", { to: { mode: "one", signals: [{ id: "go" }] } })
 
 const createWorkflow = (name: string, tasks: ReadonlyArray<unknown>) =>
-  Effect.flatMap(Workflows, (workflows) => workflows.create(workflowBody(tasks, name)))
+  Effect.flatMap(Workflows, (workflows) => workflows.createUnknown(workflowBody(tasks, name)))
 
 const childOf = (e: WorkflowExecution.WorkflowExecution, taskId: string) =>
   e.status.tasks?.find((x) => x.taskId === taskId)?.metadata?.childExecutionId

@@ -83,7 +83,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
     it.live("a created run completes: IN_PROGRESS, each task, COMPLETED with the output; the journal is then removed", () =>
       inEngine(Effect.gen(function*() {
         const workflows = yield* Workflows
-        const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), set("b", { y: 2 })]))
+        const workflow = yield* workflows.createUnknown(workflowBody([set("a", { x: 1 }), set("b", { y: 2 })]))
         const created = yield* createRun(workflow.metadata.id, { triggerMetadata: { who: "ada" } })
         assert.strictEqual(created.status.phase, "EXECUTION_PENDING")
         const ended = yield* awaitEnd(created.metadata.id)
@@ -103,7 +103,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
       return inEngine(
         Effect.gen(function*() {
           const workflows = yield* Workflows
-          const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), call("fetch"), set("b", { y: 2 })]))
+          const workflow = yield* workflows.createUnknown(workflowBody([set("a", { x: 1 }), call("fetch"), set("b", { y: 2 })]))
           const created = yield* Effect.forEach(
             Array.from({ length: 100 }, (_, i) => i),
             (i) => createRun(workflow.metadata.id, { triggerMetadata: { n: String(i) } }),
@@ -133,11 +133,11 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
       return inEngine(
         Effect.gen(function*() {
           const workflows = yield* Workflows
-          const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), call("gate"), set("b", { y: 2 })]))
+          const workflow = yield* workflows.createUnknown(workflowBody([set("a", { x: 1 }), call("gate"), set("b", { y: 2 })]))
           const created = yield* createRun(workflow.metadata.id)
           yield* Deferred.await(reached)
           // Replace every task, then delete the workflow, while the run is inside "gate".
-          yield* workflows.update(workflow.metadata.id, workflowBody([set("other", { z: 3 })]))
+          yield* workflows.updateUnknown(workflow.metadata.id, workflowBody([set("other", { z: 3 })]))
           yield* workflows.delete(workflow.metadata.id)
           yield* Deferred.succeed(release, undefined)
           const ended = yield* awaitEnd(created.metadata.id)
@@ -159,7 +159,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
         Effect.gen(function*() {
           const workflows = yield* Workflows
           const executions = yield* WorkflowExecutions
-          const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), wait("pause", 3600), call("later")]))
+          const workflow = yield* workflows.createUnknown(workflowBody([set("a", { x: 1 }), wait("pause", 3600), call("later")]))
           const created = yield* createRun(workflow.metadata.id)
           const id = created.metadata.id
           yield* awaitState(id, (e) => e.status.tasks?.[1]?.status === "WORKFLOW_TASK_IN_PROGRESS")
@@ -184,7 +184,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
       inEngine(Effect.gen(function*() {
         const workflows = yield* Workflows
         const executions = yield* WorkflowExecutions
-        const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 }), wait("pause", 1), set("b", { y: 2 })]))
+        const workflow = yield* workflows.createUnknown(workflowBody([set("a", { x: 1 }), wait("pause", 1), set("b", { y: 2 })]))
         const created = yield* createRun(workflow.metadata.id)
         const events = Chunk.toReadonlyArray(yield* Stream.runCollect(yield* executions.watch(created.metadata.id)))
         const states = events.map((e) => e.execution)
@@ -210,7 +210,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
         const database = yield* tempDatabase(backend)
         const ids = yield* Effect.gen(function*() {
           const workflows = yield* Workflows
-          const workflow = yield* workflows.create(workflowBody([set("a", { x: 1 })]))
+          const workflow = yield* workflows.createUnknown(workflowBody([set("a", { x: 1 })]))
           return yield* Effect.forEach([1, 2, 3], () => Effect.map(createRun(workflow.metadata.id), (e) => e.metadata.id))
         }).pipe(Effect.provide(withoutEngine(database)))
         const ended = yield* Effect.forEach(ids, awaitEnd).pipe(
@@ -227,7 +227,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
       inEngine(Effect.gen(function*() {
         const workflows = yield* Workflows
         const executions = yield* WorkflowExecutions
-        const workflow = yield* workflows.create(workflowBody([set("a", { note: "public" })], {
+        const workflow = yield* workflows.createUnknown(workflowBody([set("a", { note: "public" })], {
           data: { API_KEY: { value: "k-very-secret-1", isSecret: true }, REGION: { value: "eu" } }
         }))
         const created = yield* createRun(workflow.metadata.id, {
@@ -251,11 +251,11 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
         const workflows = yield* Workflows
         const environments = yield* Environments
         const instances = yield* WorkflowInstances
-        const workflow = yield* workflows.create(workflowBody([set("a", {})], {
+        const workflow = yield* workflows.createUnknown(workflowBody([set("a", {})], {
           data: { A: { value: "wf" }, B: { value: "wf" }, C: { value: "wf" }, D: { value: "wf" }, E: {} }
         }))
-        yield* environments.create(environmentBody("first", { B: { value: "e1" }, C: { value: "e1" }, S: { value: "s-hidden-3", isSecret: true } }))
-        yield* environments.create(environmentBody("second", { C: { value: "e2" }, D: { value: "e2" } }))
+        yield* environments.createUnknown(environmentBody("first", { B: { value: "e1" }, C: { value: "e1" }, S: { value: "s-hidden-3", isSecret: true } }))
+        yield* environments.createUnknown(environmentBody("second", { C: { value: "e2" }, D: { value: "e2" } }))
         const instance = yield* instances.create({
           metadata: { name: "bound", ownerScope: "organization", org: "acme" },
           spec: {
@@ -289,8 +289,8 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
           const workflows = yield* Workflows
           const environments = yield* Environments
           const instances = yield* WorkflowInstances
-          const workflow = yield* workflows.create(workflowBody([call("hold")]))
-          const env = yield* environments.create(environmentBody("pinned", {
+          const workflow = yield* workflows.createUnknown(workflowBody([call("hold")]))
+          const env = yield* environments.createUnknown(environmentBody("pinned", {
             REGION: { value: "eu" },
             TOKEN: { value: "p-hidden-4", isSecret: true }
           }))
@@ -303,7 +303,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
           // The journal holds the pinned environment now; nothing on disk shows the secret.
           assert.isAbove(yield* journalRows, 0)
           assert.notInclude(yield* storedText(database), "p-hidden-4")
-          yield* environments.update(env.metadata.id, environmentBody("pinned", { REGION: { value: "us" } }))
+          yield* environments.updateUnknown(env.metadata.id, environmentBody("pinned", { REGION: { value: "us" } }))
           yield* environments.delete(env.metadata.id)
           yield* Deferred.succeed(release, undefined)
           const ended = yield* awaitEnd(created.metadata.id)
@@ -330,7 +330,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
         }
         const tasks = [wait("pause", 2), call("use")]
         const { execution, workflow } = yield* Effect.gen(function*() {
-          const workflow = yield* (yield* Workflows).create(workflowBody(tasks, {
+          const workflow = yield* (yield* Workflows).createUnknown(workflowBody(tasks, {
             data: { API_KEY: { value: "k-sealed-5", isSecret: true } }
           }))
           const execution = yield* createRun(workflow.metadata.id, {
@@ -354,7 +354,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
         yield* assertSealed
         const ended = yield* Effect.gen(function*() {
           // Changed after the run started: the run keeps what it pinned.
-          yield* (yield* Workflows).update(workflow.metadata.id, workflowBody(tasks, {
+          yield* (yield* Workflows).updateUnknown(workflow.metadata.id, workflowBody(tasks, {
             data: { API_KEY: { value: "k-changed-7", isSecret: true } }
           }))
           return yield* awaitEnd(id)
@@ -379,7 +379,7 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
             )
         }
         const id = yield* Effect.gen(function*() {
-          const workflow = yield* (yield* Workflows).create(workflowBody([call("leak"), wait("pause", 2), call("check")]))
+          const workflow = yield* (yield* Workflows).createUnknown(workflowBody([call("leak"), wait("pause", 2), call("check")]))
           const execution = yield* createRun(workflow.metadata.id, {
             runtimeEnv: { TOKEN: { value: "j-sealed-8", isSecret: true } }
           })
@@ -408,8 +408,8 @@ describe.each(TestDatabase.backends)("durable runtime on %s", (backend) => {
         const workflows = yield* Workflows
         const environments = yield* Environments
         const instances = yield* WorkflowInstances
-        const workflow = yield* workflows.create(workflowBody([set("a", {})]))
-        const env = yield* environments.create(environmentBody("short-lived", { A: { value: "1" } }))
+        const workflow = yield* workflows.createUnknown(workflowBody([set("a", {})]))
+        const env = yield* environments.createUnknown(environmentBody("short-lived", { A: { value: "1" } }))
         const instance = yield* instances.create({
           metadata: { name: "orphan", ownerScope: "organization", org: "acme" },
           spec: { workflowId: workflow.metadata.id, envRefs: [{ org: "acme", slug: "short-lived" }] }

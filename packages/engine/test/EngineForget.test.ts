@@ -57,7 +57,7 @@ describe.each(TestDatabase.backends)("forgetting runs on %s", (backend) => {
         const workflows = yield* Workflows
         const runner = yield* ExecutionRunner.ExecutionRunner
         const engine = yield* Engine.Engine
-        const workflow = yield* workflows.create(workflowBody)
+        const workflow = yield* workflows.createUnknown(workflowBody)
         const forgotten = yield* waitingRun(workflow.metadata.id)
         const kept = yield* waitingRun(workflow.metadata.id)
         // Both suspended in their WAIT: nothing writes their journals now.

@@ -19,23 +19,23 @@ const build = (request: SealedRequest, parts: Steps.NewStateParts): StoredEnviro
   status: { audit: parts.audit }
 })
 
-const validated = (name: string) =>
-  Pipeline.make<{ readonly body: unknown }>(name).pipe(
-    Pipeline.andThen(Steps.ValidateSchema(EnvironmentInput)),
-    Pipeline.andThen(Steps.ResolveSlug())
-  )
+const checked = (name: string) =>
+  Pipeline.forRequest<Operations.Request<EnvironmentInput>>(name).pipe(Pipeline.andThen(Steps.ResolveSlug()))
 
-export const createPipeline = validated("Environments.create").pipe(
+export const decodePipeline = Operations.decodePipeline("Environments", EnvironmentInput)
+
+export const createPipeline = checked("Environments.create").pipe(
   Pipeline.andThen(Steps.CheckDuplicate(table)),
   Pipeline.andThen(SealSecrets),
   Pipeline.andThen(Steps.BuildNewState(table, build)),
   Pipeline.andThen(Steps.Persist(table))
 )
 
-export const applyPipeline = validated("Environments.apply").pipe(Pipeline.andThen(Steps.LoadForApply(table)))
+export const applyPipeline = checked("Environments.apply").pipe(Pipeline.andThen(Steps.LoadForApply(table)))
 
-export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>("Environments.update").pipe(
-  Pipeline.andThen(Steps.ValidateSchema(EnvironmentInput)),
+export const updatePipeline = Pipeline.forRequest<Steps.ByIdInput & Operations.Request<EnvironmentInput>>(
+  "Environments.update"
+).pipe(
   Pipeline.andThen(Steps.LoadExisting(table)),
   Pipeline.andThen(SealSecrets),
   Pipeline.andThen(Steps.BuildUpdateState(table, (_, request: SealedRequest) => Effect.succeed(request.spec))),
@@ -76,6 +76,7 @@ export class Environments extends Effect.Service<Environments>()("@weft/environm
     const store = yield* ResourceStore.ResourceStore
 
     const operations = Operations.present(Operations.make({
+      decode: decodePipeline,
       create: createPipeline,
       update: updatePipeline,
       get: getPipeline,
@@ -83,13 +84,12 @@ export class Environments extends Effect.Service<Environments>()("@weft/environm
       delete: deletePipeline
     }, provide), present)
 
-    const apply = (body: unknown) =>
-      Effect.map(
-        Operations.apply("Environments", { load: applyPipeline, create: createPipeline, update: updatePipeline }, provide)(
-          body
-        ),
-        ({ created, resource }) => ({ created, resource: present(resource) })
-      )
+    const apply = Operations.presentApply(Operations.apply("Environments", {
+      decode: decodePipeline,
+      load: applyPipeline,
+      create: createPipeline,
+      update: updatePipeline
+    }, provide), present)
 
     const list = (query: ListEnvironments) =>
       store.list(table, {
@@ -115,7 +115,7 @@ export class Environments extends Effect.Service<Environments>()("@weft/environm
     const find = (ref: EnvironmentRef) =>
       provide(Effect.map(store.getBySlug(table, ref.org === "" ? undefined : ref.org, ref.slug), Option.map(present)))
 
-    return { ...operations, apply, list, resolve, find } as const
+    return { ...operations, ...apply, list, resolve, find } as const
   })
 }) {}
 

@@ -30,7 +30,7 @@ describe("Environments", () => {
   it.effect("create stores a secret sealed and answers it without its value; plain values are shown", () =>
     test(Effect.gen(function*() {
       const environments = yield* Environments
-      const created = yield* environments.create(body({
+      const created = yield* environments.createUnknown(body({
         URL: { value: "https://crm.example", description: "CRM" },
         TOKEN: { value: secretValue, isSecret: true, description: "CRM token" }
       }))
@@ -59,7 +59,7 @@ describe("Environments", () => {
   it.effect("resolve opens the secrets; a missing environment is 404 naming it", () =>
     test(Effect.gen(function*() {
       const environments = yield* Environments
-      yield* environments.create(body({ URL: { value: "u" }, TOKEN: { value: secretValue, isSecret: true }, EMPTY: {} }))
+      yield* environments.createUnknown(body({ URL: { value: "u" }, TOKEN: { value: secretValue, isSecret: true }, EMPTY: {} }))
       const resolved = yield* environments.resolve({ org: "acme", slug: "acme-prod" })
       assert.deepStrictEqual(resolved.values, { URL: "u", TOKEN: secretValue })
       assert.deepStrictEqual(resolved.secrets, [secretValue])
@@ -75,20 +75,20 @@ describe("Environments", () => {
   it.effect("apply of the document read back keeps the secret and the version; a new value is a change", () =>
     test(Effect.gen(function*() {
       const environments = yield* Environments
-      const first = yield* environments.apply(body({ TOKEN: { value: secretValue, isSecret: true } }))
+      const first = yield* environments.applyUnknown(body({ TOKEN: { value: secretValue, isSecret: true } }))
       assert.isTrue(first.created)
       const readBack = yield* environments.get(first.resource.metadata.id)
 
       // The same document again, with the value or without it: nothing changes.
-      const again = yield* environments.apply(body({ TOKEN: { value: secretValue, isSecret: true } }))
+      const again = yield* environments.applyUnknown(body({ TOKEN: { value: secretValue, isSecret: true } }))
       assert.isFalse(again.created)
       assert.strictEqual(again.resource.metadata.version, 1)
-      const withoutValue = yield* environments.apply(readBack)
+      const withoutValue = yield* environments.applyUnknown(readBack)
       assert.strictEqual(withoutValue.resource.metadata.version, 1)
       assert.strictEqual((yield* environments.resolve({ org: "acme", slug: "acme-prod" })).values.TOKEN, secretValue)
 
       // A new value is a change, and replaces the old one.
-      const rotated = yield* environments.apply(body({ TOKEN: { value: "tok-2", isSecret: true } }))
+      const rotated = yield* environments.applyUnknown(body({ TOKEN: { value: "tok-2", isSecret: true } }))
       assert.strictEqual(rotated.resource.metadata.version, 2)
       assert.strictEqual((yield* environments.resolve({ org: "acme", slug: "acme-prod" })).values.TOKEN, "tok-2")
     })))
@@ -96,8 +96,8 @@ describe("Environments", () => {
   it.effect("a plain value made secret without sending it again is kept, sealed", () =>
     test(Effect.gen(function*() {
       const environments = yield* Environments
-      const created = yield* environments.create(body({ TOKEN: { value: secretValue } }))
-      const updated = yield* environments.update(created.metadata.id, body({ TOKEN: { isSecret: true } }))
+      const created = yield* environments.createUnknown(body({ TOKEN: { value: secretValue } }))
+      const updated = yield* environments.updateUnknown(created.metadata.id, body({ TOKEN: { isSecret: true } }))
       assert.strictEqual(updated.metadata.version, 2)
       assert.deepStrictEqual(updated.spec.data, { TOKEN: { isSecret: true } })
       assert.notInclude(yield* storedText, secretValue)
@@ -107,10 +107,10 @@ describe("Environments", () => {
   it.effect("update honours If-Match, keeps slug and org; delete answers the environment masked", () =>
     test(Effect.gen(function*() {
       const environments = yield* Environments
-      const created = yield* environments.create(body({ TOKEN: { value: secretValue, isSecret: true } }))
-      const stale = yield* Effect.flip(environments.update(created.metadata.id, body({}), "\"7\""))
+      const created = yield* environments.createUnknown(body({ TOKEN: { value: secretValue, isSecret: true } }))
+      const stale = yield* Effect.flip(environments.updateUnknown(created.metadata.id, body({}), "\"7\""))
       assert.strictEqual(stale.code, "ABORTED")
-      const moved = yield* Effect.flip(environments.update(created.metadata.id, body({}, { org: "globex" })))
+      const moved = yield* Effect.flip(environments.updateUnknown(created.metadata.id, body({}, { org: "globex" })))
       assert.strictEqual(moved.code, "INVALID_ARGUMENT")
       assert.include(moved.message, "metadata.org")
 
@@ -123,23 +123,23 @@ describe("Environments", () => {
   it.effect("bad input is 400 naming the field, a taken slug 409, and nothing is stored", () =>
     test(Effect.gen(function*() {
       const environments = yield* Environments
-      const badKey = yield* Effect.flip(environments.create(body({ "not a key": { value: "x" } })))
+      const badKey = yield* Effect.flip(environments.createUnknown(body({ "not a key": { value: "x" } })))
       assert.strictEqual(badKey.code, "INVALID_ARGUMENT")
       assert.include(badKey.message, "spec.data")
-      const badValue = yield* Effect.flip(environments.create(body({ A: { value: 1 } })))
+      const badValue = yield* Effect.flip(environments.createUnknown(body({ A: { value: 1 } })))
       assert.strictEqual(badValue.code, "INVALID_ARGUMENT")
       assert.include(badValue.message, "spec.data")
-      assert.strictEqual((yield* Effect.flip(environments.create(body({}, { name: undefined })))).code, "INVALID_ARGUMENT")
-      assert.strictEqual((yield* Effect.flip(environments.create({ kind: "Workflow", metadata: { name: "x" }, spec: {} }))).code, "INVALID_ARGUMENT")
+      assert.strictEqual((yield* Effect.flip(environments.createUnknown(body({}, { name: undefined })))).code, "INVALID_ARGUMENT")
+      assert.strictEqual((yield* Effect.flip(environments.createUnknown({ kind: "Workflow", metadata: { name: "x" }, spec: {} }))).code, "INVALID_ARGUMENT")
       assert.strictEqual(yield* storedText, "")
 
-      yield* environments.create(body({}))
-      const taken = yield* Effect.flip(environments.create(body({ A: { value: secretValue, isSecret: true } })))
+      yield* environments.createUnknown(body({}))
+      const taken = yield* Effect.flip(environments.createUnknown(body({ A: { value: secretValue, isSecret: true } })))
       assert.strictEqual(taken.code, "ALREADY_EXISTS")
       assert.notInclude(yield* storedText, "weft:v1:")
       // The same slug in another org, or without org, is another environment.
-      yield* environments.create(body({}, { org: "globex" }))
-      yield* environments.create(body({}, { org: undefined, ownerScope: "platform" }))
+      yield* environments.createUnknown(body({}, { org: "globex" }))
+      yield* environments.createUnknown(body({}, { org: undefined, ownerScope: "platform" }))
       assert.strictEqual((yield* environments.list({ pageSize: 10 })).entries.length, 3)
       assert.strictEqual((yield* environments.list({ pageSize: 10, org: "globex" })).entries.length, 1)
     })))
@@ -147,7 +147,7 @@ describe("Environments", () => {
   it.effect("lists page newest first", () =>
     test(Effect.gen(function*() {
       const environments = yield* Environments
-      for (const name of ["a", "b", "c"]) yield* environments.create(body({}, { name }))
+      for (const name of ["a", "b", "c"]) yield* environments.createUnknown(body({}, { name }))
       const first = yield* environments.list({ pageSize: 2 })
       assert.deepStrictEqual(first.entries.map((e) => e.metadata.slug), ["c", "b"])
       const second = yield* environments.list({ pageSize: 2, pageToken: first.nextPageToken })
@@ -158,11 +158,11 @@ describe("Environments", () => {
   it.effect("lists select by labels and by creation time", () =>
     test(Effect.gen(function*() {
       const environments = yield* Environments
-      yield* environments.create(body({}, { name: "prod", labels: { tier: "prod", team: "crm" } }))
+      yield* environments.createUnknown(body({}, { name: "prod", labels: { tier: "prod", team: "crm" } }))
       yield* TestClock.adjust("1 second")
-      const staging = yield* environments.create(body({}, { name: "staging", labels: { tier: "staging" } }))
+      const staging = yield* environments.createUnknown(body({}, { name: "staging", labels: { tier: "staging" } }))
       yield* TestClock.adjust("1 second")
-      yield* environments.create(body({}, { name: "scratch" }))
+      yield* environments.createUnknown(body({}, { name: "scratch" }))
       const slugs = (query: Omit<Parameters<typeof environments.list>[0], "pageSize">) =>
         Effect.map(environments.list({ pageSize: 10, ...query }), (page) => page.entries.map((e) => e.metadata.slug))
       const selector = (text: string) => Schema.decodeSync(LabelSelector.FromString)(text)
@@ -174,7 +174,7 @@ describe("Environments", () => {
       assert.deepStrictEqual(yield* slugs({ createdAfter: at }), ["scratch", "staging"])
       assert.deepStrictEqual(yield* slugs({ createdBefore: at }), ["prod"])
       // An update rewrites the labels the selector sees.
-      yield* environments.update(staging.metadata.id, body({}, { name: "staging", labels: { tier: "prod" } }))
+      yield* environments.updateUnknown(staging.metadata.id, body({}, { name: "staging", labels: { tier: "prod" } }))
       assert.deepStrictEqual(yield* slugs({ labelSelector: selector("tier=prod") }), ["staging", "prod"])
     })))
 })

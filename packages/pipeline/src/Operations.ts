@@ -1,22 +1,36 @@
 /**
  * The standard operations of a kind, run from its pipelines: create, get, get by slug,
  * update and delete (and apply, for kinds that have it), each returning the resource.
+ * Create, update and apply take the decoded request (`Req`): HttpApi decoded it at the
+ * edge, and nothing decodes it again; a caller holding JSON decodes it first with
+ * `decode` (the kind's ValidateSchema), or calls `createUnknown` / `updateUnknown`.
  * Mutations run in one transaction; a kind's after-commit hooks see what was committed,
  * once it is committed (publish to watchers, hand over to a runner). Kind services spread
  * these into their own and add what is theirs.
  */
 import type { SqlClient } from "@effect/sql"
-import { Aborted, type AnyResource, type NotFound, type ResourceStore, type ResourceTable, Transaction } from "@weft/resource"
-import { Effect } from "effect"
+import {
+  Aborted,
+  type AnyResource,
+  type InvalidArgument,
+  type NotFound,
+  type ResourceStore,
+  type ResourceTable,
+  Transaction
+} from "@weft/resource"
+import { Effect, type Schema } from "effect"
 import { andThen, make as makePipeline, type Pipeline, run, runInTransaction } from "./Pipeline.js"
-import { type ByIdInput, LoadByReference, LoadTarget } from "./Steps.js"
+import { type ByIdInput, LoadByReference, LoadTarget, ValidateSchema } from "./Steps.js"
 
-type Body = { readonly body: unknown }
+/** What create, update and apply take: the request, decoded. */
+export type Request<Req> = { readonly request: Req }
 
-export interface KindPipelines<A extends AnyResource, EC, EU, EG, ES, ED, R> {
-  readonly create: Pipeline<Body, { readonly state: A }, EC, R>
+export interface KindPipelines<A extends AnyResource, Req, EC, EU, EG, ES, ED, R> {
+  /** `<service>.decode`: an untyped body to the request, for callers holding JSON. */
+  readonly decode: Pipeline<{ readonly body: unknown }, Request<Req>, InvalidArgument>
+  readonly create: Pipeline<Request<Req>, { readonly state: A }, EC, R>
   readonly update: Pipeline<
-    ByIdInput & Body,
+    ByIdInput & Request<Req>,
     { readonly state: A; readonly unchanged?: boolean | undefined },
     EU,
     R
@@ -38,6 +52,16 @@ export interface Hooks<A, R = never> {
   /** A resource was deleted; it is handed over as it was. */
   readonly deleted?: ((resource: A) => Effect.Effect<void, never, R>) | undefined
 }
+
+/**
+ * The one decode of a kind's requests, for callers holding JSON: `<service>.decode`,
+ * ValidateSchema (400 naming every issue, as HttpApi's decode at the edge does).
+ */
+export const decodePipeline = <Req, I>(
+  service: string,
+  schema: Schema.Schema<Req, I>
+): Pipeline<{ readonly body: unknown }, Request<Req>, InvalidArgument> =>
+  makePipeline<{ readonly body: unknown }>(`${service}.decode`).pipe(andThen(ValidateSchema(schema)))
 
 /** The read pipeline every kind has: `<service>.get`, LoadTarget. */
 export const getPipeline = <A extends AnyResource>(
@@ -64,31 +88,35 @@ export const getBySlugPipeline = <A extends AnyResource>(
 export type Provide<R> = <X, Y>(effect: Effect.Effect<X, Y, R | SqlClient.SqlClient>) => Effect.Effect<X, Y>
 
 /** The operations over `pipelines`, with the kind's after-commit `hooks`. */
-export const make = <A extends AnyResource, EC, EU, EG, ES, ED, R, RH = never>(
-  pipelines: KindPipelines<A, EC, EU, EG, ES, ED, R>,
+export const make = <A extends AnyResource, Req, EC, EU, EG, ES, ED, R, RH = never>(
+  pipelines: KindPipelines<A, Req, EC, EU, EG, ES, ED, R>,
   provide: Provide<R | RH>,
   hooks: Hooks<A, RH> = {}
 ) => {
   const updated = (ctx: { readonly state: A; readonly unchanged?: boolean | undefined }) =>
     ctx.unchanged === true || hooks.updated === undefined ? Effect.void : hooks.updated(ctx.state)
+  const decode = (body: unknown): Effect.Effect<Req, InvalidArgument> =>
+    Effect.map(run(pipelines.decode, { body }), (ctx) => ctx.request)
+  const create = (request: Req) =>
+    runInTransaction(pipelines.create, { request }, (ctx) =>
+      hooks.created === undefined ? Effect.void : hooks.created(ctx.state)).pipe(
+        Effect.map((ctx) => ctx.state),
+        // An insert is never a stale write: ABORTED cannot come out of a create.
+        Effect.catchIf((error): error is Extract<EC, Aborted> => error instanceof Aborted, Effect.die),
+        provide
+      )
+  const update = (id: string, request: Req, ifMatch?: string) =>
+    provide(Effect.map(runInTransaction(pipelines.update, { id, request, ifMatch }, updated), (ctx) => ctx.state))
   return {
-    create: (body: unknown) =>
-      runInTransaction(pipelines.create, { body }, (ctx) =>
-        hooks.created === undefined ? Effect.void : hooks.created(ctx.state)).pipe(
-          Effect.map((ctx) => ctx.state),
-          // An insert is never a stale write: ABORTED cannot come out of a create.
-          Effect.catchIf((error): error is Extract<EC, Aborted> => error instanceof Aborted, Effect.die),
-          provide
-        ),
-
+    decode,
+    create,
+    createUnknown: (body: unknown) => Effect.flatMap(decode(body), create),
+    update,
+    updateUnknown: (id: string, body: unknown, ifMatch?: string) =>
+      Effect.flatMap(decode(body), (request) => update(id, request, ifMatch)),
     get: (id: string) => provide(Effect.map(run(pipelines.get, { id }), (ctx) => ctx.target)),
-
     getBySlug: (slug: string, org?: string) =>
       provide(Effect.map(run(pipelines.getBySlug, { slug, org }), (ctx) => ctx.target)),
-
-    update: (id: string, body: unknown, ifMatch?: string) =>
-      provide(Effect.map(runInTransaction(pipelines.update, { id, body, ifMatch }, updated), (ctx) => ctx.state)),
-
     delete: (id: string, ifMatch?: string) =>
       provide(
         Effect.map(
@@ -102,58 +130,92 @@ export const make = <A extends AnyResource, EC, EU, EG, ES, ED, R, RH = never>(
 
 /**
  * Apply: creates, or updates the resource with the same (org, slug), in one transaction;
- * answers the resource and whether it created. `load` validates the body and loads the
+ * answers the resource and whether it created. `load` checks the request and loads the
  * resource it would update; the create or update half is then the kind's own pipeline,
- * and the matching hook runs after commit.
+ * and the matching hook runs after commit. `applyUnknown` decodes a JSON body first.
  */
-export const apply = <A extends AnyResource, EA, EC, EU, R, RH = never>(
+export const apply = <A extends AnyResource, Req, EA, EC, EU, R, RH = never>(
   name: string,
   pipelines: {
-    readonly load: Pipeline<Body, { readonly existing: A | undefined }, EA, R>
-    readonly create: KindPipelines<A, EC, EU, never, never, never, R>["create"]
-    readonly update: KindPipelines<A, EC, EU, never, never, never, R>["update"]
+    readonly decode: KindPipelines<A, Req, EC, EU, never, never, never, R>["decode"]
+    readonly load: Pipeline<Request<Req>, { readonly existing: A | undefined }, EA, R>
+    readonly create: KindPipelines<A, Req, EC, EU, never, never, never, R>["create"]
+    readonly update: KindPipelines<A, Req, EC, EU, never, never, never, R>["update"]
   },
   provide: Provide<R | RH>,
   hooks: Hooks<A, RH> = {}
-) =>
-(body: unknown) =>
-  Transaction.run(
-    Effect.gen(function*() {
-      const loaded = yield* run(pipelines.load, { body })
-      if (loaded.existing === undefined) {
-        const created = yield* run(pipelines.create, { body })
-        return { resource: created.state, created: true, changed: true }
+) => {
+  const apply = (request: Req) =>
+    Transaction.run(
+      Effect.gen(function*() {
+        const loaded = yield* run(pipelines.load, { request })
+        if (loaded.existing === undefined) {
+          const created = yield* run(pipelines.create, { request })
+          return { resource: created.state, created: true, changed: true }
+        }
+        const updated = yield* run(pipelines.update, { id: loaded.existing.metadata.id, request })
+        return { resource: updated.state, created: false, changed: updated.unchanged !== true }
+      }),
+      (result) => {
+        const after = result.created ? hooks.created : result.changed ? hooks.updated : undefined
+        return after === undefined ? Effect.void : after(result.resource)
       }
-      const updated = yield* run(pipelines.update, { id: loaded.existing.metadata.id, body })
-      return { resource: updated.state, created: false, changed: updated.unchanged !== true }
-    }),
-    (result) => {
-      const after = result.created ? hooks.created : result.changed ? hooks.updated : undefined
-      return after === undefined ? Effect.void : after(result.resource)
-    }
-  ).pipe(
-    Effect.map(({ created, resource }) => ({ resource, created })),
-    Effect.withSpan(`${name}.apply`, { captureStackTrace: false }),
-    provide
-  )
+    ).pipe(
+      Effect.map(({ created, resource }) => ({ resource, created })),
+      Effect.withSpan(`${name}.apply`, { captureStackTrace: false }),
+      provide
+    )
+  return {
+    apply,
+    applyUnknown: (body: unknown) =>
+      Effect.flatMap(Effect.map(run(pipelines.decode, { body }), (ctx) => ctx.request), apply)
+  }
+}
 
 /**
  * The operations of `make`, each answering `f(resource)`: for a kind whose stored form
  * is not what it answers (secret values are stored sealed and answered masked).
  */
-export const present = <A, B, EC, EG, ES, EU, ED>(
+export const present = <A, B, Req, EC, EG, ES, EU, ED>(
   operations: {
-    readonly create: (body: unknown) => Effect.Effect<A, EC>
+    readonly decode: (body: unknown) => Effect.Effect<Req, InvalidArgument>
+    readonly create: (request: Req) => Effect.Effect<A, EC>
     readonly get: (id: string) => Effect.Effect<A, EG>
     readonly getBySlug: (slug: string, org?: string) => Effect.Effect<A, ES>
-    readonly update: (id: string, body: unknown, ifMatch?: string) => Effect.Effect<A, EU>
+    readonly update: (id: string, request: Req, ifMatch?: string) => Effect.Effect<A, EU>
     readonly delete: (id: string, ifMatch?: string) => Effect.Effect<A, ED>
   },
   f: (resource: A) => B
-) => ({
-  create: (body: unknown) => Effect.map(operations.create(body), f),
-  get: (id: string) => Effect.map(operations.get(id), f),
-  getBySlug: (slug: string, org?: string) => Effect.map(operations.getBySlug(slug, org), f),
-  update: (id: string, body: unknown, ifMatch?: string) => Effect.map(operations.update(id, body, ifMatch), f),
-  delete: (id: string, ifMatch?: string) => Effect.map(operations.delete(id, ifMatch), f)
-})
+) => {
+  const create = (request: Req) => Effect.map(operations.create(request), f)
+  const update = (id: string, request: Req, ifMatch?: string) => Effect.map(operations.update(id, request, ifMatch), f)
+  return {
+    decode: operations.decode,
+    create,
+    createUnknown: (body: unknown) => Effect.flatMap(operations.decode(body), create),
+    update,
+    updateUnknown: (id: string, body: unknown, ifMatch?: string) =>
+      Effect.flatMap(operations.decode(body), (request) => update(id, request, ifMatch)),
+    get: (id: string) => Effect.map(operations.get(id), f),
+    getBySlug: (slug: string, org?: string) => Effect.map(operations.getBySlug(slug, org), f),
+    delete: (id: string, ifMatch?: string) => Effect.map(operations.delete(id, ifMatch), f)
+  }
+}
+
+/** The operations of `apply`, each answering the resource as `f(resource)` (see `present`). */
+export const presentApply = <A, B, Req, E1, E2>(
+  operations: {
+    readonly apply: (request: Req) => Effect.Effect<{ readonly resource: A; readonly created: boolean }, E1>
+    readonly applyUnknown: (body: unknown) => Effect.Effect<{ readonly resource: A; readonly created: boolean }, E2>
+  },
+  f: (resource: A) => B
+) => {
+  const answer = ({ created, resource }: { readonly resource: A; readonly created: boolean }) => ({
+    created,
+    resource: f(resource)
+  })
+  return {
+    apply: (request: Req) => Effect.map(operations.apply(request), answer),
+    applyUnknown: (body: unknown) => Effect.map(operations.applyUnknown(body), answer)
+  }
+}

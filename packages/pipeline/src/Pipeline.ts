@@ -60,6 +60,16 @@ export const make = <I>(name: string): Pipeline<I, { readonly input: I }> =>
   makePipeline(name, [], (input) => ({ input }))
 
 /**
+ * A pipeline over a decoded request: its context starts as `{ input, request }`, where
+ * `request` is `input.request`, the value the caller handed over already decoded (by
+ * HttpApi at the edge, or by the kind's `decode` for a caller holding JSON).
+ */
+export const forRequest = <I extends { readonly request: unknown }>(
+  name: string
+): Pipeline<I, { readonly input: I; readonly request: I["request"] }> =>
+  makePipeline(name, [], (input: I) => ({ input, request: input.request }))
+
+/**
  * A pipeline that continues from a context another pipeline built (a branch, such as
  * the create or update half of an apply): its input is that context.
  */

@@ -29,14 +29,15 @@ const build = (request: WorkflowInput, parts: Steps.NewStateParts): Workflow => 
   status: { audit: parts.audit }
 })
 
-const validated = <I>(name: string) =>
-  Pipeline.make<I & { readonly body: unknown }>(name).pipe(
-    Pipeline.andThen(Steps.ValidateSchema(WorkflowInput)),
+const checked = (name: string) =>
+  Pipeline.forRequest<Operations.Request<WorkflowInput>>(name).pipe(
     Pipeline.andThen(ValidateOwnerScope),
     Pipeline.andThen(Steps.ResolveSlug())
   )
 
-export const createPipeline = validated<{}>("Workflows.create").pipe(
+export const decodePipeline = Operations.decodePipeline("Workflows", WorkflowInput)
+
+export const createPipeline = checked("Workflows.create").pipe(
   Pipeline.andThen(Steps.CheckDuplicate(table)),
   Pipeline.andThen(SealEnvSpec),
   Pipeline.andThen(Steps.BuildNewState(table, build)),
@@ -44,15 +45,16 @@ export const createPipeline = validated<{}>("Workflows.create").pipe(
   Pipeline.andThen(Steps.Persist(table))
 )
 
-export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>("Workflows.update").pipe(
-  Pipeline.andThen(Steps.ValidateSchema(WorkflowInput)),
+export const updatePipeline = Pipeline.forRequest<Steps.ByIdInput & Operations.Request<WorkflowInput>>(
+  "Workflows.update"
+).pipe(
   Pipeline.andThen(Steps.LoadExisting(table)),
   Pipeline.andThen(SealEnvSpec),
   Pipeline.andThen(Steps.BuildUpdateState(table, (_: Workflow, request: WorkflowInput) => Effect.succeed(request.spec))),
   Pipeline.andThen(Steps.Persist(table))
 )
 
-export const applyPipeline = validated<{}>("Workflows.apply").pipe(
+export const applyPipeline = checked("Workflows.apply").pipe(
   Pipeline.andThen(Steps.LoadForApply(table))
 )
 
@@ -117,6 +119,7 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
     const store = yield* ResourceStore.ResourceStore
 
     const operations = Operations.present(Operations.make({
+      decode: decodePipeline,
       create: createPipeline,
       update: updatePipeline,
       get: getPipeline,
@@ -124,11 +127,12 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
       delete: deletePipeline
     }, provide), present)
 
-    const apply = (body: unknown) =>
-      Effect.map(
-        Operations.apply("Workflows", { load: applyPipeline, create: createPipeline, update: updatePipeline }, provide)(body),
-        ({ created, resource }) => ({ created, resource: present(resource) })
-      )
+    const apply = Operations.presentApply(Operations.apply("Workflows", {
+      decode: decodePipeline,
+      load: applyPipeline,
+      create: createPipeline,
+      update: updatePipeline
+    }, provide), present)
 
     const list = (query: ListWorkflows) =>
       store.list(table, {
@@ -155,7 +159,7 @@ export class Workflows extends Effect.Service<Workflows>()("@weft/workflow/Workf
 
     return {
       ...operations,
-      apply,
+      ...apply,
       list,
       resolve,
       setDefaultInstance: (workflowId: string, instanceId: string | undefined) =>

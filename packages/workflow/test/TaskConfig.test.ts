@@ -23,7 +23,7 @@ const http = { method: "GET", endpoint: { uri: "https://example.com" } }
 const refused = (tasks: ReadonlyArray<unknown>, path: string, text?: string) =>
   Effect.gen(function*() {
     const workflows = yield* Workflows
-    const error = yield* Effect.flip(workflows.create(body({}, { tasks })))
+    const error = yield* Effect.flip(workflows.createUnknown(body({}, { tasks })))
     assert.strictEqual(error._tag, "InvalidArgument")
     assert.include(error.message, path)
     if (text !== undefined) assert.include(error.message, text)
@@ -33,7 +33,7 @@ const refused = (tasks: ReadonlyArray<unknown>, path: string, text?: string) =>
 const accepted = (tasks: ReadonlyArray<unknown>) =>
   Effect.gen(function*() {
     const workflows = yield* Workflows
-    const created = yield* workflows.create(body({}, { tasks }))
+    const created = yield* workflows.createUnknown(body({}, { tasks }))
     return created.spec.tasks
   })
 
@@ -161,8 +161,8 @@ describe("task configs", () => {
   it.effect("update is checked the same way and leaves the stored workflow as it was", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
-      const error = yield* Effect.flip(workflows.update(created.metadata.id, body({}, { tasks: [t("w", "WAIT", { seconds: "5" })] })))
+      const created = yield* workflows.createUnknown(body())
+      const error = yield* Effect.flip(workflows.updateUnknown(created.metadata.id, body({}, { tasks: [t("w", "WAIT", { seconds: "5" })] })))
       assert.strictEqual(error._tag, "InvalidArgument")
       assert.include(error.message, "spec.tasks[0].taskConfig.seconds")
       const stored = yield* workflows.get(created.metadata.id)

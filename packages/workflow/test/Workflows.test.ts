@@ -6,7 +6,7 @@ import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { FailedPrecondition, InvalidArgument, ResourceId } from "@weft/resource"
 import { Effect, TestClock } from "effect"
-import { Workflow, Workflows } from "../src/index.js"
+import { applyPipeline, createPipeline, decodePipeline, updatePipeline, Workflow, Workflows } from "../src/index.js"
 import { body, makeLayer, makeProvisioner, provisionedRows, spec, task, workflowCount } from "./fixtures.js"
 
 /** A fresh database and a well-behaved fake provisioner. */
@@ -19,11 +19,40 @@ const withFake = <A, E>(effect: Effect.Effect<A, E, any>) => {
 const invalid = (input: unknown) =>
   Effect.gen(function*() {
     const workflows = yield* Workflows
-    const error = yield* Effect.flip(workflows.create(input))
+    const error = yield* Effect.flip(workflows.createUnknown(input))
     assert.strictEqual(error._tag, "InvalidArgument")
     assert.strictEqual(error.code, "INVALID_ARGUMENT")
     return error.message
   })
+
+describe("decode once", () => {
+  it("only the decode pipeline decodes: create, update and apply take the decoded request", () => {
+    const steps = (pipeline: { readonly steps: ReadonlyArray<{ readonly name: string }> }) =>
+      pipeline.steps.map((step) => step.name)
+    assert.deepStrictEqual(steps(decodePipeline), ["ValidateSchema"])
+    for (const pipeline of [createPipeline, updatePipeline, applyPipeline]) {
+      assert.notInclude(steps(pipeline), "ValidateSchema", pipeline.name)
+    }
+  })
+
+  it.effect("create takes a typed request as it is; decode gives the same request from JSON", () =>
+    Effect.gen(function*() {
+      const workflows = yield* Workflows
+      const only = { name: "only", kind: "WORKFLOW_TASK_KIND_SET", taskConfig: { variables: { a: 1 } } } as const
+      const request: Workflow.WorkflowInput = {
+        metadata: { name: "Typed", ownerScope: "organization", org: "acme" },
+        spec: { document: { dsl: "1.0.0", namespace: "ns", name: "typed", version: "1.0.0" }, tasks: [only] }
+      }
+      const created = yield* workflows.create(request)
+      assert.strictEqual(created.metadata.slug, "typed")
+      assert.deepStrictEqual(created.spec, request.spec)
+      // Proto numbers and defaults are decoded the same way HttpApi decodes them.
+      const decoded = yield* workflows.decode({ ...request, metadata: { ...request.metadata, ownerScope: 2 } })
+      assert.deepStrictEqual(decoded, request)
+      const error = yield* Effect.flip(workflows.decode(null))
+      assert.strictEqual(error.message, "body: is required")
+    }).pipe(withFake))
+})
 
 describe("Workflows.create", () => {
   it.effect("stores version 1 with a derived slug, a server id, the created audit and the default instance", () => {
@@ -31,7 +60,7 @@ describe("Workflows.create", () => {
     return Effect.gen(function*() {
       yield* TestClock.adjust("1234 millis")
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body({ name: "My Workflow", labels: { team: "a" }, tags: ["x"] }))
+      const created = yield* workflows.createUnknown(body({ name: "My Workflow", labels: { team: "a" }, tags: ["x"] }))
       assert.strictEqual(created.apiVersion, "agentic.stigmer.ai/v1")
       assert.strictEqual(created.kind, "Workflow")
       assert.strictEqual(created.metadata.version, 1)
@@ -70,7 +99,7 @@ describe("Workflows.create", () => {
         "hyphens"
       ]] as const
       for (const [name, slug] of cases) {
-        const created = yield* workflows.create(body({ name }))
+        const created = yield* workflows.createUnknown(body({ name }))
         assert.strictEqual(created.metadata.slug, slug, name)
         assert.strictEqual(created.metadata.name, name)
       }
@@ -79,7 +108,7 @@ describe("Workflows.create", () => {
   it.effect("keeps a slug-shaped client slug", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body({ name: "Whatever", slug: "chosen-slug" }))
+      const created = yield* workflows.createUnknown(body({ name: "Whatever", slug: "chosen-slug" }))
       assert.strictEqual(created.metadata.slug, "chosen-slug")
       assert.strictEqual(created.metadata.name, "Whatever")
     })))
@@ -87,17 +116,17 @@ describe("Workflows.create", () => {
   it.effect("accepts a platform workflow without an org, and ownerScope by proto number", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const platform = yield* workflows.create(body({ org: undefined, ownerScope: "platform" }))
+      const platform = yield* workflows.createUnknown(body({ org: undefined, ownerScope: "platform" }))
       assert.strictEqual(platform.metadata.ownerScope, "platform")
       assert.isUndefined(platform.metadata.org)
-      const byNumber = yield* workflows.create(body({ name: "numbered", ownerScope: 2 }))
+      const byNumber = yield* workflows.createUnknown(body({ name: "numbered", ownerScope: 2 }))
       assert.strictEqual(byNumber.metadata.ownerScope, "organization")
     })))
 
   it.effect("ignores a status sent by the client", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(
+      const created = yield* workflows.createUnknown(
         body({}, {}, { status: { defaultInstanceId: "win-bogus", audit: { nonsense: true } } })
       )
       assert.strictEqual(created.status.defaultInstanceId, "win-default-of-my-workflow")
@@ -107,17 +136,17 @@ describe("Workflows.create", () => {
   it.effect("a duplicate slug in the same org is ALREADY_EXISTS; the same slug in another org is allowed", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      yield* workflows.create(body({ name: "Same" }))
-      const error = yield* Effect.flip(workflows.create(body({ name: "same" })))
+      yield* workflows.createUnknown(body({ name: "Same" }))
+      const error = yield* Effect.flip(workflows.createUnknown(body({ name: "same" })))
       assert.strictEqual(error._tag, "AlreadyExists")
       assert.strictEqual(error.code, "ALREADY_EXISTS")
       assert.include(error.message, "same")
 
-      const other = yield* workflows.create(body({ name: "Same", org: "globex" }))
+      const other = yield* workflows.createUnknown(body({ name: "Same", org: "globex" }))
       assert.strictEqual(other.metadata.slug, "same")
       assert.strictEqual(other.metadata.org, "globex")
       // No org is its own namespace too.
-      const none = yield* workflows.create(body({ name: "Same", org: undefined, ownerScope: "platform" }))
+      const none = yield* workflows.createUnknown(body({ name: "Same", org: undefined, ownerScope: "platform" }))
       assert.isUndefined(none.metadata.org)
       assert.strictEqual(yield* workflowCount, 3)
     })))
@@ -214,7 +243,7 @@ describe("Workflows.create", () => {
   it.effect("task kinds decode from their proto numbers (1 = SET) and are stored as names", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body({}, { tasks: [task("a", 1), task("b", 13), task("c", 2)] }))
+      const created = yield* workflows.createUnknown(body({}, { tasks: [task("a", 1), task("b", 13), task("c", 2)] }))
       assert.deepStrictEqual(created.spec.tasks.map((t) => t.kind), [
         "WORKFLOW_TASK_KIND_SET",
         "WORKFLOW_TASK_KIND_AGENT_CALL",
@@ -228,7 +257,7 @@ describe("Workflows.create", () => {
     const failing = makeProvisioner({ failProvision: new InvalidArgument({ message: "metadata.name: no instance" }) })
     return Effect.gen(function*() {
       const workflows = yield* Workflows
-      const error = yield* Effect.flip(workflows.create(body()))
+      const error = yield* Effect.flip(workflows.createUnknown(body()))
       assert.strictEqual(error._tag, "InvalidArgument")
       assert.strictEqual(error.message, "metadata.name: no instance")
       // The provisioner ran and wrote its row, inside the workflow's transaction...
@@ -246,8 +275,8 @@ describe("Workflows.create", () => {
     const fake = makeProvisioner()
     return Effect.gen(function*() {
       const workflows = yield* Workflows
-      yield* Effect.flip(workflows.create(body({ ownerScope: undefined })))
-      const created = yield* workflows.create(body())
+      yield* Effect.flip(workflows.createUnknown(body({ ownerScope: undefined })))
+      const created = yield* workflows.createUnknown(body())
       assert.strictEqual(yield* workflowCount, 1)
       assert.deepStrictEqual(yield* provisionedRows, [{ workflow_id: created.metadata.id, slug: "my-workflow-default" }])
       // Validation failures never reach the provisioner.
@@ -271,8 +300,8 @@ describe("Workflows.get / getBySlug", () => {
   it.effect("getBySlug looks in the given org only", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const acme = yield* workflows.create(body({ name: "shared" }))
-      const platform = yield* workflows.create(body({ name: "shared", org: undefined, ownerScope: "platform" }))
+      const acme = yield* workflows.createUnknown(body({ name: "shared" }))
+      const platform = yield* workflows.createUnknown(body({ name: "shared", org: undefined, ownerScope: "platform" }))
       assert.strictEqual((yield* workflows.getBySlug("shared", "acme")).metadata.id, acme.metadata.id)
       assert.strictEqual((yield* workflows.getBySlug("shared")).metadata.id, platform.metadata.id)
       assert.strictEqual((yield* Effect.flip(workflows.getBySlug("shared", "globex")))._tag, "NotFound")
@@ -284,10 +313,10 @@ describe("Workflows.update", () => {
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
       yield* TestClock.adjust("1 second")
-      const created = yield* workflows.create(body({ labels: { a: "1" } }))
+      const created = yield* workflows.createUnknown(body({ labels: { a: "1" } }))
       yield* TestClock.adjust("1 minute")
       const newSpec = spec({ description: "greets twice", tasks: [task("only", "WORKFLOW_TASK_KIND_WAIT")] })
-      const updated = yield* workflows.update(created.metadata.id, {
+      const updated = yield* workflows.updateUnknown(created.metadata.id, {
         metadata: { name: "Renamed", labels: { b: "2" }, tags: ["t"] },
         spec: newSpec,
         status: { defaultInstanceId: "win-hijack" }
@@ -317,13 +346,13 @@ describe("Workflows.update", () => {
   it.effect("an update that changes nothing keeps the version and the audit", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
+      const created = yield* workflows.createUnknown(body())
       yield* TestClock.adjust("1 minute")
-      const same = yield* workflows.update(created.metadata.id, body())
+      const same = yield* workflows.updateUnknown(created.metadata.id, body())
       assert.strictEqual(same.metadata.version, 1)
       assert.deepStrictEqual(same, created)
       // Task kinds given by number are the same spec.
-      const byNumber = yield* workflows.update(created.metadata.id, body({}, {
+      const byNumber = yield* workflows.updateUnknown(created.metadata.id, body({}, {
         tasks: [task("init", 1), task("call", 2)]
       }))
       assert.strictEqual(byNumber.metadata.version, 1)
@@ -333,30 +362,30 @@ describe("Workflows.update", () => {
   it.effect("each change bumps the version once", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
-      const v2 = yield* workflows.update(created.metadata.id, body({}, { description: "two" }))
-      const v3 = yield* workflows.update(created.metadata.id, body({}, { description: "three" }))
+      const created = yield* workflows.createUnknown(body())
+      const v2 = yield* workflows.updateUnknown(created.metadata.id, body({}, { description: "two" }))
+      const v3 = yield* workflows.updateUnknown(created.metadata.id, body({}, { description: "three" }))
       assert.deepStrictEqual([v2.metadata.version, v3.metadata.version], [2, 3])
     })))
 
   it.effect("If-Match: a stale version is ABORTED and changes nothing; the current one succeeds", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
-      const stale = yield* Effect.flip(workflows.update(created.metadata.id, body({}, { description: "x" }), "\"99\""))
+      const created = yield* workflows.createUnknown(body())
+      const stale = yield* Effect.flip(workflows.updateUnknown(created.metadata.id, body({}, { description: "x" }), "\"99\""))
       assert.strictEqual(stale._tag, "Aborted")
       assert.strictEqual(stale.code, "ABORTED")
       assert.deepStrictEqual(yield* workflows.get(created.metadata.id), created)
-      const ok = yield* workflows.update(created.metadata.id, body({}, { description: "x" }), "\"1\"")
+      const ok = yield* workflows.updateUnknown(created.metadata.id, body({}, { description: "x" }), "\"1\"")
       assert.strictEqual(ok.metadata.version, 2)
     })))
 
   it.effect("unknown id is NOT_FOUND; invalid spec, changed slug/org/scope or a foreign id are INVALID_ARGUMENT", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
+      const created = yield* workflows.createUnknown(body())
       const id = created.metadata.id
-      const missing = yield* Effect.flip(workflows.update("wfl-00000000000000000000000000", body()))
+      const missing = yield* Effect.flip(workflows.updateUnknown("wfl-00000000000000000000000000", body()))
       assert.strictEqual(missing.message, "Workflow not found: wfl-00000000000000000000000000")
       const cases: ReadonlyArray<readonly [unknown, string]> = [
         [body({}, { tasks: [] }), "spec.tasks"],
@@ -367,7 +396,7 @@ describe("Workflows.update", () => {
         [body({ id: "wfl-11111111111111111111111111" }), "metadata.id"]
       ]
       for (const [input, field] of cases) {
-        const error = yield* Effect.flip(workflows.update(id, input))
+        const error = yield* Effect.flip(workflows.updateUnknown(id, input))
         assert.strictEqual(error._tag, "InvalidArgument", field)
         assert.include(error.message, field)
       }
@@ -380,12 +409,12 @@ describe("Workflows.apply", () => {
     const fake = makeProvisioner()
     return Effect.gen(function*() {
       const workflows = yield* Workflows
-      const first = yield* workflows.apply(body())
+      const first = yield* workflows.applyUnknown(body())
       assert.isTrue(first.created)
       assert.strictEqual(first.resource.metadata.version, 1)
       assert.strictEqual(first.resource.status.defaultInstanceId, "win-default-of-my-workflow")
 
-      const second = yield* workflows.apply(body({}, { description: "changed" }))
+      const second = yield* workflows.applyUnknown(body({}, { description: "changed" }))
       assert.isFalse(second.created)
       assert.strictEqual(second.resource.metadata.id, first.resource.metadata.id)
       assert.strictEqual(second.resource.metadata.version, 2)
@@ -393,14 +422,14 @@ describe("Workflows.apply", () => {
       assert.strictEqual(second.resource.status.defaultInstanceId, first.resource.status.defaultInstanceId)
       assert.strictEqual(second.resource.status.audit.specAudit.event, "updated")
 
-      const third = yield* workflows.apply(body({}, { description: "changed" }))
+      const third = yield* workflows.applyUnknown(body({}, { description: "changed" }))
       assert.isFalse(third.created)
       assert.strictEqual(third.resource.metadata.version, 2)
 
       // Only one default instance was ever provisioned.
       assert.strictEqual(fake.log.provisioned.length, 1)
       // The same slug in another org is another workflow.
-      const elsewhere = yield* workflows.apply(body({ org: "globex" }))
+      const elsewhere = yield* workflows.applyUnknown(body({ org: "globex" }))
       assert.isTrue(elsewhere.created)
       assert.notStrictEqual(elsewhere.resource.metadata.id, first.resource.metadata.id)
       assert.strictEqual(yield* workflowCount, 2)
@@ -410,10 +439,10 @@ describe("Workflows.apply", () => {
   it.effect("validates like create", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const error = yield* Effect.flip(workflows.apply(body({ ownerScope: "identity_account" })))
+      const error = yield* Effect.flip(workflows.applyUnknown(body({ ownerScope: "identity_account" })))
       assert.strictEqual(error._tag, "InvalidArgument")
       assert.include(error.message, "metadata.ownerScope")
-      const noTasks = yield* Effect.flip(workflows.apply(body({}, { tasks: [] })))
+      const noTasks = yield* Effect.flip(workflows.applyUnknown(body({}, { tasks: [] })))
       assert.include(noTasks.message, "spec.tasks")
       assert.strictEqual(yield* workflowCount, 0)
     })))
@@ -422,7 +451,7 @@ describe("Workflows.apply", () => {
     const failing = makeProvisioner({ failProvision: new InvalidArgument({ message: "nope" }) })
     return Effect.gen(function*() {
       const workflows = yield* Workflows
-      const error = yield* Effect.flip(workflows.apply(body()))
+      const error = yield* Effect.flip(workflows.applyUnknown(body()))
       assert.strictEqual(error._tag, "InvalidArgument")
       assert.strictEqual(yield* workflowCount, 0)
       assert.deepStrictEqual(yield* provisionedRows, [])
@@ -435,7 +464,7 @@ describe("Workflows.delete", () => {
     const fake = makeProvisioner()
     return Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
+      const created = yield* workflows.createUnknown(body())
       const deleted = yield* workflows.delete(created.metadata.id)
       assert.deepStrictEqual(deleted, created)
       assert.strictEqual(fake.log.released.length, 1)
@@ -446,7 +475,7 @@ describe("Workflows.delete", () => {
       assert.strictEqual(again._tag, "NotFound")
       assert.strictEqual(again.message, `Workflow not found: ${created.metadata.id}`)
       // The slug is free again.
-      const recreated = yield* workflows.create(body())
+      const recreated = yield* workflows.createUnknown(body())
       assert.notStrictEqual(recreated.metadata.id, created.metadata.id)
     }).pipe(Effect.provide(makeLayer(fake.layer)))
   })
@@ -455,7 +484,7 @@ describe("Workflows.delete", () => {
     const refusing = makeProvisioner({ failRelease: new FailedPrecondition({ message: "still has instances" }) })
     return Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
+      const created = yield* workflows.createUnknown(body())
       const error = yield* Effect.flip(workflows.delete(created.metadata.id))
       assert.strictEqual(error._tag, "FailedPrecondition")
       assert.strictEqual(error.code, "FAILED_PRECONDITION")
@@ -468,7 +497,7 @@ describe("Workflows.delete", () => {
     const fake = makeProvisioner()
     return Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
+      const created = yield* workflows.createUnknown(body())
       const stale = yield* Effect.flip(workflows.delete(created.metadata.id, "\"99\""))
       assert.strictEqual(stale._tag, "Aborted")
       assert.strictEqual(fake.log.released.length, 0)
@@ -484,7 +513,7 @@ describe("Workflows.setDefaultInstance", () => {
   it.effect("records or clears the default instance as a status change: version +1, status audit bumped", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(body())
+      const created = yield* workflows.createUnknown(body())
       yield* TestClock.adjust("5 seconds")
       const cleared = yield* workflows.setDefaultInstance(created.metadata.id, undefined)
       assert.isUndefined(cleared.status.defaultInstanceId)
@@ -510,8 +539,8 @@ describe("Workflows.list", () => {
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
       const created: Array<Workflow.Workflow> = []
-      for (let i = 1; i <= 5; i++) created.push(yield* workflows.create(body({ name: `wf ${i}` })))
-      yield* workflows.create(body({ name: "elsewhere", org: "globex" }))
+      for (let i = 1; i <= 5; i++) created.push(yield* workflows.createUnknown(body({ name: `wf ${i}` })))
+      yield* workflows.createUnknown(body({ name: "elsewhere", org: "globex" }))
 
       const newestFirst = created.map((w) => w.metadata.id).reverse()
       const p1 = yield* workflows.list({ pageSize: 2, org: "acme" })
@@ -553,11 +582,11 @@ describe("Workflows.list", () => {
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
       const created: Array<Workflow.Workflow> = []
-      for (let i = 1; i <= 4; i++) created.push(yield* workflows.create(body({ name: `wf ${i}` })))
+      for (let i = 1; i <= 4; i++) created.push(yield* workflows.createUnknown(body({ name: `wf ${i}` })))
       const p1 = yield* workflows.list({ pageSize: 2 })
       // Delete the last entry of the first page: the token still works.
       yield* workflows.delete(p1.entries[1].metadata.id)
-      yield* workflows.create(body({ name: "newer" }))
+      yield* workflows.createUnknown(body({ name: "newer" }))
       const p2 = yield* workflows.list({ pageSize: 2, pageToken: p1.nextPageToken })
       assert.deepStrictEqual(p2.entries.map((w) => w.metadata.id), [created[1].metadata.id, created[0].metadata.id])
     })))
@@ -578,7 +607,7 @@ describe("Workflows: secrets of envSpec", () => {
   it.effect("a secret is stored sealed and answered without its value by every operation; resolve opens it", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(withEnv({
+      const created = yield* workflows.createUnknown(withEnv({
         REGION: { value: "eu", description: "where" },
         TOKEN: { value: secretValue, isSecret: true, description: "api token" },
         DECLARED: { isSecret: true }
@@ -592,8 +621,8 @@ describe("Workflows: secrets of envSpec", () => {
         yield* workflows.get(created.metadata.id),
         yield* workflows.getBySlug("my-workflow", "acme"),
         (yield* workflows.list({ pageSize: 10 })).entries[0],
-        (yield* workflows.apply(withEnv({ REGION: { value: "us" }, TOKEN: { isSecret: true } }))).resource,
-        yield* workflows.update(created.metadata.id, withEnv({ TOKEN: { isSecret: true } })),
+        (yield* workflows.applyUnknown(withEnv({ REGION: { value: "us" }, TOKEN: { isSecret: true } }))).resource,
+        yield* workflows.updateUnknown(created.metadata.id, withEnv({ TOKEN: { isSecret: true } })),
         yield* workflows.setDefaultInstance(created.metadata.id, undefined)
       ]
       const stored = yield* storedText
@@ -615,16 +644,16 @@ describe("Workflows: secrets of envSpec", () => {
   it.effect("apply of the document read back keeps the secret and the version; a new value is a change", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const first = yield* workflows.apply(withEnv({ TOKEN: { value: secretValue, isSecret: true } }))
+      const first = yield* workflows.applyUnknown(withEnv({ TOKEN: { value: secretValue, isSecret: true } }))
       const readBack = yield* workflows.get(first.resource.metadata.id)
       const again = yield* workflows.apply(readBack)
       assert.isFalse(again.created)
       assert.strictEqual(again.resource.metadata.version, 1)
-      const sameValue = yield* workflows.apply(withEnv({ TOKEN: { value: secretValue, isSecret: true } }))
+      const sameValue = yield* workflows.applyUnknown(withEnv({ TOKEN: { value: secretValue, isSecret: true } }))
       assert.strictEqual(sameValue.resource.metadata.version, 1)
       assert.deepStrictEqual((yield* workflows.resolve(readBack.metadata.id)).values, { TOKEN: secretValue })
 
-      const changed = yield* workflows.apply(withEnv({ TOKEN: { value: "wf-tok-2", isSecret: true } }))
+      const changed = yield* workflows.applyUnknown(withEnv({ TOKEN: { value: "wf-tok-2", isSecret: true } }))
       assert.strictEqual(changed.resource.metadata.version, 2)
       assert.deepStrictEqual((yield* workflows.resolve(readBack.metadata.id)).values, { TOKEN: "wf-tok-2" })
     })))
@@ -632,8 +661,8 @@ describe("Workflows: secrets of envSpec", () => {
   it.effect("a plain value made secret without sending it again is kept, sealed", () =>
     withFake(Effect.gen(function*() {
       const workflows = yield* Workflows
-      const created = yield* workflows.create(withEnv({ TOKEN: { value: secretValue } }))
-      const updated = yield* workflows.update(created.metadata.id, withEnv({ TOKEN: { isSecret: true } }))
+      const created = yield* workflows.createUnknown(withEnv({ TOKEN: { value: secretValue } }))
+      const updated = yield* workflows.updateUnknown(created.metadata.id, withEnv({ TOKEN: { isSecret: true } }))
       assert.strictEqual(updated.metadata.version, 2)
       assert.deepStrictEqual(updated.spec.envSpec?.data, { TOKEN: { isSecret: true } })
       assert.notInclude(yield* storedText, secretValue)

@@ -10,7 +10,6 @@ import {
   Access,
   AlreadyExists,
   FailedPrecondition,
-  InvalidArgument,
   Metadata,
   NotFound,
   ResourceKind,
@@ -23,7 +22,7 @@ import {
 } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
-import { Duration, Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
+import { Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
 import { type ExecutionEvent, ExecutionEvents, layer as ExecutionEventsLayer } from "./ExecutionEvents.js"
 import { ExecutionRunner, layerNoop } from "./ExecutionRunner.js"
 import * as Signals from "./ExecutionSignals.js"
@@ -92,8 +91,11 @@ const DeleteSignals = Pipeline.step(
   (ctx: { readonly existing: WorkflowExecution }) => Effect.as(Signals.forget(ctx.existing.metadata.id), {})
 )
 
-export const createPipeline = Pipeline.make<{ readonly body: unknown }>("WorkflowExecutions.create").pipe(
-  Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
+export const decodePipeline = Operations.decodePipeline("WorkflowExecutions", WorkflowExecutionInput)
+
+export const createPipeline = Pipeline.forRequest<Operations.Request<WorkflowExecutionInput>>(
+  "WorkflowExecutions.create"
+).pipe(
   Pipeline.andThen(ValidateOwnerScope),
   Pipeline.andThen(ValidateWorkflowOrInstance),
   Pipeline.andThen(CreateDefaultInstanceIfNeeded),
@@ -108,10 +110,9 @@ export const createPipeline = Pipeline.make<{ readonly body: unknown }>("Workflo
   Pipeline.andThen(RecordChange)
 )
 
-export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>(
+export const updatePipeline = Pipeline.forRequest<Steps.ByIdInput & Operations.Request<WorkflowExecutionInput>>(
   "WorkflowExecutions.update"
 ).pipe(
-  Pipeline.andThen(Steps.ValidateSchema(WorkflowExecutionInput)),
   Pipeline.andThen(Steps.LoadExisting(table)),
   Pipeline.andThen(SealRuntimeEnv),
   Pipeline.andThen(RequireRuntimeValues),
@@ -165,7 +166,10 @@ export const matchesFeed = (filter: FeedFilter, execution: WorkflowExecution): b
     (execution.status.phase !== undefined && filter.phase.includes(execution.status.phase))) &&
   ResourceStore.isSelected(filter, execution)
 
-const StatusUpdateDecoder = Schema.decodeUnknown(StatusUpdate, { errors: "all" })
+/** `WorkflowExecutions.decodeStatus`: an untyped status update, for callers holding JSON. */
+export const decodeStatusPipeline = Pipeline.make<{ readonly body: unknown }>("WorkflowExecutions.decodeStatus").pipe(
+  Pipeline.andThen(Steps.ValidateSchema(StatusUpdate))
+)
 
 /** A watch event as delivered to a watcher. */
 export type WatchEvent = ExecutionEvent
@@ -181,11 +185,6 @@ export interface ResolvedExecution {
   readonly execution: WorkflowExecution
   readonly values: SecretValues.Revealed["values"]
   readonly secrets: SecretValues.Revealed["secrets"]
-}
-
-const orgOf = (body: unknown): string => {
-  const org = (body as { readonly metadata?: { readonly org?: unknown } } | null)?.metadata?.org
-  return typeof org === "string" ? org : ""
 }
 
 export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
@@ -212,6 +211,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
 
       // What the pipelines answer is the stored form (secrets sealed); the service answers it masked.
       const sealed = Operations.make({
+        decode: decodePipeline,
         create: createPipeline,
         update: updatePipeline,
         get: getPipeline,
@@ -233,24 +233,26 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
         updated: (execution) => publishUpdated(execution, recorded.get(execution)),
         deleted: (execution) => events.publish({ _tag: "Deleted", execution: present(execution), seq: recorded.get(execution) })
       })
-      const { create, delete: delete_, get, getBySlug, update } = Operations.present(sealed, present)
+      const { create, createUnknown, decode, delete: delete_, get, getBySlug, update, updateUnknown } = Operations
+        .present(sealed, present)
 
       /**
-       * Starts an execution once per (org of the body, `key`) within 24 h: the first request
-       * creates it and records the key in the same transaction; a later one with an equal
-       * body (as JSON values, whatever the key order) answers that execution, `replayed`,
-       * and starts nothing; a different body is ALREADY_EXISTS. A key whose execution was
-       * deleted since is free again. Concurrent starts with one key make one execution.
+       * Starts an execution once per (org of the request, `key`) within 24 h: the first
+       * request creates it and records the key in the same transaction; a later one with an
+       * equal request (as JSON values, whatever the key order) answers that execution,
+       * `replayed`, and starts nothing; a different request is ALREADY_EXISTS. A key whose
+       * execution was deleted since is free again. Concurrent starts with one key make one
+       * execution.
        */
-      const start = (body: unknown, key: string) =>
+      const start = (request: WorkflowExecutionInput, key: string) =>
         Effect.gen(function*() {
-          const org = orgOf(body)
-          const hash = Idempotency.requestHash(body)
+          const org = request.metadata.org ?? ""
+          const hash = Idempotency.requestHash(request)
           const attempt = Transaction.run(
             Effect.gen(function*() {
               // Keys of an org the caller does not act in are not its to see: the start is refused as any would be.
               if (!Access.inScope(yield* Access.currentCaller, org === "" ? undefined : org)) {
-                return { execution: yield* sealed.create(body), replayed: false }
+                return { execution: yield* sealed.create(request), replayed: false }
               }
               const millis = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
               const since = Metadata.timestamp(millis - Duration.toMillis(Idempotency.keyLifetime))
@@ -265,7 +267,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
                 const execution = yield* store.get(table, stored.value.executionId)
                 if (Option.isSome(execution)) return { execution: execution.value, replayed: true }
               }
-              const execution = yield* sealed.create(body)
+              const execution = yield* sealed.create(request)
               yield* Idempotency.record(org, key, hash, execution.metadata.id, Metadata.timestamp(millis), since)
               return { execution, replayed: false }
             })
@@ -303,12 +305,8 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
        * writers on one database) is retried on the new state, unless the caller pinned
        * a version with If-Match.
        */
-      const updateStatus = (id: string, body: unknown, ifMatch?: string) =>
+      const updateStatus = (id: string, update: StatusUpdate, ifMatch?: string) =>
         Effect.gen(function*() {
-          const update = yield* Effect.mapError(
-            StatusUpdateDecoder(body),
-            (error) => InvalidArgument.fromParseError(error)
-          )
           const attempt = updateStatusOnce(id, update, ifMatch)
           const updated = ifMatch === undefined
             ? yield* Effect.retry(attempt, {
@@ -560,13 +558,25 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
           return stop
         })
 
+      /** A status update of a caller holding JSON: decoded (400 naming every issue), then `updateStatus`. */
+      const updateStatusUnknown = (id: string, body: unknown, ifMatch?: string) =>
+        Effect.flatMap(
+          Pipeline.run(decodeStatusPipeline, { body }),
+          ({ request }) => updateStatus(id, request, ifMatch)
+        )
+
       return {
+        decode,
         create,
+        createUnknown,
         start,
+        startUnknown: (body: unknown, key: string) => Effect.flatMap(decode(body), (request) => start(request, key)),
         get,
         getBySlug,
         update,
+        updateUnknown,
         updateStatus,
+        updateStatusUnknown,
         cancel,
         signal,
         delete: delete_,

@@ -25,14 +25,14 @@ describe("feed of every change", () => {
       const workflow = yield* createWorkflow()
       const body = executionBody({ workflowId: workflow.metadata.id })
       const exit = yield* Effect.exit(Transaction.run(
-        Effect.zipRight(executions.create(body), Effect.fail("after the create, in its transaction"))
+        Effect.zipRight(executions.createUnknown(body), Effect.fail("after the create, in its transaction"))
       ))
       assert.deepStrictEqual(exit, Exit.fail("after the create, in its transaction"))
-      const refused = yield* Effect.exit(executions.create(executionBody({ workflowId: "wfl-missing" })))
+      const refused = yield* Effect.exit(executions.createUnknown(executionBody({ workflowId: "wfl-missing" })))
       assert.isTrue(Exit.isFailure(refused))
       assert.strictEqual(yield* executionCount, 0)
       assert.strictEqual(yield* changeCount, 0)
-      yield* executions.create(body)
+      yield* executions.createUnknown(body)
       assert.strictEqual(yield* changeCount, 1)
     }).pipe(Effect.provide(TestLayer)))
 
@@ -40,7 +40,7 @@ describe("feed of every change", () => {
     Effect.gen(function*() {
       const { executions } = yield* services
       const workflow = yield* createWorkflow()
-      const created = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+      const created = yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
       yield* executions.updateStatus(created.metadata.id, { phase: "EXECUTION_COMPLETED" })
       const refused = yield* Effect.exit(executions.updateStatus(created.metadata.id, { phase: "EXECUTION_IN_PROGRESS" }))
       assert.isTrue(Exit.isFailure(refused))
@@ -51,7 +51,7 @@ describe("feed of every change", () => {
     Effect.gen(function*() {
       const { executions } = yield* services
       const workflow = yield* createWorkflow()
-      const created = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+      const created = yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
       const id = created.metadata.id
       yield* executions.updateStatus(id, { phase: "EXECUTION_IN_PROGRESS" })
       const items: Array<FeedItem> = []
@@ -59,7 +59,7 @@ describe("feed of every change", () => {
       yield* executions.updateStatus(id, { phase: "EXECUTION_COMPLETED" })
       yield* executions.delete(id)
       stop()
-      yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+      yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
       assert.deepStrictEqual(seqs(items), [2, 3, 4])
       assert.deepStrictEqual(items.map((item) => item._tag === "Change" ? item.event._tag : "Reset"), [
         "Updated",
@@ -93,7 +93,7 @@ describe("feed of every change", () => {
     Effect.gen(function*() {
       const { executions } = yield* services
       const workflow = yield* createWorkflow()
-      const { metadata: { id } } = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+      const { metadata: { id } } = yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
       yield* skipSeqs(10)
       yield* executions.updateStatus(id, { phase: "EXECUTION_IN_PROGRESS" })
       yield* skipSeqs(10)
@@ -112,10 +112,10 @@ describe("feed of every change", () => {
       const { executions } = yield* services
       const workflow = yield* createWorkflow()
       const body = executionBody({ workflowId: workflow.metadata.id })
-      for (let i = 0; i < 3; i++) yield* executions.create(body) // seq 1, 2, 3
+      for (let i = 0; i < 3; i++) yield* executions.createUnknown(body) // seq 1, 2, 3
       yield* skipSeqs(7)
-      yield* executions.create(body) // 11
-      yield* executions.create(body) // 12: a multiple of the retention, trims seq ≤ 9
+      yield* executions.createUnknown(body) // 11
+      yield* executions.createUnknown(body) // 12: a multiple of the retention, trims seq ≤ 9
       assert.deepStrictEqual(yield* storedSeqs, [11, 12])
 
       assert.deepStrictEqual(yield* resumeFrom(2), ["Reset 12"], "change 3 is gone")

@@ -29,11 +29,11 @@ describe("start with an Idempotency-Key", () => {
       const executions = yield* WorkflowExecutions
       const workflow = yield* createWorkflow()
       const body = executionBody({ workflowId: workflow.metadata.id }, { labels: { a: "1", b: "2" } })
-      const first = yield* executions.start(body, "k-1")
+      const first = yield* executions.startUnknown(body, "k-1")
       assert.isFalse(first.replayed)
       // The same body with its keys in another order is the same request.
       const reordered = { spec: { ...body.spec }, metadata: { labels: { b: "2", a: "1" }, org: "acme", ownerScope: "organization" }, kind: body.kind, apiVersion: body.apiVersion }
-      const again = yield* executions.start(reordered, "k-1")
+      const again = yield* executions.startUnknown(reordered, "k-1")
       assert.isTrue(again.replayed)
       assert.deepStrictEqual(again.execution, first.execution)
       assert.strictEqual(yield* executionCount, 1)
@@ -45,9 +45,9 @@ describe("start with an Idempotency-Key", () => {
     Effect.gen(function*() {
       const executions = yield* WorkflowExecutions
       const workflow = yield* createWorkflow()
-      const first = yield* executions.start(executionBody({ workflowId: workflow.metadata.id }), "k-1")
+      const first = yield* executions.startUnknown(executionBody({ workflowId: workflow.metadata.id }), "k-1")
       const exit = yield* Effect.exit(
-        executions.start(executionBody({ workflowId: workflow.metadata.id, triggerMessage: "other" }), "k-1")
+        executions.startUnknown(executionBody({ workflowId: workflow.metadata.id, triggerMessage: "other" }), "k-1")
       )
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
@@ -63,11 +63,11 @@ describe("start with an Idempotency-Key", () => {
       const executions = yield* WorkflowExecutions
       const workflow = yield* createWorkflow()
       const spec = { workflowId: workflow.metadata.id }
-      const acme = yield* executions.start(executionBody(spec), "k-1")
-      const solo = yield* executions.start(executionBody(spec, { org: undefined, ownerScope: "identity_account" }), "k-1")
+      const acme = yield* executions.startUnknown(executionBody(spec), "k-1")
+      const solo = yield* executions.startUnknown(executionBody(spec, { org: undefined, ownerScope: "identity_account" }), "k-1")
       assert.isFalse(solo.replayed)
       assert.notStrictEqual(solo.execution.metadata.id, acme.execution.metadata.id)
-      yield* executions.create(executionBody(spec))
+      yield* executions.createUnknown(executionBody(spec))
       assert.strictEqual(yield* executionCount, 3)
     }).pipe(Effect.provide(makeLayer())))
 
@@ -77,19 +77,19 @@ describe("start with an Idempotency-Key", () => {
       yield* TestClock.setTime(T0)
       const workflow = yield* createWorkflow()
       const body = executionBody({ workflowId: workflow.metadata.id })
-      const first = yield* executions.start(body, "k-1")
+      const first = yield* executions.startUnknown(body, "k-1")
       yield* TestClock.adjust("24 hours")
-      const within = yield* executions.start(body, "k-1")
+      const within = yield* executions.startUnknown(body, "k-1")
       assert.isTrue(within.replayed, "at exactly 24 h the key still holds")
       yield* TestClock.adjust("1 millis")
-      const after = yield* executions.start(body, "k-1")
+      const after = yield* executions.startUnknown(body, "k-1")
       assert.isFalse(after.replayed)
       assert.notStrictEqual(after.execution.metadata.id, first.execution.metadata.id)
       // The new start holds the key now: a different body is refused again.
-      const other = yield* Effect.exit(executions.start(executionBody({ ...body.spec, triggerMessage: "x" }), "k-1"))
+      const other = yield* Effect.exit(executions.startUnknown(executionBody({ ...body.spec, triggerMessage: "x" }), "k-1"))
       assert.isTrue(Exit.isFailure(other))
 
-      yield* executions.start(body, "k-2")
+      yield* executions.startUnknown(body, "k-2")
       yield* TestClock.adjust("24 hours")
       yield* TestClock.adjust("1 millis")
       const before = new Date(T0 + 48 * 3600_000 + 2 - 24 * 3600_000).toISOString()
@@ -97,7 +97,7 @@ describe("start with an Idempotency-Key", () => {
       assert.strictEqual(yield* Idempotency.sweep(before, 1), 1, "a batch at most")
       assert.strictEqual(yield* Idempotency.sweep(before, 100), 1)
       assert.strictEqual(yield* Idempotency.sweep(before, 100), 0)
-      assert.isFalse((yield* executions.start(body, "k-2")).replayed)
+      assert.isFalse((yield* executions.startUnknown(body, "k-2")).replayed)
     }).pipe(Effect.provide(makeLayer())))
 
   it.effect("a key whose execution was deleted is free again", () =>
@@ -105,11 +105,11 @@ describe("start with an Idempotency-Key", () => {
       const executions = yield* WorkflowExecutions
       const workflow = yield* createWorkflow()
       const body = executionBody({ workflowId: workflow.metadata.id })
-      const first = yield* executions.start(body, "k-1")
+      const first = yield* executions.startUnknown(body, "k-1")
       yield* executions.delete(first.execution.metadata.id)
-      const second = yield* executions.start(body, "k-1")
+      const second = yield* executions.startUnknown(body, "k-1")
       assert.isFalse(second.replayed)
-      const third = yield* executions.start(body, "k-1")
+      const third = yield* executions.startUnknown(body, "k-1")
       assert.isTrue(third.replayed)
       assert.strictEqual(third.execution.metadata.id, second.execution.metadata.id)
     }).pipe(Effect.provide(makeLayer())))
@@ -117,10 +117,10 @@ describe("start with an Idempotency-Key", () => {
   it.effect("a start that fails stores neither the execution nor the key", () =>
     Effect.gen(function*() {
       const executions = yield* WorkflowExecutions
-      const missing = yield* Effect.exit(executions.start(executionBody({ workflowId: "wfl-01j0000000000000000000000z" }), "k-1"))
+      const missing = yield* Effect.exit(executions.startUnknown(executionBody({ workflowId: "wfl-01j0000000000000000000000z" }), "k-1"))
       assert.isTrue(Exit.isFailure(missing))
       const workflow = yield* createWorkflow()
-      const started = yield* executions.start(executionBody({ workflowId: workflow.metadata.id }), "k-1")
+      const started = yield* executions.startUnknown(executionBody({ workflowId: workflow.metadata.id }), "k-1")
       assert.isFalse(started.replayed, "the failed start did not take the key")
     }).pipe(Effect.provide(makeLayer())))
 })

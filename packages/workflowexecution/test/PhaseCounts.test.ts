@@ -36,14 +36,14 @@ describe.each(TestDatabase.backends)("phase counts on %s", (backend) => {
       const executions = yield* WorkflowExecutions
       const { metadata: { id: workflowId } } = yield* createWorkflow()
       const ids = yield* Effect.forEach(Array.from({ length: 8 }), () =>
-        Effect.map(executions.create(executionBody({ workflowId })), (e) => e.metadata.id))
+        Effect.map(executions.createUnknown(executionBody({ workflowId })), (e) => e.metadata.id))
       assert.deepStrictEqual(yield* kept, { EXECUTION_PENDING: 8 })
       yield* executions.updateStatus(ids[0], { phase: "EXECUTION_IN_PROGRESS" })
       yield* executions.updateStatus(ids[0], { phase: "EXECUTION_IN_PROGRESS", output: { a: 1 } }) // the same phase
       yield* executions.updateStatus(ids[1], { phase: "EXECUTION_COMPLETED" })
       yield* executions.updateStatus(ids[2], { phase: "EXECUTION_FAILED" })
       yield* executions.cancel(ids[3])
-      yield* executions.update(ids[4], executionBody({ workflowId, triggerMessage: "changed" }))
+      yield* executions.updateUnknown(ids[4], executionBody({ workflowId, triggerMessage: "changed" }))
       yield* executions.delete(ids[5])
       const expected = {
         EXECUTION_CANCELLED: 1,
@@ -77,7 +77,7 @@ describe.runIf(TestDatabase.pgUrl !== undefined)("phase counts on PostgreSQL, fo
       const { metadata: { id: workflowId } } = yield* createWorkflow()
       const write = (i: number) =>
         Effect.gen(function*() {
-          const { metadata: { id } } = yield* executions.create(executionBody({ workflowId }, { name: `r${i}` }))
+          const { metadata: { id } } = yield* executions.createUnknown(executionBody({ workflowId }, { name: `r${i}` }))
           if (i % 2 === 0) yield* executions.updateStatus(id, { phase: "EXECUTION_IN_PROGRESS" })
           if (i % 3 === 0) yield* executions.delete(id)
         })

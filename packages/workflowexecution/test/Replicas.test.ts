@@ -91,13 +91,13 @@ const takeN = <A>(queue: Queue.Queue<A>, n: number) =>
 
 const start = (replica: Replica) =>
   on(replica, Effect.gen(function*() {
-    const workflow = yield* Effect.flatMap(Workflows, (workflows) => workflows.create(workflowBody()))
+    const workflow = yield* Effect.flatMap(Workflows, (workflows) => workflows.createUnknown(workflowBody()))
     return yield* Effect.flatMap(WorkflowExecutions, (executions) =>
-      executions.create(executionBody({ workflowId: workflow.metadata.id })))
+      executions.createUnknown(executionBody({ workflowId: workflow.metadata.id })))
   }))
 
 const updateOn = (replica: Replica, id: string, body: unknown) =>
-  on(replica, Effect.flatMap(WorkflowExecutions, (executions) => executions.updateStatus(id, body)))
+  on(replica, Effect.flatMap(WorkflowExecutions, (executions) => executions.updateStatusUnknown(id, body)))
 
 /** The newest sequence number in the change log. */
 const newestSeq = (replica: Replica) =>

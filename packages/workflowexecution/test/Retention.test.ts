@@ -60,7 +60,7 @@ const sorted = (ids: ReadonlyArray<string>) => [...ids].sort()
 const run = (workflowId: string, name: string, phase?: WorkflowExecution.ExecutionPhase) =>
   Effect.gen(function*() {
     const executions = yield* WorkflowExecutions
-    const { execution } = yield* executions.start(
+    const { execution } = yield* executions.startUnknown(
       executionBody({ workflowId }, { name, labels: { run: name } }),
       `key-${name}`
     )

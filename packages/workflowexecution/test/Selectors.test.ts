@@ -35,7 +35,7 @@ const populate = Effect.gen(function*() {
   const runs: Array<WorkflowExecution.WorkflowExecution> = []
   yield* TestClock.setTime(T0)
   for (const [i, l] of labels.entries()) {
-    runs.push(yield* executions.create(executionBody({ workflowId: workflow.metadata.id }, { name: `r${i}`, labels: l })))
+    runs.push(yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }, { name: `r${i}`, labels: l })))
     yield* TestClock.adjust("1 minute")
   }
   return { workflow, runs }
@@ -94,7 +94,7 @@ describe("labelSelector on the execution list", () => {
       const sql = yield* SqlClient.SqlClient
       const { runs, workflow } = yield* populate
       const r1 = runs[1]!
-      yield* executions.update(
+      yield* executions.updateUnknown(
         r1.metadata.id,
         executionBody({ workflowId: workflow.metadata.id, workflowInstanceId: r1.spec.workflowInstanceId }, {
           name: "r1",
@@ -170,7 +170,7 @@ describe("the workflow and instance lists", () => {
       const a = yield* createWorkflow({ name: "A", labels: { team: "growth" } })
       yield* TestClock.adjust("1 hour")
       const b = yield* createWorkflow({ name: "B", labels: { team: "ops" } })
-      yield* instances.create(instanceBody(a.metadata.id, { name: "A prod", labels: { env: "prod" } }))
+      yield* instances.createUnknown(instanceBody(a.metadata.id, { name: "A prod", labels: { env: "prod" } }))
       const workflowNames = (text: string, createdAfter?: string) =>
         Effect.map(workflows.list({ pageSize: 50, labelSelector: selector(text), createdAfter }), names)
       assert.deepStrictEqual(yield* workflowNames("team=growth"), ["A"])

@@ -41,7 +41,7 @@ const setup = (spec: Record<string, unknown> = {}, metadata: Record<string, unkn
   Effect.gen(function*() {
     const { executions } = yield* services
     const workflow = yield* createWorkflow()
-    const execution = yield* executions.create(executionBody({ workflowId: workflow.metadata.id, ...spec }, metadata))
+    const execution = yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id, ...spec }, metadata))
     return { workflow, execution }
   })
 
@@ -51,7 +51,7 @@ describe("create", () => {
       const { executions, instances, workflows } = yield* services
       const workflow = yield* createWorkflowWithoutDefault()
       yield* TestClock.setTime(T0)
-      const execution = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+      const execution = yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
 
       // The default instance exists, is found by its slug, and the workflow points at it.
       const instance = yield* instances.getBySlug("customer-onboarding-default", "acme")
@@ -97,8 +97,8 @@ describe("create", () => {
     test(Effect.gen(function*() {
       const { executions, instances } = yield* services
       const workflow = yield* createWorkflow()
-      const instance = yield* instances.create(instanceBody(workflow.metadata.id))
-      const execution = yield* executions.create(
+      const instance = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
+      const execution = yield* executions.createUnknown(
         executionBody({ workflowInstanceId: instance.metadata.id }, { name: "First Run" })
       )
       assert.strictEqual(execution.spec.workflowInstanceId, instance.metadata.id)
@@ -114,7 +114,7 @@ describe("create", () => {
       yield* TestClock.setTime(T0)
       const names: Array<string> = []
       for (let i = 0; i < 3; i++) {
-        names.push((yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))).metadata.name)
+        names.push((yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))).metadata.name)
       }
       const base = "customer-onboarding-default-20250111-143022"
       assert.deepStrictEqual(names, [base, `${base}-2`, `${base}-3`])
@@ -137,7 +137,7 @@ describe("create", () => {
         workflowId: undefined
       })
       const { executions } = yield* services
-      const forged = yield* executions.create(
+      const forged = yield* executions.createUnknown(
         executionBody({ workflowId: execution.spec.workflowId }, { name: "forged" }, {
           status: { phase: "EXECUTION_COMPLETED", output: { x: 1 }, audit: { specAudit: { event: "x" } } }
         })
@@ -171,7 +171,7 @@ describe("create", () => {
         [{ metadata: { ownerScope: "organization" } }, "spec"]
       ]
       for (const [body, field] of cases) {
-        const error = yield* Effect.flip(executions.create(body))
+        const error = yield* Effect.flip(executions.createUnknown(body))
         assert.strictEqual(error._tag, "InvalidArgument", `${field}: ${JSON.stringify(error)}`)
         assert.strictEqual(error.code, "INVALID_ARGUMENT")
         assert.include(error.message, field)
@@ -184,16 +184,16 @@ describe("create", () => {
       const { executions, instances } = yield* services
       const workflow = yield* createWorkflow()
       const other = yield* createWorkflow({ name: "Other" })
-      const instance = yield* instances.create(instanceBody(workflow.metadata.id))
+      const instance = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
 
-      const noWorkflow = yield* Effect.flip(executions.create(executionBody({ workflowId: "wfl-nope" })))
+      const noWorkflow = yield* Effect.flip(executions.createUnknown(executionBody({ workflowId: "wfl-nope" })))
       assert.strictEqual(noWorkflow.code, "NOT_FOUND")
       assert.strictEqual(noWorkflow.message, "Workflow not found: wfl-nope")
-      const noInstance = yield* Effect.flip(executions.create(executionBody({ workflowInstanceId: "win-nope" })))
+      const noInstance = yield* Effect.flip(executions.createUnknown(executionBody({ workflowInstanceId: "win-nope" })))
       assert.strictEqual(noInstance.code, "NOT_FOUND")
       assert.strictEqual(noInstance.message, "WorkflowInstance not found: win-nope")
       const mismatch = yield* Effect.flip(
-        executions.create(executionBody({ workflowInstanceId: instance.metadata.id, workflowId: other.metadata.id }))
+        executions.createUnknown(executionBody({ workflowInstanceId: instance.metadata.id, workflowId: other.metadata.id }))
       )
       assert.strictEqual(mismatch.code, "INVALID_ARGUMENT")
       assert.strictEqual(yield* executionCount, 0)
@@ -204,14 +204,14 @@ describe("create", () => {
       const { executions } = yield* services
       const { workflow } = yield* setup({}, { name: "Nightly Run" })
       const error = yield* Effect.flip(
-        executions.create(executionBody({ workflowId: workflow.metadata.id }, { name: "nightly-run" }))
+        executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }, { name: "nightly-run" }))
       )
       assert.strictEqual(error._tag, "AlreadyExists")
       assert.strictEqual(error.code, "ALREADY_EXISTS")
       assert.include(error.message, "nightly-run")
       assert.strictEqual(yield* executionCount, 1)
       // Another org: fine (no workflow org check for executions).
-      const elsewhere = yield* executions.create(
+      const elsewhere = yield* executions.createUnknown(
         executionBody({ workflowId: workflow.metadata.id }, { name: "Nightly Run", org: "globex" })
       )
       assert.strictEqual(elsewhere.metadata.slug, "nightly-run")
@@ -222,12 +222,12 @@ describe("create", () => {
       const { executions, instances, workflows } = yield* services
       // "run-1" is taken in acme, by a run of another workflow.
       const other = yield* createWorkflow({ name: "Other" })
-      yield* executions.create(executionBody({ workflowId: other.metadata.id }, { name: "run-1" }))
+      yield* executions.createUnknown(executionBody({ workflowId: other.metadata.id }, { name: "run-1" }))
       const workflow = yield* createWorkflowWithoutDefault()
       const instancesBefore = yield* instanceCount
 
       const error = yield* Effect.flip(
-        executions.create(executionBody({ workflowId: workflow.metadata.id }, { name: "run-1" }))
+        executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }, { name: "run-1" }))
       )
       assert.strictEqual(error.code, "ALREADY_EXISTS")
       // The default instance made before CheckDuplicate was rolled back with the workflow's change.
@@ -240,7 +240,7 @@ describe("create", () => {
       assert.strictEqual(yield* executionCount, 1)
 
       // The same request under a free name then succeeds and provisions normally.
-      const ok = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }, { name: "run-2" }))
+      const ok = yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }, { name: "run-2" }))
       assert.strictEqual((yield* workflows.get(workflow.metadata.id)).status.defaultInstanceId, ok.spec.workflowInstanceId)
     })))
 })
@@ -353,7 +353,7 @@ describe("updateStatus", () => {
 
       const done = yield* executions.updateStatus(id, { phase: "EXECUTION_COMPLETED" })
       for (const phase of ["EXECUTION_IN_PROGRESS", "EXECUTION_PENDING", "EXECUTION_FAILED", "EXECUTION_CANCELLED"]) {
-        const error = yield* Effect.flip(executions.updateStatus(id, { phase }))
+        const error = yield* Effect.flip(executions.updateStatusUnknown(id, { phase }))
         assert.strictEqual(error.code, "FAILED_PRECONDITION", phase)
         assert.include(error.message, "EXECUTION_COMPLETED")
       }
@@ -370,7 +370,7 @@ describe("updateStatus", () => {
       const { executions } = yield* services
       const { execution } = yield* setup()
       for (const body of [{}, { audit: {} }, null, "IN_PROGRESS", []]) {
-        const error = yield* Effect.flip(executions.updateStatus(execution.metadata.id, body))
+        const error = yield* Effect.flip(executions.updateStatusUnknown(execution.metadata.id, body))
         assert.strictEqual(error.code, "INVALID_ARGUMENT", JSON.stringify(body))
       }
       assert.strictEqual((yield* executions.get(execution.metadata.id)).metadata.version, 1)
@@ -391,7 +391,7 @@ describe("updateStatus", () => {
         [{ tasks: "t1" }, "tasks"]
       ]
       for (const [body, field] of cases) {
-        const error = yield* Effect.flip(executions.updateStatus(execution.metadata.id, body))
+        const error = yield* Effect.flip(executions.updateStatusUnknown(execution.metadata.id, body))
         assert.strictEqual(error.code, "INVALID_ARGUMENT", JSON.stringify(body))
         assert.include(error.message, field)
       }
@@ -401,7 +401,7 @@ describe("updateStatus", () => {
     test(Effect.gen(function*() {
       const { executions } = yield* services
       const { execution } = yield* setup()
-      const updated = yield* executions.updateStatus(execution.metadata.id, {
+      const updated = yield* executions.updateStatusUnknown(execution.metadata.id, {
         phase: 2,
         tasks: [{ taskId: "t1", status: 3, taskType: 7 }]
       })
@@ -409,7 +409,7 @@ describe("updateStatus", () => {
       assert.deepStrictEqual(updated.status.tasks, [
         { taskId: "t1", status: "WORKFLOW_TASK_COMPLETED", taskType: "WORKFLOW_TASK_CUSTOM", completedAt: iso(0) }
       ])
-      const done = yield* executions.updateStatus(execution.metadata.id, { phase: 5 })
+      const done = yield* executions.updateStatusUnknown(execution.metadata.id, { phase: 5 })
       assert.strictEqual(done.status.phase, "EXECUTION_CANCELLED")
     })))
 
@@ -417,7 +417,7 @@ describe("updateStatus", () => {
     test(Effect.gen(function*() {
       const { executions } = yield* services
       const { execution } = yield* setup()
-      const updated = yield* executions.updateStatus(execution.metadata.id, {
+      const updated = yield* executions.updateStatusUnknown(execution.metadata.id, {
         error: "e",
         spec: { triggerMessage: "changed" },
         metadata: { name: "changed" }
@@ -431,11 +431,11 @@ describe("updateStatus", () => {
       const { executions } = yield* services
       const { execution } = yield* setup()
       const id = execution.metadata.id
-      const missing = yield* Effect.flip(executions.updateStatus(UNKNOWN_EXECUTION, { phase: 2 }))
+      const missing = yield* Effect.flip(executions.updateStatusUnknown(UNKNOWN_EXECUTION, { phase: 2 }))
       assert.strictEqual(missing.code, "NOT_FOUND")
       assert.strictEqual(missing.message, `WorkflowExecution not found: ${UNKNOWN_EXECUTION}`)
 
-      yield* executions.updateStatus(id, { phase: 2 }, "\"1\"")
+      yield* executions.updateStatusUnknown(id, { phase: 2 }, "\"1\"")
       const stale = yield* Effect.flip(executions.updateStatus(id, { error: "x" }, "\"1\""))
       assert.strictEqual(stale._tag, "Aborted")
       assert.strictEqual(stale.code, "ABORTED")
@@ -505,17 +505,17 @@ describe("update (spec)", () => {
       const { executions, instances } = yield* services
       const { execution, workflow } = yield* setup()
       const id = execution.metadata.id
-      const same = yield* executions.update(id, {
+      const same = yield* executions.updateUnknown(id, {
         spec: { ...execution.spec, triggerMessage: "x" }
       })
       assert.strictEqual(same.metadata.version, 2)
 
-      const otherInstance = yield* instances.create(instanceBody(workflow.metadata.id))
+      const otherInstance = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       const other = yield* createWorkflow({ name: "Other" })
       for (
         const spec of [{ workflowInstanceId: otherInstance.metadata.id }, { workflowId: other.metadata.id }]
       ) {
-        const error = yield* Effect.flip(executions.update(id, { spec }))
+        const error = yield* Effect.flip(executions.updateUnknown(id, { spec }))
         assert.strictEqual(error.code, "INVALID_ARGUMENT")
         assert.include(error.message, Object.keys(spec)[0])
       }
@@ -526,7 +526,7 @@ describe("update (spec)", () => {
     test(Effect.gen(function*() {
       const { executions } = yield* services
       const { execution } = yield* setup()
-      const again = yield* executions.update(execution.metadata.id, { spec: { triggerMessage: "hello" } })
+      const again = yield* executions.updateUnknown(execution.metadata.id, { spec: { triggerMessage: "hello" } })
       assert.strictEqual(again.metadata.version, 1)
     })))
 
@@ -535,11 +535,11 @@ describe("update (spec)", () => {
       const { executions } = yield* services
       const { execution } = yield* setup()
       const id = execution.metadata.id
-      assert.strictEqual((yield* Effect.flip(executions.update(UNKNOWN_EXECUTION, { spec: {} }))).code, "NOT_FOUND")
-      yield* executions.update(id, { spec: { triggerMessage: "v2" } }, "\"1\"")
-      const stale = yield* Effect.flip(executions.update(id, { spec: { triggerMessage: "v3" } }, "\"1\""))
+      assert.strictEqual((yield* Effect.flip(executions.updateUnknown(UNKNOWN_EXECUTION, { spec: {} }))).code, "NOT_FOUND")
+      yield* executions.updateUnknown(id, { spec: { triggerMessage: "v2" } }, "\"1\"")
+      const stale = yield* Effect.flip(executions.updateUnknown(id, { spec: { triggerMessage: "v3" } }, "\"1\""))
       assert.strictEqual(stale.code, "ABORTED")
-      const bad = yield* Effect.flip(executions.update(id, { spec: { runtimeEnv: { A: { value: "" } } } }))
+      const bad = yield* Effect.flip(executions.updateUnknown(id, { spec: { runtimeEnv: { A: { value: "" } } } }))
       assert.strictEqual(bad.code, "INVALID_ARGUMENT")
       assert.strictEqual((yield* executions.get(id)).spec.triggerMessage, "v2")
     })))
@@ -550,7 +550,7 @@ describe("delete", () => {
     test(Effect.gen(function*() {
       const { executions, instances } = yield* services
       const { execution } = yield* setup()
-      const running = yield* executions.updateStatus(execution.metadata.id, { phase: 2 })
+      const running = yield* executions.updateStatusUnknown(execution.metadata.id, { phase: 2 })
       const deleted = yield* executions.delete(execution.metadata.id)
       assert.deepStrictEqual(deleted, running)
       const error = yield* Effect.flip(executions.get(execution.metadata.id))
@@ -565,7 +565,7 @@ describe("delete", () => {
     test(Effect.gen(function*() {
       const { executions } = yield* services
       const { execution } = yield* setup()
-      yield* executions.updateStatus(execution.metadata.id, { phase: 2 })
+      yield* executions.updateStatusUnknown(execution.metadata.id, { phase: 2 })
       const stale = yield* Effect.flip(executions.delete(execution.metadata.id, "\"1\""))
       assert.strictEqual(stale.code, "ABORTED")
       assert.strictEqual(yield* executionCount, 1)
@@ -580,9 +580,9 @@ describe("list", () => {
     const { executions, instances } = yield* services
     const wf1 = yield* createWorkflow()
     const wf2 = yield* createWorkflow({ name: "Billing" })
-    const extra = yield* instances.create(instanceBody(wf1.metadata.id))
+    const extra = yield* instances.createUnknown(instanceBody(wf1.metadata.id))
     const create = (spec: Record<string, unknown>, name: string) =>
-      executions.create(executionBody(spec, { name }))
+      executions.createUnknown(executionBody(spec, { name }))
     const a = yield* create({ workflowId: wf1.metadata.id }, "a") // default of wf1, PENDING
     const b = yield* create({ workflowInstanceId: extra.metadata.id }, "b") // extra, IN_PROGRESS
     const c = yield* create({ workflowId: wf2.metadata.id }, "c") // default of wf2, COMPLETED
@@ -671,7 +671,7 @@ describe("list", () => {
       const { executions } = yield* services
       const { wf2 } = yield* populate
       const p1 = yield* executions.list({ pageSize: 2 })
-      yield* executions.create(executionBody({ workflowId: wf2.metadata.id }, { name: "e" }))
+      yield* executions.createUnknown(executionBody({ workflowId: wf2.metadata.id }, { name: "e" }))
       yield* executions.delete(p1.entries[0].metadata.id)
       const p2 = yield* executions.list({ pageSize: 2, pageToken: p1.nextPageToken })
       assert.deepStrictEqual([...names(p1), ...names(p2)], ["d", "c", "b", "a"])
@@ -717,13 +717,13 @@ describe("ExecutionRunner", () => {
           const { execution, workflow } = yield* setup()
           assert.deepStrictEqual(runner.started, [execution])
           assert.strictEqual(runner.started[0].status.phase, "EXECUTION_PENDING")
-          const second = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }, { name: "two" }))
+          const second = yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }, { name: "two" }))
           assert.deepStrictEqual(runner.started.map((e) => e.metadata.id), [execution.metadata.id, second.metadata.id])
 
           // Failed creates, updates and status updates hand nothing over.
-          yield* Effect.flip(executions.create(executionBody({ workflowId: workflow.metadata.id }, { name: "two" })))
-          yield* executions.updateStatus(second.metadata.id, { phase: 2 })
-          yield* executions.update(second.metadata.id, { spec: { triggerMessage: "x" } })
+          yield* Effect.flip(executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }, { name: "two" })))
+          yield* executions.updateStatusUnknown(second.metadata.id, { phase: 2 })
+          yield* executions.updateUnknown(second.metadata.id, { spec: { triggerMessage: "x" } })
           assert.strictEqual(runner.started.length, 2)
         }),
         makeLayer(runner.layer)
@@ -750,7 +750,7 @@ describe("ExecutionRunner", () => {
         Effect.gen(function*() {
           const { executions } = yield* services
           const workflow = yield* createWorkflow()
-          yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+          yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
           assert.deepStrictEqual(seen, [{ inTransaction: false, stored: 1 }])
         }),
         makeLayer(runner)
@@ -766,13 +766,13 @@ describe("ExecutionRunner", () => {
           const workflow = yield* createWorkflow()
           const body = executionBody({ workflowId: workflow.metadata.id })
           const handedInside = yield* Transaction.run(
-            Effect.zipRight(executions.create(body), Effect.sync(() => runner.started.length))
+            Effect.zipRight(executions.createUnknown(body), Effect.sync(() => runner.started.length))
           )
           assert.strictEqual(handedInside, 0)
           assert.strictEqual(runner.started.length, 1)
           const failure = yield* Effect.flip(Transaction.run(
             Effect.zipRight(
-              executions.create(executionBody({ workflowId: workflow.metadata.id }, { name: "rolled back" })),
+              executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }, { name: "rolled back" })),
               Effect.fail("the caller changed its mind" as const)
             )
           ))
@@ -792,7 +792,7 @@ describe("ExecutionRunner", () => {
         Effect.gen(function*() {
           const { executions, workflows } = yield* services
           const workflow = yield* createWorkflowWithoutDefault()
-          const created = yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+          const created = yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
           assert.strictEqual(created.status.phase, "EXECUTION_PENDING")
           assert.deepStrictEqual(yield* executions.get(created.metadata.id), created)
           assert.strictEqual(yield* executionCount, 1)
@@ -833,8 +833,8 @@ describe("watch", () => {
       const { execution } = yield* setup()
       const id = execution.metadata.id
       const fiber = yield* watching(id)
-      yield* executions.updateStatus(id, { phase: 2 })
-      yield* executions.update(id, { spec: { triggerMessage: "changed" } })
+      yield* executions.updateStatusUnknown(id, { phase: 2 })
+      yield* executions.updateUnknown(id, { spec: { triggerMessage: "changed" } })
       yield* executions.updateStatus(id, { output: { x: 1 } })
       yield* executions.updateStatus(id, { phase: "EXECUTION_COMPLETED" })
       const events = yield* Fiber.join(fiber)
@@ -867,7 +867,7 @@ describe("watch", () => {
       const { executions } = yield* services
       const { execution } = yield* setup()
       const fiber = yield* watching(execution.metadata.id)
-      yield* executions.updateStatus(execution.metadata.id, { phase: 2 })
+      yield* executions.updateStatusUnknown(execution.metadata.id, { phase: 2 })
       yield* executions.delete(execution.metadata.id)
       const events = yield* Fiber.join(fiber)
       assert.deepStrictEqual(summary(events), [
@@ -891,8 +891,8 @@ describe("watch", () => {
       const id = execution.metadata.id
       const first = yield* watching(id)
       const second = yield* watching(id)
-      yield* executions.updateStatus(id, { phase: 2 })
-      yield* executions.updateStatus(id, { phase: 3 })
+      yield* executions.updateStatusUnknown(id, { phase: 2 })
+      yield* executions.updateStatusUnknown(id, { phase: 3 })
       const [a, b] = yield* Effect.all([Fiber.join(first), Fiber.join(second)])
       assert.deepStrictEqual(summary(a), summary(b))
       assert.strictEqual(a.length, 3)
@@ -916,7 +916,7 @@ describe("secrets of runtimeEnv", () => {
       const workflow = yield* createWorkflow()
       const delivered: Array<unknown> = []
       const stopFeed = yield* executions.feed({}, undefined, (item) => void delivered.push(item))
-      const { execution, replayed } = yield* executions.start(
+      const { execution, replayed } = yield* executions.startUnknown(
         executionBody({ workflowId: workflow.metadata.id, runtimeEnv }, { name: "run-1" }),
         "k-secret"
       )
@@ -927,12 +927,12 @@ describe("secrets of runtimeEnv", () => {
       const watched = yield* Effect.fork(Stream.runCollect(yield* executions.watch(id)))
       const answers: Array<unknown> = [
         execution,
-        (yield* executions.start(executionBody({ workflowId: workflow.metadata.id, runtimeEnv }, { name: "run-1" }), "k-secret"))
+        (yield* executions.startUnknown(executionBody({ workflowId: workflow.metadata.id, runtimeEnv }, { name: "run-1" }), "k-secret"))
           .execution,
         yield* executions.get(id),
         yield* executions.getBySlug("run-1", "acme"),
         (yield* executions.list({ pageSize: 10 })).entries[0],
-        yield* executions.update(id, executionBody({ runtimeEnv: { TOKEN: { isSecret: true }, REGION: { value: "us" } } }, { name: "run-1" })),
+        yield* executions.updateUnknown(id, executionBody({ runtimeEnv: { TOKEN: { isSecret: true }, REGION: { value: "us" } } }, { name: "run-1" })),
         yield* executions.updateStatus(id, { phase: "EXECUTION_IN_PROGRESS" })
       ]
       answers.push(yield* executions.cancel(id))
@@ -975,11 +975,11 @@ describe("secrets of runtimeEnv", () => {
 
       const readBack = yield* executions.get(id)
       assert.strictEqual((yield* executions.update(id, readBack)).metadata.version, 1)
-      const same = yield* executions.update(id, executionBody({ runtimeEnv }, { name: "run-2" }))
+      const same = yield* executions.updateUnknown(id, executionBody({ runtimeEnv }, { name: "run-2" }))
       assert.strictEqual(same.metadata.version, 1)
       assert.deepStrictEqual((yield* executions.resolve(id)).values.TOKEN, secretValue)
 
-      const changed = yield* executions.update(id, executionBody({ runtimeEnv: { TOKEN: { value: "rt-2", isSecret: true } } }, { name: "run-2" }))
+      const changed = yield* executions.updateUnknown(id, executionBody({ runtimeEnv: { TOKEN: { value: "rt-2", isSecret: true } } }, { name: "run-2" }))
       assert.strictEqual(changed.metadata.version, 2)
       assert.deepStrictEqual((yield* executions.resolve(id)).values, { TOKEN: "rt-2" })
     })))
@@ -989,7 +989,7 @@ describe("secrets of runtimeEnv", () => {
       const { executions } = yield* services
       const workflow = yield* createWorkflow()
       const create = (env: unknown) =>
-        Effect.flip(executions.create(executionBody({ workflowId: workflow.metadata.id, runtimeEnv: env }, { name: "run-3" })))
+        Effect.flip(executions.createUnknown(executionBody({ workflowId: workflow.metadata.id, runtimeEnv: env }, { name: "run-3" })))
       const plainMissing = yield* create({ REGION: {} })
       assert.strictEqual(plainMissing.code, "INVALID_ARGUMENT")
       assert.strictEqual(plainMissing.message, "spec.runtimeEnv.REGION.value: is missing")

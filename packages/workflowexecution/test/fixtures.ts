@@ -86,7 +86,7 @@ export const services = Effect.all({
 
 /** A workflow (with its default instance, as Workflows.create provisions one). */
 export const createWorkflow = (metadata: Record<string, unknown> = {}) =>
-  Effect.flatMap(Workflows, (workflows) => workflows.create(workflowBody(metadata)))
+  Effect.flatMap(Workflows, (workflows) => workflows.createUnknown(workflowBody(metadata)))
 
 /**
  * A workflow that has no default instance: created, then its default instance deleted
@@ -95,7 +95,7 @@ export const createWorkflow = (metadata: Record<string, unknown> = {}) =>
 export const createWorkflowWithoutDefault = (metadata: Record<string, unknown> = {}) =>
   Effect.gen(function*() {
     const { instances, workflows } = yield* services
-    const created = yield* workflows.create(workflowBody(metadata))
+    const created = yield* workflows.createUnknown(workflowBody(metadata))
     yield* instances.delete(created.status.defaultInstanceId!)
     return yield* workflows.get(created.metadata.id)
   })

@@ -112,7 +112,7 @@ describe("CreateDefaultInstanceIfNeeded", () => {
     test(Effect.gen(function*() {
       const { instances } = yield* services
       const workflow = yield* createWorkflow()
-      const instance = yield* instances.create(instanceBody(workflow.metadata.id))
+      const instance = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       const before = yield* instanceCount
 
       const out = yield* resolve({ workflowInstanceId: instance.metadata.id })
@@ -129,7 +129,7 @@ describe("CreateDefaultInstanceIfNeeded", () => {
     test(Effect.gen(function*() {
       const { instances } = yield* services
       const workflow = yield* createWorkflow()
-      const instance = yield* instances.create(instanceBody(workflow.metadata.id))
+      const instance = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       const out = yield* resolve({ workflowInstanceId: instance.metadata.id, workflowId: workflow.metadata.id })
       assert.strictEqual(out.request.spec.workflowInstanceId, instance.metadata.id)
     })))
@@ -151,7 +151,7 @@ describe("CreateDefaultInstanceIfNeeded", () => {
       const { instances } = yield* services
       const workflow = yield* createWorkflow()
       const other = yield* createWorkflow({ name: "Other" })
-      const instance = yield* instances.create(instanceBody(workflow.metadata.id))
+      const instance = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       const error = yield* Effect.flip(
         resolve({ workflowInstanceId: instance.metadata.id, workflowId: other.metadata.id })
       )
@@ -297,9 +297,9 @@ describe("ResolveName", () => {
         }).pipe(Effect.map((out) => out.request.metadata.name))
 
       assert.strictEqual(yield* run("acme"), `${instanceSlug}-20250111-143022`)
-      yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+      yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
       assert.strictEqual(yield* run("acme"), `${instanceSlug}-20250111-143022-2`)
-      yield* executions.create(executionBody({ workflowId: workflow.metadata.id }))
+      yield* executions.createUnknown(executionBody({ workflowId: workflow.metadata.id }))
       assert.strictEqual(yield* run("acme"), `${instanceSlug}-20250111-143022-3`)
       assert.strictEqual(yield* run("globex"), `${instanceSlug}-20250111-143022`)
       // A second later the plain stamp is free again.

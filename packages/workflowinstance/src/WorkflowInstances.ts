@@ -33,13 +33,14 @@ const build = (request: WorkflowInstanceInput, parts: Steps.NewStateParts): Work
   status: { audit: parts.audit }
 })
 
-const validated = (name: string) =>
-  Pipeline.make<CreateInput>(name).pipe(
-    Pipeline.andThen(Steps.ValidateSchema(WorkflowInstanceInput)),
+const checked = (name: string) =>
+  Pipeline.forRequest<CreateInput>(name).pipe(
     Pipeline.andThen(Steps.ResolveSlug())
   )
 
-export const createPipeline = validated("WorkflowInstances.create").pipe(
+export const decodePipeline = Operations.decodePipeline("WorkflowInstances", WorkflowInstanceInput)
+
+export const createPipeline = checked("WorkflowInstances.create").pipe(
   Pipeline.andThen(LoadParentWorkflow),
   Pipeline.andThen(ValidateSameOrg),
   Pipeline.andThen(CheckEnvRefs),
@@ -48,14 +49,13 @@ export const createPipeline = validated("WorkflowInstances.create").pipe(
   Pipeline.andThen(Steps.Persist(table))
 )
 
-export const applyPipeline = validated("WorkflowInstances.apply").pipe(
+export const applyPipeline = checked("WorkflowInstances.apply").pipe(
   Pipeline.andThen(Steps.LoadForApply(table))
 )
 
-export const updatePipeline = Pipeline.make<Steps.ByIdInput & { readonly body: unknown }>(
+export const updatePipeline = Pipeline.forRequest<Steps.ByIdInput & Operations.Request<WorkflowInstanceInput>>(
   "WorkflowInstances.update"
 ).pipe(
-  Pipeline.andThen(Steps.ValidateSchema(WorkflowInstanceInput)),
   Pipeline.andThen(Steps.LoadExisting(table)),
   Pipeline.andThen(CheckEnvRefs),
   Pipeline.andThen(Steps.BuildUpdateState(table, mergeSpec)),
@@ -73,7 +73,7 @@ export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowInstances.
 )
 
 /** The request that creates a workflow's default instance. */
-export const defaultInstanceRequest = (workflow: Workflow.Workflow) => ({
+export const defaultInstanceRequest = (workflow: Workflow.Workflow): WorkflowInstanceInput => ({
   metadata: {
     name: defaultSlug(workflow.metadata.slug),
     ...(workflow.metadata.org === undefined ? {} : { org: workflow.metadata.org }),
@@ -95,6 +95,7 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
     const store = yield* ResourceStore.ResourceStore
 
     const operations = Operations.make({
+      decode: decodePipeline,
       create: createPipeline,
       update: updatePipeline,
       get: getPipeline,
@@ -103,6 +104,7 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
     }, provide)
 
     const apply = Operations.apply("WorkflowInstances", {
+      decode: decodePipeline,
       load: applyPipeline,
       create: createPipeline,
       update: updatePipeline
@@ -118,7 +120,7 @@ export class WorkflowInstances extends Effect.Service<WorkflowInstances>()("@wef
 
     return {
       ...operations,
-      apply,
+      ...apply,
       list,
       ensureDefault: (workflow: Workflow.Workflow) => provide(ensureDefault(workflow))
     } as const
@@ -141,7 +143,7 @@ export const ensureDefault = (workflow: Workflow.Workflow) =>
       if (Option.isSome(found)) return { instance: found.value, workflow }
     }
     const instance = yield* Pipeline.runInTransaction(createPipeline, {
-      body: defaultInstanceRequest(workflow),
+      request: defaultInstanceRequest(workflow),
       parent: workflow
     }).pipe(
       Effect.map((ctx) => ctx.state),

@@ -34,10 +34,10 @@ describe("composition in another app", () => {
     Effect.gen(function*() {
       const workflows = yield* Workflows
       const instances = yield* WorkflowInstances
-      const workflow = yield* workflows.create(onboarding)
+      const workflow = yield* workflows.createUnknown(onboarding)
       const byDefault = yield* instances.get(workflow.status.defaultInstanceId!)
       assert.strictEqual(byDefault.metadata.slug, "onboarding-default")
-      const prod = yield* instances.create({
+      const prod = yield* instances.createUnknown({
         metadata: { name: "Onboarding Prod", org: "acme", ownerScope: "organization" },
         spec: { workflowId: workflow.metadata.id, description: "production" }
       })
@@ -53,7 +53,7 @@ describe("composition in another app", () => {
       const instances = yield* WorkflowInstances
       yield* sql`CREATE TABLE audit_log (entry TEXT NOT NULL)`
       const failure = yield* Effect.gen(function*() {
-        const workflow = yield* workflows.create(onboarding)
+        const workflow = yield* workflows.createUnknown(onboarding)
         yield* sql`INSERT INTO audit_log (entry) VALUES (${workflow.metadata.id})`
         return yield* new InvalidArgument({ message: "the caller changed its mind" })
       }).pipe(sql.withTransaction, Effect.flip)
@@ -63,7 +63,7 @@ describe("composition in another app", () => {
       assert.deepStrictEqual(yield* sql`SELECT entry FROM audit_log`, [])
 
       // And committed with it when the caller succeeds.
-      const workflow = yield* workflows.create(onboarding).pipe(sql.withTransaction)
+      const workflow = yield* workflows.createUnknown(onboarding).pipe(sql.withTransaction)
       assert.strictEqual((yield* workflows.get(workflow.metadata.id)).metadata.version, 1)
       assert.strictEqual((yield* instances.list({ pageSize: 10 })).entries.length, 1)
     }).pipe(Effect.provide(WeftLive)))

@@ -19,7 +19,7 @@ describe("default instance provisioning (Workflows.create with DefaultInstancePr
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
       yield* TestClock.adjust("2 seconds")
-      const workflow = yield* workflows.create(workflowBody({ name: "My Greeter" }))
+      const workflow = yield* workflows.createUnknown(workflowBody({ name: "My Greeter" }))
       assert.strictEqual(workflow.metadata.version, 1)
       const defaultId = workflow.status.defaultInstanceId
       assert.isString(defaultId)
@@ -48,7 +48,7 @@ describe("default instance provisioning (Workflows.create with DefaultInstancePr
   it.effect("a platform workflow gets a platform default instance without an org", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody({ ownerScope: "platform", org: undefined }))
+      const workflow = yield* workflows.createUnknown(workflowBody({ ownerScope: "platform", org: undefined }))
       const instance = yield* instances.get(workflow.status.defaultInstanceId!)
       assert.strictEqual(instance.metadata.ownerScope, "platform")
       assert.isUndefined(instance.metadata.org)
@@ -58,10 +58,10 @@ describe("default instance provisioning (Workflows.create with DefaultInstancePr
   it.effect("a workflow whose default instance cannot be created is not stored, and nothing else changes", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const other = yield* workflows.create(workflowBody({ name: "Other" }))
+      const other = yield* workflows.createUnknown(workflowBody({ name: "Other" }))
       // Someone took the slug the default instance of "Greeter" needs.
-      const squatter = yield* instances.create(instanceBody(other.metadata.id, { name: "greeter-default" }))
-      const error = yield* Effect.flip(workflows.create(workflowBody({ name: "Greeter" })))
+      const squatter = yield* instances.createUnknown(instanceBody(other.metadata.id, { name: "greeter-default" }))
+      const error = yield* Effect.flip(workflows.createUnknown(workflowBody({ name: "Greeter" })))
       assert.strictEqual(error._tag, "AlreadyExists")
       assert.strictEqual(error.code, "ALREADY_EXISTS")
       assert.include(error.message, "greeter-default")
@@ -72,7 +72,7 @@ describe("default instance provisioning (Workflows.create with DefaultInstancePr
       assert.deepStrictEqual(yield* instances.get(squatter.metadata.id), squatter)
 
       // The same name in another org is fine.
-      const elsewhere = yield* workflows.create(workflowBody({ name: "Greeter", org: "globex" }))
+      const elsewhere = yield* workflows.createUnknown(workflowBody({ name: "Greeter", org: "globex" }))
       const instance = yield* instances.get(elsewhere.status.defaultInstanceId!)
       assert.strictEqual(instance.metadata.org, "globex")
     })))
@@ -80,10 +80,10 @@ describe("default instance provisioning (Workflows.create with DefaultInstancePr
   it.effect("apply provisions once: the update path keeps the default instance", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const first = yield* workflows.apply(workflowBody())
+      const first = yield* workflows.applyUnknown(workflowBody())
       assert.isTrue(first.created)
       const changed = workflowBody()
-      const second = yield* workflows.apply({ ...changed, spec: { ...changed.spec, description: "new" } })
+      const second = yield* workflows.applyUnknown({ ...changed, spec: { ...changed.spec, description: "new" } })
       assert.isFalse(second.created)
       assert.strictEqual(second.resource.metadata.version, 2)
       assert.strictEqual(second.resource.status.defaultInstanceId, first.resource.status.defaultInstanceId)
@@ -96,11 +96,11 @@ describe("WorkflowInstances.create", () => {
   it.effect("stores version 1 with a derived slug, a server id and the created audit", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
+      const workflow = yield* workflows.createUnknown(workflowBody())
       yield* TestClock.adjust("3 seconds")
-      yield* (yield* Environments).create(environmentBody("prod"))
+      yield* (yield* Environments).createUnknown(environmentBody("prod"))
       const envRefs = [{ scope: "organization", org: "acme", kind: "Environment", slug: "prod", version: "1" }]
-      const created = yield* instances.create(
+      const created = yield* instances.createUnknown(
         instanceBody(workflow.metadata.id, { labels: { tier: "prod" } }, { envRefs }, {
           status: { audit: "ignored", anything: 1 }
         })
@@ -129,13 +129,13 @@ describe("WorkflowInstances.create", () => {
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
       const environments = yield* Environments
-      const id = (yield* workflows.create(workflowBody())).metadata.id
-      yield* environments.create(environmentBody("prod"))
-      yield* environments.create(environmentBody("shared", { org: undefined, ownerScope: "platform" }))
-      yield* environments.create(environmentBody("theirs", { org: "globex" }))
+      const id = (yield* workflows.createUnknown(workflowBody())).metadata.id
+      yield* environments.createUnknown(environmentBody("prod"))
+      yield* environments.createUnknown(environmentBody("shared", { org: undefined, ownerScope: "platform" }))
+      yield* environments.createUnknown(environmentBody("theirs", { org: "globex" }))
       const refs = (...envRefs: ReadonlyArray<Record<string, unknown>>) => instanceBody(id, {}, { envRefs })
 
-      const missing = yield* Effect.flip(instances.create(refs({ kind: "Environment", org: "acme", slug: "prod" }, {
+      const missing = yield* Effect.flip(instances.createUnknown(refs({ kind: "Environment", org: "acme", slug: "prod" }, {
         kind: "Environment",
         org: "acme",
         slug: "staging"
@@ -143,22 +143,22 @@ describe("WorkflowInstances.create", () => {
       assert.strictEqual(missing._tag, "NotFound")
       assert.strictEqual(missing.message, "Environment not found: acme/staging")
 
-      const foreign = yield* Effect.flip(instances.create(refs({ org: "globex", slug: "theirs" })))
+      const foreign = yield* Effect.flip(instances.createUnknown(refs({ org: "globex", slug: "theirs" })))
       assert.strictEqual(foreign._tag, "InvalidArgument")
       assert.include(foreign.message, "spec.envRefs[0].org")
       assert.include(foreign.message, "globex")
       // Refused for the org, whether the environment exists or not.
-      assert.strictEqual((yield* Effect.flip(instances.create(refs({ org: "globex", slug: "nope" }))))._tag, "InvalidArgument")
-      const wrongKind = yield* Effect.flip(instances.create(refs({ kind: "Secret", org: "acme", slug: "prod" })))
+      assert.strictEqual((yield* Effect.flip(instances.createUnknown(refs({ org: "globex", slug: "nope" }))))._tag, "InvalidArgument")
+      const wrongKind = yield* Effect.flip(instances.createUnknown(refs({ kind: "Secret", org: "acme", slug: "prod" })))
       assert.include(wrongKind.message, "spec.envRefs[0].kind")
-      const noSlug = yield* Effect.flip(instances.create(refs({ org: "acme" })))
+      const noSlug = yield* Effect.flip(instances.createUnknown(refs({ org: "acme" })))
       assert.include(noSlug.message, "spec.envRefs[0].slug")
       // An environment of another org with the slug of one without org is not it.
-      assert.strictEqual((yield* Effect.flip(instances.create(refs({ slug: "theirs" }))))._tag, "NotFound")
+      assert.strictEqual((yield* Effect.flip(instances.createUnknown(refs({ slug: "theirs" }))))._tag, "NotFound")
       assert.strictEqual(yield* instanceCount, 1) // the default instance only
 
       // Its own org's, and one without org (org absent or empty).
-      const bound = yield* instances.create(refs({ kind: "Environment", org: "acme", slug: "prod" }, { slug: "shared" }, {
+      const bound = yield* instances.createUnknown(refs({ kind: "Environment", org: "acme", slug: "prod" }, { slug: "shared" }, {
         org: "",
         slug: "shared"
       }))
@@ -166,7 +166,7 @@ describe("WorkflowInstances.create", () => {
 
       // Update checks them the same way.
       const update = (envRefs: ReadonlyArray<Record<string, unknown>>) =>
-        Effect.flip(instances.update(bound.metadata.id, instanceBody(id, {}, { envRefs })))
+        Effect.flip(instances.updateUnknown(bound.metadata.id, instanceBody(id, {}, { envRefs })))
       assert.strictEqual((yield* update([{ org: "acme", slug: "gone" }]))._tag, "NotFound")
       assert.strictEqual((yield* update([{ org: "globex", slug: "theirs" }]))._tag, "InvalidArgument")
       assert.strictEqual((yield* instances.get(bound.metadata.id)).metadata.version, 1)
@@ -176,7 +176,7 @@ describe("WorkflowInstances.create", () => {
     test(Effect.gen(function*() {
       const { instances } = yield* setup
       const id = "wfl-01j00000000000000000000000"
-      const error = yield* Effect.flip(instances.create(instanceBody(id)))
+      const error = yield* Effect.flip(instances.createUnknown(instanceBody(id)))
       assert.strictEqual(error._tag, "NotFound")
       assert.strictEqual(error.code, "NOT_FOUND")
       assert.strictEqual(error.message, `Workflow not found: ${id}`)
@@ -186,7 +186,7 @@ describe("WorkflowInstances.create", () => {
   it.effect("invalid input is INVALID_ARGUMENT naming the field", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
+      const workflow = yield* workflows.createUnknown(workflowBody())
       const id = workflow.metadata.id
       const cases: ReadonlyArray<readonly [unknown, string]> = [
         [instanceBody(id, { name: undefined }), "metadata.name"],
@@ -200,7 +200,7 @@ describe("WorkflowInstances.create", () => {
         [instanceBody(id, {}, { envRefs: [{ scope: "nowhere" }] }), "spec.envRefs[0].scope"]
       ]
       for (const [input, field] of cases) {
-        const error = yield* Effect.flip(instances.create(input))
+        const error = yield* Effect.flip(instances.createUnknown(input))
         assert.strictEqual(error._tag, "InvalidArgument", field)
         assert.include(error.message, field)
       }
@@ -210,47 +210,47 @@ describe("WorkflowInstances.create", () => {
   it.effect("any owner scope is allowed, by name or number", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
+      const workflow = yield* workflows.createUnknown(workflowBody())
       const id = workflow.metadata.id
-      const identity = yield* instances.create(instanceBody(id, { name: "mine", ownerScope: "identity_account" }))
+      const identity = yield* instances.createUnknown(instanceBody(id, { name: "mine", ownerScope: "identity_account" }))
       assert.strictEqual(identity.metadata.ownerScope, "identity_account")
-      const platform = yield* instances.create(instanceBody(id, { name: "shared", ownerScope: 1 }))
+      const platform = yield* instances.createUnknown(instanceBody(id, { name: "shared", ownerScope: 1 }))
       assert.strictEqual(platform.metadata.ownerScope, "platform")
-      const none = yield* instances.create(instanceBody(id, { name: "unscoped", ownerScope: undefined }))
+      const none = yield* instances.createUnknown(instanceBody(id, { name: "unscoped", ownerScope: undefined }))
       assert.isUndefined(none.metadata.ownerScope)
     })))
 
   it.effect("same-org rule: an organization instance of an organization workflow must share its org", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
-      const error = yield* Effect.flip(instances.create(instanceBody(workflow.metadata.id, { org: "globex" })))
+      const workflow = yield* workflows.createUnknown(workflowBody())
+      const error = yield* Effect.flip(instances.createUnknown(instanceBody(workflow.metadata.id, { org: "globex" })))
       assert.strictEqual(error._tag, "InvalidArgument")
       assert.include(error.message, "metadata.org")
       assert.strictEqual(yield* instanceCount, 1)
-      const noOrg = yield* Effect.flip(instances.create(instanceBody(workflow.metadata.id, { org: undefined })))
+      const noOrg = yield* Effect.flip(instances.createUnknown(instanceBody(workflow.metadata.id, { org: undefined })))
       assert.strictEqual(noOrg._tag, "InvalidArgument")
       assert.include(noOrg.message, "metadata.org")
 
-      const same = yield* instances.create(instanceBody(workflow.metadata.id, { org: "acme" }))
+      const same = yield* instances.createUnknown(instanceBody(workflow.metadata.id, { org: "acme" }))
       assert.strictEqual(same.metadata.org, "acme")
 
       // A platform workflow can be instantiated by any organization.
-      const platform = yield* workflows.create(workflowBody({ name: "Shared", ownerScope: "platform", org: undefined }))
-      const globex = yield* instances.create(instanceBody(platform.metadata.id, { org: "globex" }))
+      const platform = yield* workflows.createUnknown(workflowBody({ name: "Shared", ownerScope: "platform", org: undefined }))
+      const globex = yield* instances.createUnknown(instanceBody(platform.metadata.id, { org: "globex" }))
       assert.strictEqual(globex.metadata.org, "globex")
     })))
 
   it.effect("a duplicate slug in the same org is ALREADY_EXISTS; another org is allowed", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const platform = yield* workflows.create(workflowBody({ ownerScope: "platform", org: undefined }))
+      const platform = yield* workflows.createUnknown(workflowBody({ ownerScope: "platform", org: undefined }))
       const id = platform.metadata.id
-      yield* instances.create(instanceBody(id, { name: "Prod" }))
-      const error = yield* Effect.flip(instances.create(instanceBody(id, { name: "prod" })))
+      yield* instances.createUnknown(instanceBody(id, { name: "Prod" }))
+      const error = yield* Effect.flip(instances.createUnknown(instanceBody(id, { name: "prod" })))
       assert.strictEqual(error._tag, "AlreadyExists")
       assert.strictEqual(error.code, "ALREADY_EXISTS")
-      const other = yield* instances.create(instanceBody(id, { name: "Prod", org: "globex" }))
+      const other = yield* instances.createUnknown(instanceBody(id, { name: "Prod", org: "globex" }))
       assert.strictEqual(other.metadata.slug, "prod")
       assert.strictEqual(yield* instanceCount, 3)
     })))
@@ -260,10 +260,10 @@ describe("WorkflowInstances.update", () => {
   it.effect("keeps id, slug, org, createdAt; version +1 and event updated; an unchanged update keeps the version", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
-      const created = yield* instances.create(instanceBody(workflow.metadata.id))
+      const workflow = yield* workflows.createUnknown(workflowBody())
+      const created = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       yield* TestClock.adjust("1 minute")
-      const updated = yield* instances.update(
+      const updated = yield* instances.updateUnknown(
         created.metadata.id,
         instanceBody(workflow.metadata.id, { name: "Renamed" }, { description: "changed" })
       )
@@ -278,7 +278,7 @@ describe("WorkflowInstances.update", () => {
       assert.strictEqual(updated.status.audit.specAudit.event, "updated")
       assert.strictEqual(updated.status.audit.statusAudit.event, "updated")
 
-      const same = yield* instances.update(
+      const same = yield* instances.updateUnknown(
         created.metadata.id,
         instanceBody(workflow.metadata.id, { name: "Renamed" }, { description: "changed" })
       )
@@ -289,10 +289,10 @@ describe("WorkflowInstances.update", () => {
   it.effect("changing spec.workflowId is INVALID_ARGUMENT and changes nothing", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const a = yield* workflows.create(workflowBody({ name: "A" }))
-      const b = yield* workflows.create(workflowBody({ name: "B" }))
-      const created = yield* instances.create(instanceBody(a.metadata.id))
-      const error = yield* Effect.flip(instances.update(created.metadata.id, instanceBody(b.metadata.id)))
+      const a = yield* workflows.createUnknown(workflowBody({ name: "A" }))
+      const b = yield* workflows.createUnknown(workflowBody({ name: "B" }))
+      const created = yield* instances.createUnknown(instanceBody(a.metadata.id))
+      const error = yield* Effect.flip(instances.updateUnknown(created.metadata.id, instanceBody(b.metadata.id)))
       assert.strictEqual(error._tag, "InvalidArgument")
       assert.include(error.message, "spec.workflowId")
       assert.deepStrictEqual(yield* instances.get(created.metadata.id), created)
@@ -301,16 +301,16 @@ describe("WorkflowInstances.update", () => {
   it.effect("If-Match and unknown ids", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
-      const created = yield* instances.create(instanceBody(workflow.metadata.id))
+      const workflow = yield* workflows.createUnknown(workflowBody())
+      const created = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       const change = instanceBody(workflow.metadata.id, {}, { description: "x" })
-      const stale = yield* Effect.flip(instances.update(created.metadata.id, change, "\"99\""))
+      const stale = yield* Effect.flip(instances.updateUnknown(created.metadata.id, change, "\"99\""))
       assert.strictEqual(stale._tag, "Aborted")
       assert.strictEqual(stale.code, "ABORTED")
       assert.strictEqual((yield* instances.get(created.metadata.id)).metadata.version, 1)
-      const ok = yield* instances.update(created.metadata.id, change, "\"1\"")
+      const ok = yield* instances.updateUnknown(created.metadata.id, change, "\"1\"")
       assert.strictEqual(ok.metadata.version, 2)
-      const missing = yield* Effect.flip(instances.update("win-01j00000000000000000000000", change))
+      const missing = yield* Effect.flip(instances.updateUnknown("win-01j00000000000000000000000", change))
       assert.strictEqual(missing._tag, "NotFound")
       assert.strictEqual(missing.message, "WorkflowInstance not found: win-01j00000000000000000000000")
     })))
@@ -320,22 +320,22 @@ describe("WorkflowInstances.apply", () => {
   it.effect("creates, then updates the instance with the same (org, slug)", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const a = yield* workflows.create(workflowBody({ name: "A" }))
-      const b = yield* workflows.create(workflowBody({ name: "B" }))
-      const first = yield* instances.apply(instanceBody(a.metadata.id))
+      const a = yield* workflows.createUnknown(workflowBody({ name: "A" }))
+      const b = yield* workflows.createUnknown(workflowBody({ name: "B" }))
+      const first = yield* instances.applyUnknown(instanceBody(a.metadata.id))
       assert.isTrue(first.created)
       assert.strictEqual(first.resource.metadata.version, 1)
-      const second = yield* instances.apply(instanceBody(a.metadata.id, {}, { description: "v2" }))
+      const second = yield* instances.applyUnknown(instanceBody(a.metadata.id, {}, { description: "v2" }))
       assert.isFalse(second.created)
       assert.strictEqual(second.resource.metadata.id, first.resource.metadata.id)
       assert.strictEqual(second.resource.metadata.version, 2)
       assert.strictEqual(second.resource.spec.description, "v2")
 
-      const moved = yield* Effect.flip(instances.apply(instanceBody(b.metadata.id)))
+      const moved = yield* Effect.flip(instances.applyUnknown(instanceBody(b.metadata.id)))
       assert.strictEqual(moved._tag, "InvalidArgument")
       assert.include(moved.message, "spec.workflowId")
 
-      const unknown = yield* Effect.flip(instances.apply(instanceBody("wfl-01j00000000000000000000000", { name: "new" })))
+      const unknown = yield* Effect.flip(instances.applyUnknown(instanceBody("wfl-01j00000000000000000000000", { name: "new" })))
       assert.strictEqual(unknown._tag, "NotFound")
       assert.strictEqual(unknown.message, "Workflow not found: wfl-01j00000000000000000000000")
       assert.strictEqual(yield* instanceCount, 3)
@@ -346,8 +346,8 @@ describe("WorkflowInstances.delete", () => {
   it.effect("deleting a plain instance answers it and leaves the workflow alone", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
-      const created = yield* instances.create(instanceBody(workflow.metadata.id))
+      const workflow = yield* workflows.createUnknown(workflowBody())
+      const created = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       const deleted = yield* instances.delete(created.metadata.id)
       assert.deepStrictEqual(deleted, created)
       assert.strictEqual((yield* Effect.flip(instances.get(created.metadata.id)))._tag, "NotFound")
@@ -359,7 +359,7 @@ describe("WorkflowInstances.delete", () => {
   it.effect("deleting a workflow's default instance clears defaultInstanceId (a status update of the workflow)", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
+      const workflow = yield* workflows.createUnknown(workflowBody())
       yield* TestClock.adjust("10 seconds")
       yield* instances.delete(workflow.status.defaultInstanceId!)
       const after = yield* workflows.get(workflow.metadata.id)
@@ -375,7 +375,7 @@ describe("WorkflowInstances.delete", () => {
   it.effect("If-Match on delete", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
+      const workflow = yield* workflows.createUnknown(workflowBody())
       const defaultId = workflow.status.defaultInstanceId!
       const stale = yield* Effect.flip(instances.delete(defaultId, "\"99\""))
       assert.strictEqual(stale._tag, "Aborted")
@@ -390,8 +390,8 @@ describe("Workflows.delete with instances (DefaultInstanceProvisionerLive.releas
   it.effect("deletes the workflow's default instance with it", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
-      const other = yield* workflows.create(workflowBody({ name: "Other" }))
+      const workflow = yield* workflows.createUnknown(workflowBody())
+      const other = yield* workflows.createUnknown(workflowBody({ name: "Other" }))
       const deleted = yield* workflows.delete(workflow.metadata.id)
       assert.strictEqual(deleted.metadata.id, workflow.metadata.id)
       assert.strictEqual((yield* Effect.flip(instances.get(workflow.status.defaultInstanceId!)))._tag, "NotFound")
@@ -404,8 +404,8 @@ describe("Workflows.delete with instances (DefaultInstanceProvisionerLive.releas
   it.effect("while another instance exists: FAILED_PRECONDITION and nothing is deleted", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
-      const extra = yield* instances.create(instanceBody(workflow.metadata.id))
+      const workflow = yield* workflows.createUnknown(workflowBody())
+      const extra = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       const error = yield* Effect.flip(workflows.delete(workflow.metadata.id))
       assert.strictEqual(error._tag, "FailedPrecondition")
       assert.strictEqual(error.code, "FAILED_PRECONDITION")
@@ -424,8 +424,8 @@ describe("Workflows.delete with instances (DefaultInstanceProvisionerLive.releas
   it.effect("after its default instance was deleted: blocked by any remaining instance, else deleted", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const workflow = yield* workflows.create(workflowBody())
-      const extra = yield* instances.create(instanceBody(workflow.metadata.id))
+      const workflow = yield* workflows.createUnknown(workflowBody())
+      const extra = yield* instances.createUnknown(instanceBody(workflow.metadata.id))
       yield* instances.delete(workflow.status.defaultInstanceId!)
       const error = yield* Effect.flip(workflows.delete(workflow.metadata.id))
       assert.strictEqual(error._tag, "FailedPrecondition")
@@ -439,9 +439,9 @@ describe("Workflows.delete with instances (DefaultInstanceProvisionerLive.releas
   it.effect("instances of another workflow do not block the delete", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const a = yield* workflows.create(workflowBody({ name: "A" }))
-      const b = yield* workflows.create(workflowBody({ name: "B" }))
-      const ofB = yield* instances.create(instanceBody(b.metadata.id))
+      const a = yield* workflows.createUnknown(workflowBody({ name: "A" }))
+      const b = yield* workflows.createUnknown(workflowBody({ name: "B" }))
+      const ofB = yield* instances.createUnknown(instanceBody(b.metadata.id))
       yield* workflows.delete(a.metadata.id)
       assert.deepStrictEqual(yield* instances.get(ofB.metadata.id), ofB)
       assert.strictEqual(yield* instanceCount, 2)
@@ -452,10 +452,10 @@ describe("WorkflowInstances.list", () => {
   it.effect("pages newest first with nextPageToken; filters by workflowId and org", () =>
     test(Effect.gen(function*() {
       const { instances, workflows } = yield* setup
-      const a = yield* workflows.create(workflowBody({ name: "A" }))
-      const b = yield* workflows.create(workflowBody({ name: "B" }))
+      const a = yield* workflows.createUnknown(workflowBody({ name: "A" }))
+      const b = yield* workflows.createUnknown(workflowBody({ name: "B" }))
       const ofA: Array<WorkflowInstance.WorkflowInstance> = []
-      for (let i = 1; i <= 3; i++) ofA.push(yield* instances.create(instanceBody(a.metadata.id, { name: `a ${i}` })))
+      for (let i = 1; i <= 3; i++) ofA.push(yield* instances.createUnknown(instanceBody(a.metadata.id, { name: `a ${i}` })))
 
       const expected = [...ofA.map((i) => i.metadata.id).reverse(), a.status.defaultInstanceId]
       const p1 = yield* instances.list({ pageSize: 2, workflowId: a.metadata.id })

@@ -40,7 +40,7 @@ export const t = (name: string, kind: string, taskConfig: Record<string, unknown
 
 export const startRun = (tasks: ReadonlyArray<unknown>, triggerMetadata: Record<string, string> = {}) =>
   Effect.gen(function*() {
-    const workflow = yield* Effect.flatMap(Workflows, (w) => w.create(workflowBody(tasks)))
+    const workflow = yield* Effect.flatMap(Workflows, (w) => w.createUnknown(workflowBody(tasks)))
     return yield* Effect.flatMap(WorkflowExecutions, (e) =>
       e.create({
         metadata: { ownerScope: "organization", org: "acme" },

@@ -10,7 +10,7 @@ import type { WorkflowInstance, WorkflowInstanceInput } from "../WorkflowInstanc
 
 /** Input of the create pipeline; an in-process caller may hand over the parent it holds. */
 export interface CreateInput {
-  readonly body: unknown
+  readonly request: WorkflowInstanceInput
   readonly parent?: Workflow.Workflow | undefined
 }
 
