@@ -24,7 +24,7 @@ import { validate } from "@readme/openapi-parser"
 import { SystemApi } from "@weft/api"
 import { Internal, InvalidArgument, NotFound, PayloadTooLarge, Unavailable } from "@weft/resource"
 import { Workflow, Workflows } from "@weft/workflow"
-import { WorkflowExecution } from "@weft/workflowexecution"
+import { WorkflowExecution, WorkflowExecutions } from "@weft/workflowexecution"
 import { Effect, Layer, Schema } from "effect"
 import * as Http from "node:http"
 import * as HttpErrors from "../src/HttpErrors.js"
@@ -333,7 +333,46 @@ describe("bad bodies on the app's routes", () => {
       // A list names its first bad entry only, however many it has.
       assert.strictEqual(messages[6], "spec.tasks[0].name: Expected string, actual 0")
       // Five issues in full, the others counted.
-      assert.match(messages[7]!, /^metadata\.name: [^;]*; metadata\.slug: [^;]*; metadata\.org: [^;]*; metadata\.ownerScope: [^;]*; metadata\.labels: [^;]* \(and 3 more\)$/)
+      const named = messages[7]!.split("; ").map((part) => part.slice(0, part.indexOf(":")))
+      assert.deepStrictEqual(named, ["metadata.name", "metadata.slug", "metadata.org", "metadata.ownerScope", "metadata.labels"])
+      assert.isTrue(messages[7]!.endsWith(" (and 3 more)"), messages[7])
+    }).pipe(withApp()))
+
+  it.live("bad execution and status bodies get the same message over HTTP as in process", () =>
+    Effect.gen(function*() {
+      const executions = yield* WorkflowExecutions
+      const valid = { ...spec, tasks: spec.tasks.slice(0, 2) }
+      const workflow = yield* TestServer.request("POST", "/v1/workflows", { metadata, spec: valid })
+      const execution = yield* TestServer.request("POST", "/v1/workflow-executions", {
+        metadata: { ownerScope: "organization", org: "acme" },
+        spec: { workflowId: workflow.body.metadata.id }
+      })
+      const id: string = execution.body.metadata.id
+      const badExecutions: ReadonlyArray<unknown> = [
+        null,
+        { metadata: { ownerScope: 7 }, spec: { workflowId: 1, runtimeEnv: { A: { value: "" } }, callbackToken: "%%" } },
+        { spec: { triggerMetadata: { a: 1 }, runtimeEnv: [] } }
+      ]
+      for (const body of badExecutions) {
+        const res = yield* raw({ method: "POST", path: "/v1/workflow-executions", body: [JSON.stringify(body)] })
+        assertContractError(res, 400, "INVALID_ARGUMENT")
+        assert.strictEqual(res.json.message, (yield* Effect.flip(executions.createUnknown(body))).message)
+      }
+      const badUpdates: ReadonlyArray<unknown> = [
+        null,
+        "done",
+        { phase: "RUNNING", tasks: [{ status: "DONE", taskType: "X" }], startedAt: 5 },
+        { tasks: Array.from({ length: 1000 }, () => ({ status: "NOPE" })) }
+      ]
+      for (const body of badUpdates) {
+        const res = yield* raw({
+          method: "PATCH",
+          path: `/v1/workflow-executions/${id}/status`,
+          body: [JSON.stringify(body)]
+        })
+        assertContractError(res, 400, "INVALID_ARGUMENT")
+        assert.strictEqual(res.json.message, (yield* Effect.flip(executions.updateStatusUnknown(id, body))).message)
+      }
     }).pipe(withApp()))
 })
 
