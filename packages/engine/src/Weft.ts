@@ -7,13 +7,20 @@
  *   Weft.layerWithEngine(Interpreter.run)          every execution runs here, durably
  *   Weft.layer(ExecutionRunner.layerNoop)          executions wait for a runner of one's own
  */
+import type { SqlClient } from "@effect/sql"
 import { EnvironmentMigrations, Environments } from "@weft/environment"
-import { Migrations, ResourceStore } from "@weft/resource"
-import { WorkflowMigrations, Workflows } from "@weft/workflow"
-import { ExecutionEvents, WorkflowExecutionMigrations, WorkflowExecutions } from "@weft/workflowexecution"
+import { Migrations, ResourceStore, type SecretBox } from "@weft/resource"
+import { type DefaultInstanceProvisioner, WorkflowMigrations, Workflows } from "@weft/workflow"
+import {
+  ExecutionEvents,
+  type ExecutionRunner,
+  WorkflowExecutionMigrations,
+  WorkflowExecutions
+} from "@weft/workflowexecution"
 import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
-import { Layer } from "effect"
+import { Layer, type Scope } from "effect"
 import * as Engine from "./Engine.js"
+import type { EngineConfig } from "./EngineConfig.js"
 import * as EngineRunner from "./EngineRunner.js"
 import { EngineMigrations } from "./EngineMigrations.js"
 
@@ -32,13 +39,25 @@ export const migrations: ReadonlyArray<Migrations.MigrationSet> = [
 /** Applies `migrations` once, when the layer is built, before any service. */
 export const MigrationsLive = Migrations.layer(migrations)
 
+/** What `layer` provides. */
+export type Services =
+  | WorkflowExecutions
+  | WorkflowInstances
+  | Environments
+  | Workflows
+  | DefaultInstanceProvisioner
+  | ExecutionEvents.ExecutionEvents
+  | ResourceStore.ResourceStore
+
 /**
  * The services of every kind over one ResourceStore, handing the executions they create
  * to `runner`; watch events through the database's hub (shared across replicas on
  * PostgreSQL). The Workflow kind's DefaultInstanceProvisioner comes from the
  * WorkflowInstance package.
  */
-export const layer = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
+export const layer = <A, E, R>(
+  runner: Layer.Layer<A | ExecutionRunner.ExecutionRunner, E, R>
+): Layer.Layer<Services | A | ExecutionRunner.ExecutionRunner, E, R | SqlClient.SqlClient | SecretBox.SecretBox> =>
   WorkflowExecutions.Default.pipe(
     Layer.provideMerge(WorkflowInstances.Default),
     Layer.provideMerge(Environments.Default),
@@ -55,5 +74,11 @@ export const layer = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
  * `Interpreter.layerServices`, or a test's own): every execution created runs in this
  * process, durably. Needs an `EngineConfig` too.
  */
-export const layerWithEngine = <R>(interpret: Engine.Interpret<R>) =>
-  Engine.layer(interpret).pipe(Layer.provideMerge(layer(EngineRunner.layer)))
+export const layerWithEngine = <R>(interpret: Engine.Interpret<R>): Layer.Layer<
+  Engine.Engine | Services | ExecutionRunner.ExecutionRunner | EngineRunner.RunCommands,
+  never,
+  | Exclude<Exclude<R, Scope.Scope>, Services | ExecutionRunner.ExecutionRunner | EngineRunner.RunCommands>
+  | EngineConfig
+  | SqlClient.SqlClient
+  | SecretBox.SecretBox
+> => Engine.layer(interpret).pipe(Layer.provideMerge(layer(EngineRunner.layer)))

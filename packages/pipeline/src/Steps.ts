@@ -22,11 +22,12 @@ import {
   ResourceId,
   ResourceStore,
   type ResourceTable,
+  type SecretBox,
   SecretValues,
   Slug
 } from "@weft/resource"
 import { Effect, Option, ParseResult, Schema } from "effect"
-import { step } from "./Pipeline.js"
+import { type Step, step } from "./Pipeline.js"
 
 
 /** What a client sends for a resource: at least a metadata block. */
@@ -140,6 +141,14 @@ export const BuildNewState = <A extends AnyResource, Req extends RequestShape>(
       return { state: build(ctx.request, { metadata, audit, now }) }
     }))
 
+/** The step `SealSecrets` makes, named so that the kinds' steps built with it have a portable type. */
+export type SealStep<R extends { readonly spec: object }> = Step<
+  { readonly request: R; readonly existing?: { readonly spec: R["spec"] } | undefined },
+  { readonly request: R },
+  never,
+  SecretBox.SecretBox
+>
+
 /**
  * Seals the secret values of one map of the request's spec (`SecretValues.seal`), so that
  * what is built and persisted holds them only as envelopes. A secret sent without a value
@@ -150,8 +159,8 @@ export const BuildNewState = <A extends AnyResource, Req extends RequestShape>(
 export const SealSecrets = <R extends { readonly spec: object }>(at: {
   readonly get: (spec: R["spec"]) => SecretValues.Values<SecretValues.Sealed<SecretValues.Entry>> | undefined
   readonly set: (spec: R["spec"], sealed: SecretValues.Values<SecretValues.Sealed<SecretValues.Entry>>) => R["spec"]
-}) =>
-  step("SealSecrets", (ctx: { readonly request: R; readonly existing?: { readonly spec: R["spec"] } | undefined }) =>
+}): SealStep<R> =>
+  step("SealSecrets", (ctx) =>
     Effect.map(
       SecretValues.seal(at.get(ctx.request.spec), ctx.existing === undefined ? undefined : at.get(ctx.existing.spec)),
       (sealed): { readonly request: R } => ({

@@ -2,11 +2,12 @@
 // database, its own runner, no HTTP. It creates a workflow, starts an execution, watches
 // it while its worker reports the run to the end, and prints each event it saw.
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Migrations, ResourceStore } from "@weft/resource"
+import { Migrations, ResourceStore, SecretBox } from "@weft/resource"
 import { WorkflowMigrations, Workflows } from "@weft/workflow"
 import { ExecutionEvents, ExecutionRunner, WorkflowExecutionMigrations, WorkflowExecutions } from "@weft/workflowexecution"
 import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
 import { Effect, Fiber, Layer, Queue, Stream } from "effect"
+import { randomBytes } from "node:crypto"
 
 // The app's runner: weft hands it each new execution; the app's worker runs it.
 const handed = Effect.runSync(Queue.unbounded())
@@ -15,6 +16,8 @@ const Weft = WorkflowExecutions.Default.pipe(
   Layer.provideMerge(WorkflowInstances.Default), Layer.provideMerge(Workflows.Default),
   Layer.provideMerge(DefaultInstanceProvisionerLive), Layer.provideMerge(ExecutionEvents.layerInProcess),
   Layer.provideMerge(ResourceStore.layer), Layer.provideMerge(Runner),
+  // Seals secret values (a workflow's envSpec, a run's runtimeEnv); a key per process suits a database in memory.
+  Layer.provideMerge(SecretBox.layer({ current: randomBytes(32) })),
   Layer.provideMerge(Migrations.layer([WorkflowMigrations, WorkflowInstanceMigrations, WorkflowExecutionMigrations])),
   Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })))
 

@@ -21,7 +21,8 @@ import * as Weft from "../../src/Weft.js"
 /** One key for the whole test file, so an engine restarted on the same data opens what it sealed. */
 export const secretBox = SecretBox.layer({ current: randomBytes(32) })
 
-export const services = <A, E, R>(runner: Layer.Layer<A, E, R>) => Weft.layer(runner).pipe(Layer.provideMerge(secretBox))
+export const services = <A, E, R>(runner: Layer.Layer<A | ExecutionRunner.ExecutionRunner, E, R>) =>
+  Weft.layer(runner).pipe(Layer.provideMerge(secretBox))
 
 const isPostgres = (location: string) => location.startsWith("postgres://")
 

@@ -10,7 +10,7 @@ import { allowedOwnerScopes, type Workflow, type WorkflowInput } from "../Workfl
 export const ValidateOwnerScope = Steps.ValidateOwnerScope("Workflow", allowedOwnerScopes)
 
 /** Seals the secret values of `spec.envSpec.data`; one sent without a value keeps the stored one. */
-export const SealEnvSpec = Steps.SealSecrets<WorkflowInput>({
+export const SealEnvSpec: Steps.SealStep<WorkflowInput> = Steps.SealSecrets<WorkflowInput>({
   get: (spec) => spec.envSpec?.data,
   set: (spec, data) => ({ ...spec, envSpec: { ...spec.envSpec, data } })
 })

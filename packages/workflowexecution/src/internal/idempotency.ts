@@ -72,11 +72,9 @@ export const sweep = (before: string, limit: number) =>
   }).pipe(Effect.orDie)
 
 /** Forgets the keys that started these executions (they are deleted), in the caller's transaction. */
-export const forget = (executionIds: ReadonlyArray<string>) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    executionIds.length === 0
-      ? Effect.void
-      : sql`DELETE FROM workflow_execution_idempotency_keys WHERE ${sql.in("execution_id", executionIds)}`).pipe(
+export const forget = (executionIds: ReadonlyArray<string>): Effect.Effect<void, never, SqlClient.SqlClient> =>
+  executionIds.length === 0 ? Effect.void : Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql`DELETE FROM workflow_execution_idempotency_keys WHERE ${sql.in("execution_id", executionIds)}`).pipe(
       Effect.asVoid,
       Effect.orDie
     )

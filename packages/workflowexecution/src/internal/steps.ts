@@ -121,7 +121,7 @@ export const SetInitialPhase = Pipeline.step(
 )
 
 /** Seals the secret values of `spec.runtimeEnv`; one sent without a value keeps the stored one. */
-export const SealRuntimeEnv = Steps.SealSecrets<WorkflowExecutionInput>({
+export const SealRuntimeEnv: Steps.SealStep<WorkflowExecutionInput> = Steps.SealSecrets<WorkflowExecutionInput>({
   get: (spec) => spec.runtimeEnv,
   set: (spec, runtimeEnv) => ({ ...spec, runtimeEnv })
 })
