@@ -30,6 +30,7 @@ import { EngineConfig } from "./EngineConfig.js"
 import { type RunCommand, RunCommands } from "./EngineRunner.js"
 import * as Children from "./internal/durableChildren.js"
 import * as Journal from "./internal/durableJournal.js"
+import * as WakeTimer from "./internal/wakeTimer.js"
 import * as Waits from "./internal/durableWaits.js"
 import { body, type Interpret, RunWorkflow } from "./internal/durableWorkflow.js"
 import * as Cluster from "./internal/runtimeCluster.js"
@@ -67,6 +68,7 @@ const make = <R>(interpret: Interpret<R>) =>
     const sql = yield* SqlClient.SqlClient
     const withEngine = Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine)
 
+    const wakeTimer = yield* WakeTimer.make(sharding.pollStorage, scope)
     const collector = yield* withEngine(Journal.makeCollector)
     const active = new Map<string, Deferred.Deferred<void>>()
 
@@ -79,9 +81,8 @@ const make = <R>(interpret: Interpret<R>) =>
         instances,
         environments,
         box,
-        sharding,
+        wakeIn: wakeTimer.wakeIn,
         maxSteps: config.maxTaskSteps,
-        scope,
         active,
         finished: (id) => withEngine(collector.finished(id))
       }, interpret)

@@ -13,12 +13,11 @@
  *
  * Pure tasks go through neither, so they are recomputed on replay, not journaled.
  */
-import type { Sharding } from "@effect/cluster"
 import { SqlClient } from "@effect/sql"
 import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
 import { ExecutionSignals, WorkflowExecution } from "@weft/workflowexecution"
 import { Transaction } from "@weft/resource"
-import { Cause, Deferred, Duration, Effect, Either, Fiber, Option, Schema, type Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Either, Fiber, Option, Schema } from "effect"
 import type { ListenRequest, RunOutcome, RunPlan, Signal, StatusReporter, TaskEffects } from "../Interpreter.js"
 import * as TaskErrors from "../TaskError.js"
 import { TaskError } from "../TaskError.js"
@@ -49,10 +48,9 @@ export type Interpret<R> = (
 
 export interface RunDependencies extends Pin.PinServices {
   readonly sql: SqlClient.SqlClient
-  readonly sharding: Sharding.Sharding["Type"]
   readonly maxSteps: number
-  /** Where wake-up timers live: the engine's lifetime. */
-  readonly scope: Scope.Scope
+  /** Wakes the runner's storage poll after this long (a timer's time): one timer for all runs. */
+  readonly wakeIn: (millis: number) => Effect.Effect<void>
   /** Runs active in this process, by execution id: completing one stops that run. */
   readonly active: Map<string, Deferred.Deferred<void>>
   /** Called when a run's body has finished (its journal can go once its result is stored). */
@@ -66,7 +64,7 @@ type InRun<A, E = never> = Effect.Effect<A, E, WorkflowEngine.WorkflowEngine | W
  * `executionId`; `journal` keeps the run's secret values out of what activities journal.
  */
 export const taskEffects = (
-  deps: Pick<RunDependencies, "sharding" | "scope" | "sql" | "executions" | "workflows">,
+  deps: Pick<RunDependencies, "wakeIn" | "sql" | "executions" | "workflows">,
   engine: WorkflowEngine.WorkflowEngine["Type"],
   instance: WorkflowEngine.WorkflowInstance["Type"],
   executionId: string,
@@ -80,7 +78,7 @@ export const taskEffects = (
   const sleep = (key: string, millis: number): InRun<void> =>
     millis <= 0 ? Effect.void : Effect.zipRight(
       // The runner reads due timers on its poll; this wakes it at the timer's time.
-      Effect.forkIn(Effect.zipRight(Effect.sleep(Duration.millis(millis)), deps.sharding.pollStorage), deps.scope),
+      deps.wakeIn(millis),
       DurableClock.sleep({ name: key, duration: Duration.millis(millis), inMemoryThreshold: Duration.zero })
     )
   return {
