@@ -33,16 +33,18 @@ interface Ledger {
   /** Runners that ran an activity. */
   readonly runners: Set<string>
   readonly finished: Set<string>
-  readonly all: Deferred.Deferred<void>
-  expected: number
+  /** The runs started so far. */
+  readonly expected: Set<string>
+  /** Done once every expected run has finished; replaced when more runs are started after that. */
+  all: Deferred.Deferred<void>
 }
 
 const makeLedger = Effect.map(Deferred.make<void>(), (all): Ledger => ({
   runs: new Map(),
   runners: new Set(),
   finished: new Set(),
-  all,
-  expected: 0
+  expected: new Set(),
+  all
 }))
 
 const record = (ledger: Ledger, runner: string, id: string, step: string) =>
@@ -52,7 +54,7 @@ const record = (ledger: Ledger, runner: string, id: string, step: string) =>
     ledger.runners.add(runner)
     if (step !== "after") return
     ledger.finished.add(id)
-    if (ledger.finished.size === ledger.expected) Deferred.unsafeDone(ledger.all, Exit.void)
+    if ([...ledger.expected].every((run) => ledger.finished.has(run))) Deferred.unsafeDone(ledger.all, Exit.void)
   })
 
 /** Each run: an activity, a durable pause, another activity. */
@@ -83,8 +85,10 @@ const startRunner = (url: string, name: string, ledger: Ledger, pause: Duration.
 type Runner = Effect.Effect.Success<ReturnType<typeof startRunner>>
 
 const startRuns = (runner: Runner, ledger: Ledger, ids: ReadonlyArray<string>) =>
-  Effect.sync(() => {
-    ledger.expected += ids.length
+  Effect.gen(function*() {
+    // Runs started after the earlier ones all finished need a latch of their own.
+    if (yield* Deferred.isDone(ledger.all)) ledger.all = yield* Deferred.make<void>()
+    for (const id of ids) ledger.expected.add(id)
   }).pipe(
     Effect.zipRight(Effect.forEach(ids, (id) => Replicated.execute({ id }, { discard: true }), { discard: true })),
     Effect.provide(runner.context)
@@ -104,7 +108,7 @@ const awaitAll = (ledger: Ledger, within: Duration.DurationInput = "90 seconds")
   Deferred.await(ledger.all).pipe(
     Effect.timeoutFail({
       duration: within,
-      onTimeout: () => new Error(`${ledger.finished.size} of ${ledger.expected} runs finished`)
+      onTimeout: () => new Error(`${ledger.finished.size} of ${ledger.expected.size} runs finished`)
     })
   )
 
