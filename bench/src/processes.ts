@@ -206,15 +206,18 @@ export const buildWeft = () => {
   built = true
 }
 
+/** The heap setting `pnpm start` gives node (the root package.json's `start`). */
+export const startHeapOptions = ["--max-old-space-size=1024"]
+
 /**
- * weft, as `pnpm start` runs it (the bundle), on `dbFile`. The engine is off unless
+ * weft, as `pnpm start` runs it (the bundle, the same heap setting), on `dbFile`. The engine is off unless
  * `env` turns it on (`WEFT_RUNNER: "embedded"`): the API benchmarks measure the control
  * plane, with the load generator as the runner.
  */
 export const startWeft = async (dbFile: string, env: Record<string, string> = {}): Promise<ServerProcess> =>
   startServer({
     name: "weft",
-    args: (buildWeft(), ["apps/server/dist/main.mjs"]),
+    args: (buildWeft(), [...startHeapOptions, "apps/server/dist/main.mjs"]),
     env: {
       WEFT_DB: dbFile,
       WEFT_HOST: "127.0.0.1",

@@ -27,6 +27,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { startHeapOptions } from "./processes.js"
 import { onFrames } from "./sse.js"
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
@@ -90,7 +91,7 @@ const freePort = (): Promise<number> =>
 const startWeft = async (dbFile: string): Promise<string> => {
   const port = await freePort()
   execFileSync(process.execPath, ["apps/server/build.mjs"], { cwd: repoRoot, stdio: "inherit" })
-  const proc = spawn(process.execPath, ["apps/server/dist/main.mjs"], {
+  const proc = spawn(process.execPath, [...startHeapOptions, "apps/server/dist/main.mjs"], {
     cwd: repoRoot,
     env: { ...process.env, WEFT_DB: dbFile, WEFT_HOST: HOST, WEFT_PORT: String(port), WEFT_LOG_REQUESTS: "false", WEFT_RUNNER: "none" },
     stdio: ["ignore", "pipe", "pipe"]

@@ -10,6 +10,9 @@
  * | `weft_task_duration_seconds` | histogram | `kind`, `outcome` | task runs by task kind, `completed`, `failed` or `interrupted` (the engine's, `@weft/engine` `EngineMetrics`) |
  * | `weft_watchers` | gauge | | open watch streams of one execution |
  * | `weft_feed_clients` | gauge | | open streams of the feed of every change |
+ * | `process_resident_memory_bytes` | gauge | | the process's resident set |
+ * | `nodejs_heap_size_used_bytes`, `nodejs_heap_size_total_bytes` | gauge | | the JavaScript heap: live and garbage not yet collected, and what V8 holds for it |
+ * | `nodejs_heap_size_limit_bytes` | gauge | | the heap's limit (`pnpm start` sets the old generation's to 1 GiB: README, Operations) |
  *
  * Counts that live elsewhere (the database, the engine) are read when `/metrics` is
  * scraped; the others are updated as they change. Effect keeps metrics in one registry
@@ -20,6 +23,7 @@ import type { SqlClient } from "@effect/sql"
 import { Engine } from "@weft/engine"
 import { PhaseCounts, WorkflowExecution } from "@weft/workflowexecution"
 import { Effect, Exit, Metric, MetricBoundaries, MetricState, Option } from "effect"
+import * as v8 from "node:v8"
 import type { RoutesShape } from "./Routes.js"
 
 export const requestDuration = Metric.histogram(
@@ -41,6 +45,18 @@ export const activeRuns = Metric.gauge("weft_engine_active_runs", {
 export const watchers = Metric.gauge("weft_watchers", { description: "Open watch streams of one execution" })
 
 export const feedClients = Metric.gauge("weft_feed_clients", { description: "Open streams of the feed of every change" })
+
+export const residentMemory = Metric.gauge("process_resident_memory_bytes", {
+  description: "Resident memory size in bytes"
+})
+
+export const heapUsed = Metric.gauge("nodejs_heap_size_used_bytes", { description: "JavaScript heap in use, in bytes" })
+
+export const heapTotal = Metric.gauge("nodejs_heap_size_total_bytes", {
+  description: "JavaScript heap held by V8, in bytes"
+})
+
+export const heapLimit = Metric.gauge("nodejs_heap_size_limit_bytes", { description: "JavaScript heap limit, in bytes" })
 
 /** Times every request by its route pattern and final status. */
 export const middleware = (routes: RoutesShape) =>
@@ -72,6 +88,11 @@ const refresh = Effect.gen(function*() {
   yield* Metric.set(backlog, counts.get("EXECUTION_PENDING") ?? 0)
   const engine = yield* Effect.serviceOption(Engine.Engine)
   yield* Metric.set(activeRuns, Option.isSome(engine) ? yield* engine.value.activeRuns : 0)
+  const memory = process.memoryUsage()
+  yield* Metric.set(residentMemory, memory.rss)
+  yield* Metric.set(heapUsed, memory.heapUsed)
+  yield* Metric.set(heapTotal, memory.heapTotal)
+  yield* Metric.set(heapLimit, v8.getHeapStatistics().heap_size_limit)
 })
 
 

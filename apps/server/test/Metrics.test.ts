@@ -6,6 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { EngineConfig } from "@weft/engine"
 import { Effect, Layer, Metric, MetricBoundaries } from "effect"
+import * as v8 from "node:v8"
 import * as Auth from "../src/Auth.js"
 import * as Metrics from "../src/Metrics.js"
 import * as Load from "./support/Load.js"
@@ -63,6 +64,14 @@ describe("GET /metrics", () => {
       assert.isTrue(samples.has("weft_engine_active_runs"), text)
       assert.strictEqual(value(samples, "weft_feed_clients"), 1, text)
       assert.isTrue(samples.has("weft_watchers"), text)
+      // The process's memory, read when scraped.
+      const rss = value(samples, "process_resident_memory_bytes")
+      const heapTotal = value(samples, "nodejs_heap_size_total_bytes")
+      const heapUsed = value(samples, "nodejs_heap_size_used_bytes")
+      assert.isAbove(heapUsed, 0, text)
+      assert.isAtLeast(heapTotal, heapUsed, text)
+      assert.isAbove(rss, heapUsed, text)
+      assert.strictEqual(value(samples, "nodejs_heap_size_limit_bytes"), v8.getHeapStatistics().heap_size_limit, text)
       yield* watch.abort
     }).pipe(Effect.scoped, Effect.provide(withEngine)), 60_000)
 

@@ -199,6 +199,11 @@ describe("signals", () => {
       const server = yield* Proc.ready(proc)
       assert.strictEqual(server.url, `http://127.0.0.1:${port}`)
       assert.strictEqual((yield* Proc.get(`${server.url}/health`)).status, 200)
+      // It runs with the old generation capped at 1 GiB (the limit adds the young one).
+      const metrics = yield* Proc.get(`${server.url}/metrics`)
+      const limit = Number(/^nodejs_heap_size_limit_bytes (\d+)$/m.exec(metrics.body)?.[1])
+      assert.isAtLeast(limit, 1024 * 1024 * 1024, `heap limit ${limit}`)
+      assert.isBelow(limit, 1.25 * 1024 * 1024 * 1024, `heap limit ${limit}`)
       yield* proc.kill("SIGTERM")
       const exit = yield* proc.waitExit("10 seconds")
       assert.strictEqual(exit.code, 0, `pnpm exit: ${JSON.stringify(exit)}\n${proc.stderr()}`)
