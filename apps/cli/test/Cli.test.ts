@@ -39,21 +39,24 @@ const ensureExample = Effect.gen(function*() {
 
 const executionId = /\b(wex-[0-9a-z]{26})\b/
 
-const withTempFile = (content: string) =>
+/** A temporary directory, removed when the test's scope closes (whether it passed or not). */
+const tempDir = (prefix: string) =>
   Effect.acquireRelease(
-    Effect.sync(() => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-cli-"))
-      const file = path.join(dir, "output.json")
-      fs.writeFileSync(file, content)
-      return file
-    }),
-    (file) => Effect.sync(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }))
+    Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), prefix))),
+    (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
   )
+
+const withTempFile = (content: string) =>
+  Effect.map(tempDir("weft-cli-"), (dir) => {
+    const file = path.join(dir, "output.json")
+    fs.writeFileSync(file, content)
+    return file
+  })
 
 layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true })("weft", (it) => {
   it.scoped("environments: a secret from stdin (@-) or a file (@path) is sent, never printed; get shows keys, not values", () =>
     Effect.gen(function*() {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-env-"))
+      const dir = yield* tempDir("weft-env-")
       const file = path.join(dir, "env.yaml")
       fs.writeFileSync(path.join(dir, "api-key"), "key-from-file-7c1d\n")
       fs.writeFileSync(file, [
@@ -100,12 +103,11 @@ layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true
       const unreadable = yield* weftIn("", "apply", "-f", file)
       assert.strictEqual(unreadable.code, 1)
       assert.include(unreadable.stderr, "spec.data.API_KEY.value: cannot read @no-such-file")
-      fs.rmSync(dir, { recursive: true, force: true })
     }))
 
   it.scoped("a workflow's envSpec and a run's runtimeEnv take secrets from a file or stdin too; nothing prints them", () =>
     Effect.gen(function*() {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-secret-docs-"))
+      const dir = yield* tempDir("weft-secret-docs-")
       const file = path.join(dir, "docs.yaml")
       fs.writeFileSync(path.join(dir, "api-key"), "wf-key-from-file-19b4\n")
       fs.writeFileSync(file, [
@@ -138,7 +140,6 @@ layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true
         assert.notInclude(text, "wf-key-from-file-19b4")
         assert.notInclude(text, "rt-from-stdin-6d02")
       }
-      fs.rmSync(dir, { recursive: true, force: true })
     }))
 
   it.scoped("apply the example: created, then unchanged", () =>

@@ -31,6 +31,16 @@ const executionBody = (spec: Record<string, unknown>, metadata: Record<string, u
 const createWorkflow = (name?: string) =>
   Effect.map(request("POST", "/v1/workflows", workflowBody(name)), (res) => expectStatus(res, 201))
 
+/** An extra instance (besides the default one) of the workflow `workflowId`. */
+const createInstance = (workflowId: string, name: string) =>
+  Effect.map(
+    request("POST", "/v1/workflow-instances", {
+      metadata: { name, ownerScope: "organization", org: "acme" },
+      spec: { workflowId }
+    }),
+    (res) => expectStatus(res, 201)
+  )
+
 const createExecution = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
   Effect.map(request("POST", PATH, executionBody(spec, metadata)), (res) => expectStatus(res, 201))
 
@@ -99,13 +109,7 @@ describe.each(TestDatabase.backends)("workflow executions on %s", (backend) => {
     it.live("with workflowInstanceId and a name; generated names get -2 within a second", () =>
       withServer(Effect.gen(function*() {
         const workflow = yield* createWorkflow()
-        const instance = expectStatus(
-          yield* request("POST", "/v1/workflow-instances", {
-            metadata: { name: "Acme Prod", ownerScope: "organization", org: "acme" },
-            spec: { workflowId: workflow.metadata.id }
-          }),
-          201
-        )
+        const instance = yield* createInstance(workflow.metadata.id, "Acme Prod")
         const named = yield* createExecution({ workflowInstanceId: instance.metadata.id }, { name: "First Run" })
         assert.strictEqual(named.metadata.slug, "first-run")
         assert.strictEqual(named.spec.workflowId, workflow.metadata.id)
@@ -463,13 +467,7 @@ describe.each(TestDatabase.backends)("workflow executions on %s", (backend) => {
     const populate = Effect.gen(function*() {
       const wf1 = yield* createWorkflow()
       const wf2 = yield* createWorkflow("Billing")
-      const extra = expectStatus(
-        yield* request("POST", "/v1/workflow-instances", {
-          metadata: { name: "Extra", ownerScope: "organization", org: "acme" },
-          spec: { workflowId: wf1.metadata.id }
-        }),
-        201
-      )
+      const extra = yield* createInstance(wf1.metadata.id, "Extra")
       const a = yield* createExecution({ workflowId: wf1.metadata.id }, { name: "a" })
       const b = yield* createExecution({ workflowInstanceId: extra.metadata.id }, { name: "b" })
       const c = yield* createExecution({ workflowId: wf2.metadata.id }, { name: "c" })

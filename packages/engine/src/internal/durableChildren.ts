@@ -14,10 +14,10 @@
  *   child's end (any terminal phase, however written, or its deletion) wakes it.
  */
 import { SqlClient } from "@effect/sql"
-import { Activity, DurableDeferred, type WorkflowEngine } from "@effect/workflow"
-import { ResourceKind, Transaction } from "@weft/resource"
+import { Activity, type WorkflowEngine } from "@effect/workflow"
+import { ResourceKind } from "@weft/resource"
 import type { Workflows } from "@weft/workflow"
-import { ExecutionSignals, WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
+import { WorkflowExecution, type WorkflowExecutions } from "@weft/workflowexecution"
 import { Effect, Option, Schema } from "effect"
 import type { ChildOutcome, ChildRequest } from "../Interpreter.js"
 import * as TaskErrors from "../TaskError.js"
@@ -106,44 +106,30 @@ const outcomeOf = (execution: Option.Option<WorkflowExecution.WorkflowExecution>
 export const awaitEnd = (
   services: ChildServices,
   options: { readonly runId: string; readonly key: string; readonly childId: string }
-): InRun<ChildOutcome> => {
-  const { childId, key, runId } = options
-  const attempt = (n: number): InRun<ChildOutcome> =>
-    Effect.gen(function*() {
-      const deferred = DurableDeferred.make(`${key}/child/${n}`)
-      const look = Transaction.run(Effect.gen(function*() {
-        yield* ExecutionSignals.lockExecution(childId)
-        const outcome = outcomeOf(yield* Effect.option(services.executions.get(childId)))
-        if (outcome !== undefined) {
-          yield* Waits.release(runId, key)
-          return outcome
-        }
-        yield* Waits.register({ runId, waiter: key, deferred: deferred.name, subject: childId })
-        return null
-      })).pipe(Effect.provideService(SqlClient.SqlClient, services.sql), Effect.orDie)
-      const outcome = (yield* Activity.make({ name: `${key}/look/${n}`, success: Schema.Unknown, execute: look })) as
-        | ChildOutcome
-        | null
-      if (outcome !== null) return outcome
-      yield* DurableDeferred.await(deferred)
-      return yield* attempt(n + 1)
-    })
-  return attempt(1)
-}
+): InRun<ChildOutcome> =>
+  Waits.awaitChange({
+    sql: services.sql,
+    runId: options.runId,
+    key: options.key,
+    subject: options.childId,
+    names: { look: "look", wait: "child" },
+    look: () =>
+      Effect.map(Effect.option(services.executions.get(options.childId)), (found) => Option.fromNullable(outcomeOf(found)))
+  })
 
 /** Whether a change of `execution` may end a parent's wait: a child that ended or is gone. */
 export const endsAWait = (event: { readonly _tag: "Updated" | "Deleted"; readonly execution: WorkflowExecution.WorkflowExecution }) =>
   event.execution.metadata.annotations?.[parentKey] !== undefined &&
   (event._tag === "Deleted" || WorkflowExecution.isTerminal(event.execution.status.phase))
 
-/**
- * Whether `execution` is a child whose parent has ended or is gone (its parent ended
- * while no engine ran to cancel it): it is cancelled rather than resumed.
- */
 /** The parent of a child run (RUN), by its annotation. */
 export const parentOf = (execution: WorkflowExecution.WorkflowExecution): string | undefined =>
   execution.metadata.annotations?.[parentKey]
 
+/**
+ * Whether the child of `parentId` is an orphan: its parent has ended or is gone (it
+ * ended while no engine ran to cancel the child), so the child is cancelled rather than resumed.
+ */
 export const isOrphan = (executions: WorkflowExecutions, parentId: string | undefined) => {
   if (parentId === undefined) return Effect.succeed(false)
   return Effect.map(

@@ -214,7 +214,7 @@ export const make = (options: {
   })
 
 /** Waits between attempts at a write that failed for a passing reason: 100 ms, doubling, at most 5 s. */
-export const retrySchedule = Schedule.exponential(Duration.millis(100)).pipe(
+const retrySchedule = Schedule.exponential(Duration.millis(100)).pipe(
   Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5)))
 )
 
@@ -223,7 +223,7 @@ export const retrySchedule = Schedule.exponential(Duration.millis(100)).pipe(
  * database failing (a `SqlError` the store turned into a defect: a lost connection, a
  * statement cancelled). Any other defect is a bug that trying again would only repeat.
  */
-export const isPassing = <E extends { readonly _tag: string }>(cause: Cause.Cause<E>): boolean => {
+const isPassing = <E extends { readonly _tag: string }>(cause: Cause.Cause<E>): boolean => {
   if (Cause.isInterruptedOnly(cause)) return false
   const failure = Cause.failureOption(cause)
   return Option.isSome(failure)

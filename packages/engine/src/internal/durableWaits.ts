@@ -11,8 +11,10 @@
  * harmless. That makes the crash cases simple: at start every registered wait is woken.
  */
 import { SqlClient } from "@effect/sql"
-import { DurableDeferred, WorkflowEngine } from "@effect/workflow"
-import { Duration, Effect, Exit, type Scope } from "effect"
+import { Activity, DurableDeferred, WorkflowEngine } from "@effect/workflow"
+import { Transaction } from "@weft/resource"
+import { ExecutionSignals } from "@weft/workflowexecution"
+import { Duration, Effect, Exit, Option, Schema, type Scope } from "effect"
 
 const table = "engine_waits"
 
@@ -111,3 +113,44 @@ export const wake = (
         scope
       )
     }), { discard: true })
+
+/**
+ * Waits until `look` finds what a change of `subject` brings. Attempt `n` is the
+ * activity `<key>/<names.look>/<n>`: in one transaction it locks the subject's row (on
+ * PostgreSQL), looks, and, finding nothing, registers the wait on the deferred
+ * `<key>/<names.wait>/<n>`; a change of the subject commits either before the look (which
+ * sees it) or after the registration (whose wake-up completes the deferred). The run
+ * suspends on the deferred and tries `n + 1` once woken. Each look is journaled, so a
+ * replay answers what it found and waits where it waited.
+ */
+export const awaitChange = <A>(options: {
+  readonly sql: SqlClient.SqlClient
+  readonly runId: string
+  readonly key: string
+  readonly subject: string
+  readonly names: { readonly look: string; readonly wait: string }
+  readonly look: (n: number) => Effect.Effect<Option.Option<A>, unknown, SqlClient.SqlClient>
+}): Effect.Effect<A, never, WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance> => {
+  const { key, runId, subject } = options
+  const attempt = (n: number): Effect.Effect<A, never, WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance> =>
+    Effect.gen(function*() {
+      const deferred = DurableDeferred.make(`${key}/${options.names.wait}/${n}`)
+      const look = Transaction.run(Effect.gen(function*() {
+        yield* ExecutionSignals.lockExecution(subject)
+        const found = yield* options.look(n)
+        if (Option.isSome(found)) {
+          yield* release(runId, key)
+          return found.value
+        }
+        yield* register({ runId, waiter: key, deferred: deferred.name, subject })
+        return null
+      })).pipe(Effect.provideService(SqlClient.SqlClient, options.sql), Effect.orDie)
+      const found = (yield* Activity.make({ name: `${key}/${options.names.look}/${n}`, success: Schema.Unknown, execute: look })) as
+        | A
+        | null
+      if (found !== null) return found
+      yield* DurableDeferred.await(deferred)
+      return yield* attempt(n + 1)
+    })
+  return attempt(1)
+}

@@ -16,7 +16,6 @@
 import { SqlClient } from "@effect/sql"
 import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "@effect/workflow"
 import { ExecutionSignals, WorkflowExecution } from "@weft/workflowexecution"
-import { Transaction } from "@weft/resource"
 import { Cause, Deferred, Duration, Effect, Either, Fiber, Option, Schema } from "effect"
 import type { ListenRequest, RunOutcome, RunPlan, Signal, StatusReporter, TaskEffects } from "../Interpreter.js"
 import * as TaskErrors from "../TaskError.js"
@@ -125,30 +124,20 @@ const awaitSignals = (options: {
   readonly executionId: string
   readonly key: string
   readonly request: ListenRequest
-}): InRun<ReadonlyArray<Signal>> => {
-  const { executionId, key, request, runId } = options
-  const attempt = (n: number): InRun<ReadonlyArray<Signal>> =>
-    Effect.gen(function*() {
-      const deferred = DurableDeferred.make(`${key}/signal/${n}`)
-      const take = Transaction.run(Effect.gen(function*() {
-        yield* ExecutionSignals.lockExecution(executionId)
-        const taken = yield* ExecutionSignals.take(executionId, { taker: `${key}/take/${n}`, ids: request.ids, mode: request.mode })
-        if (Option.isSome(taken)) {
-          yield* Waits.release(runId, key)
-          return taken.value
-        }
-        yield* Waits.register({ runId, waiter: key, deferred: deferred.name, subject: executionId })
-        return null
-      })).pipe(Effect.provideService(SqlClient.SqlClient, options.sql))
-      const taken = (yield* Activity.make({ name: `${key}/take/${n}`, success: Schema.Unknown, execute: take })) as
-        | ReadonlyArray<Signal>
-        | null
-      if (taken !== null) return taken
-      yield* DurableDeferred.await(deferred)
-      return yield* attempt(n + 1)
-    })
-  return attempt(1)
-}
+}): InRun<ReadonlyArray<Signal>> =>
+  Waits.awaitChange({
+    sql: options.sql,
+    runId: options.runId,
+    key: options.key,
+    subject: options.executionId,
+    names: { look: "take", wait: "signal" },
+    look: (n) =>
+      ExecutionSignals.take(options.executionId, {
+        taker: `${options.key}/take/${n}`,
+        ids: options.request.ids,
+        mode: options.request.mode
+      })
+  })
 
 /** The body of the run workflow: pin, then interpret until the end, a cancel, or the execution ending under it. */
 export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ executionId: id }: { readonly executionId: string }) =>
@@ -175,11 +164,11 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
       id,
       JournalSecrets.make(deps.box, plan.right.secrets)
     )
-    // The children this run started (replayed ones too): those still running when it ends are cancelled.
-    const children = new Set<string>()
+    // Whether this run started children (replayed starts too): those still running when it ends are cancelled.
+    let startedChildren = false
     const effects: TaskEffects = {
       ...durable,
-      startChild: (key, request) => Effect.tap(durable.startChild(key, request), (child) => Effect.sync(() => children.add(child)))
+      startChild: (key, request) => Effect.tap(durable.startChild(key, request), () => Effect.sync(() => startedChildren = true))
     }
     const stop = yield* Deferred.make<void>()
     deps.active.set(id, stop)
@@ -210,7 +199,7 @@ export const body = <R>(deps: RunDependencies, interpret: Interpret<R>) => ({ ex
         )
       )
     })).pipe(Effect.ensuring(Effect.sync(() => deps.active.delete(id))))
-    if (children.size > 0) yield* Children.cancelAll(deps.executions, id)
+    if (startedChildren) yield* Children.cancelAll(deps.executions, id)
   }).pipe(
     Effect.zipRight(deps.finished(id)),
     Effect.withSpan("Engine.run", { attributes: { executionId: id }, captureStackTrace: false })
