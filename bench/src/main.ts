@@ -7,7 +7,6 @@
  *
  * See bench/README.md for what is measured and what each column means.
  */
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
 import {
@@ -27,15 +26,14 @@ import {
   formatKiB,
   runMain,
   installCleanup,
-  keepTempDir,
   makeTempDir,
-  removeTempDir,
+  releaseTempDir,
   type ServerProcess,
   startBaseline,
   startFloor,
   startWeft
 } from "./processes.js"
-import { cliArgs, jsonFile, machine, ms, numberList, positiveNumber, problems, ratio, rps, table } from "./report.js"
+import { cliArgs, commonOptions, machine, ms, numberList, positiveNumber, problems, ratio, rps, table, writeJson } from "./report.js"
 
 const OPS = ["create", "patch", "get", "list"] as const
 type Op = (typeof OPS)[number]
@@ -106,9 +104,7 @@ const main = async () => {
       pool: { type: "string", default: "1000" },
       warmup: { type: "string" },
       repeat: { type: "string", default: "1" },
-      json: { type: "string" },
-      keep: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false }
+      ...commonOptions
     },
     allowPositionals: false
   })
@@ -283,19 +279,14 @@ const main = async () => {
         })),
         peakRssKiB: { weft: peak.weft ?? null, floor: peak.floor ?? null, baseline: peak.baseline ?? null }
       }
-      fs.writeFileSync(jsonFile(values.json), `${JSON.stringify(report, null, 2)}\n`)
-      process.stderr.write(`wrote ${jsonFile(values.json)}\n`)
+      writeJson(values.json, report)
     }
 
     // Sanity: a final call proves each server is still answering.
     for (const target of targets) await call(target, "GET", "/health")
   } finally {
     await Promise.all(servers.map((s) => s.stop()))
-    if (values.keep) {
-      keepTempDir(dir)
-      process.stderr.write(`kept ${dir}\n`)
-    }
-    else removeTempDir(dir)
+    releaseTempDir(dir, values.keep)
   }
 }
 

@@ -27,13 +27,13 @@ export const makeTempDir = (prefix: string): string => {
   return dir
 }
 
-export const removeTempDir = (dir: string): void => {
+const removeTempDir = (dir: string): void => {
   fs.rmSync(dir, { recursive: true, force: true })
   tempDirs.delete(dir)
 }
 
 /** Leaves `dir` in place at exit. */
-export const keepTempDir = (dir: string): void => {
+const keepTempDir = (dir: string): void => {
   tempDirs.delete(dir)
 }
 

@@ -80,7 +80,7 @@ export const writeJson = (file: string, value: unknown): void => {
   process.stderr.write(`wrote ${jsonFile(file)}\n`)
 }
 
-/** The flags of `scale` and `retention` besides their own: `--json FILE`, `--keep`, `--help`. */
+/** The flags of `pnpm bench`, `scale` and `retention` besides their own: `--json FILE`, `--keep`, `--help`. */
 export const commonOptions = {
   json: { type: "string" },
   keep: { type: "boolean", default: false },

@@ -45,7 +45,7 @@ export const ConfiguredServicesLive = Layer.unwrapEffect(Effect.map(ServerConfig
  * The background sweep: executions that ended longer ago than `WEFT_RETENTION` (none
  * without it), and idempotency keys past their 24 h, every minute in small batches.
  */
-export const RetentionLive = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =>
+const RetentionLive = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =>
   ExecutionRetention.layer({
     ...ExecutionRetention.defaults,
     retention: config.retention,

@@ -43,14 +43,11 @@ const retention: Config.Config<Duration.Duration | undefined> = Config.option(Co
     Option.match(text, {
       onNone: () => Either.right(undefined),
       onSome: (value) =>
-        Option.match(ExecutionRetention.parse(value), {
-          onNone: () =>
-            Either.left(ConfigError.InvalidData(
-              ["WEFT_RETENTION"],
-              `must be a retention period such as 30d, 12h, 90m or 45s (a positive whole number of d, h, m or s), got ${value}`
-            )),
-          onSome: Either.right
-        })
+        Either.fromOption(ExecutionRetention.parse(value), () =>
+          ConfigError.InvalidData(
+            ["WEFT_RETENTION"],
+            `must be a retention period such as 30d, 12h, 90m or 45s (a positive whole number of d, h, m or s), got ${value}`
+          ))
     })
   )
 )

@@ -88,6 +88,10 @@ export const getBySlugPipeline = <A extends AnyResource>(
 export type Provide<R> = <X, Y>(effect: Effect.Effect<X, Y, R | SqlClient.SqlClient>) => Effect.Effect<X, Y>
 
 /** The operations over `pipelines`, with the kind's after-commit `hooks`. */
+/** A JSON body decoded by a kind's decode pipeline into its typed request. */
+const decodeWith = <Req>(decode: Pipeline<{ readonly body: unknown }, Request<Req>, InvalidArgument>) =>
+(body: unknown): Effect.Effect<Req, InvalidArgument> => Effect.map(run(decode, { body }), (ctx) => ctx.request)
+
 export const make = <A extends AnyResource, Req, EC, EU, EG, ES, ED, R, RH = never>(
   pipelines: KindPipelines<A, Req, EC, EU, EG, ES, ED, R>,
   provide: Provide<R | RH>,
@@ -95,8 +99,7 @@ export const make = <A extends AnyResource, Req, EC, EU, EG, ES, ED, R, RH = nev
 ) => {
   const updated = (ctx: { readonly state: A; readonly unchanged?: boolean | undefined }) =>
     ctx.unchanged === true || hooks.updated === undefined ? Effect.void : hooks.updated(ctx.state)
-  const decode = (body: unknown): Effect.Effect<Req, InvalidArgument> =>
-    Effect.map(run(pipelines.decode, { body }), (ctx) => ctx.request)
+  const decode = decodeWith(pipelines.decode)
   const create = (request: Req) =>
     runInTransaction(pipelines.create, { request }, (ctx) =>
       hooks.created === undefined ? Effect.void : hooks.created(ctx.state)).pipe(
@@ -167,8 +170,7 @@ export const apply = <A extends AnyResource, Req, EA, EC, EU, R, RH = never>(
     )
   return {
     apply,
-    applyUnknown: (body: unknown) =>
-      Effect.flatMap(Effect.map(run(pipelines.decode, { body }), (ctx) => ctx.request), apply)
+    applyUnknown: (body: unknown) => Effect.flatMap(decodeWith(pipelines.decode)(body), apply)
   }
 }
 

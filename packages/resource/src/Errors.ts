@@ -136,10 +136,10 @@ export interface FormatOptions {
  * echo the input, hence the bounds; they are wide enough for the longest message the
  * schemas write themselves (an enum's list of values), so that one is never cut.
  */
-export const issueLimit = 800
+const issueLimit = 800
 export const messageLimit = 2000
 /** Issues named in full; the rest are counted. */
-export const maxIssues = 5
+const maxIssues = 5
 
 /**
  * The one formatter of decode failures, wherever they were found (a request's body, path

@@ -68,6 +68,10 @@ export const SystemActor = { id: "system" } as const
 /** RFC 3339 UTC with milliseconds. */
 export const timestamp = (millis: number): string => new Date(millis).toISOString()
 
+/** When a resource last changed: the later of its spec's and its status's last update. */
+export const lastUpdate = ({ specAudit, statusAudit }: Audit): string =>
+  specAudit.updatedAt > statusAudit.updatedAt ? specAudit.updatedAt : statusAudit.updatedAt
+
 export const auditCreated = (at: string, actor: typeof Actor.Type = SystemActor): Audit => {
   const info: AuditInfo = { createdBy: actor, createdAt: at, updatedBy: actor, updatedAt: at, event: "created" }
   return { specAudit: info, statusAudit: info }

@@ -15,6 +15,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import * as Access from "./Access.js"
 import { Aborted, AlreadyExists, InvalidArgument, type PermissionDenied } from "./Errors.js"
 import * as LabelSelector from "./LabelSelector.js"
+import * as Metadata from "./Metadata.js"
 import * as Migrations from "./Migrations.js"
 import type { AnyResource } from "./Resource.js"
 import * as ResourceId from "./ResourceId.js"
@@ -209,7 +210,7 @@ export const make = Effect.gen(function*() {
       slug: resource.metadata.slug,
       version: resource.metadata.version,
       created_at: resource.status.audit.specAudit.createdAt,
-      updated_at: latestUpdate(resource),
+      updated_at: Metadata.lastUpdate(resource.status.audit),
       doc: JSON.stringify(resource)
     }
     for (const column of table.columns) values[column.name] = column.get(resource)
@@ -391,11 +392,6 @@ export const make = Effect.gen(function*() {
 
   return ResourceStore.of({ insert, get, getForUpdate, getBySlug, update, delete: delete_, list, exists, slugsWithPrefixForUpdate })
 })
-
-const latestUpdate = (resource: AnyResource): string => {
-  const { specAudit, statusAudit } = resource.status.audit
-  return specAudit.updatedAt > statusAudit.updatedAt ? specAudit.updatedAt : statusAudit.updatedAt
-}
 
 /** The SQL store; requires a `SqlClient`. */
 export const layer: Layer.Layer<ResourceStore, never, SqlClient.SqlClient> = Layer.effect(ResourceStore, make)

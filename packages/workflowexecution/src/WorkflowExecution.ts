@@ -2,7 +2,7 @@
  * The WorkflowExecution kind: one run of a workflow instance with its inputs, whose
  * status a runner reports while it runs.
  */
-import { ProtoEnum, Resource, ResourceKind, ResourceTable, SecretValues } from "@weft/resource"
+import { Metadata, ProtoEnum, Resource, ResourceKind, ResourceTable, SecretValues } from "@weft/resource"
 import { Schema } from "effect"
 
 export const Kind = ResourceKind.WorkflowExecution
@@ -141,9 +141,7 @@ export type StatusUpdate = typeof StatusUpdate.Type
 export const endedAt = (execution: WorkflowExecution): string | undefined => {
   if (!isTerminal(execution.status.phase)) return undefined
   const { completedAt } = execution.status
-  if (completedAt !== undefined) return new Date(Date.parse(completedAt)).toISOString()
-  const { specAudit, statusAudit } = execution.status.audit
-  return specAudit.updatedAt > statusAudit.updatedAt ? specAudit.updatedAt : statusAudit.updatedAt
+  return completedAt !== undefined ? Metadata.timestamp(Date.parse(completedAt)) : Metadata.lastUpdate(execution.status.audit)
 }
 
 export const table = ResourceTable.make<WorkflowExecution>(Kind, {
