@@ -12,12 +12,13 @@ import { EnvironmentMigrations, Environments } from "@weft/environment"
 import { Migrations, ResourceStore, type SecretBox } from "@weft/resource"
 import { type DefaultInstanceProvisioner, WorkflowMigrations, Workflows } from "@weft/workflow"
 import {
-  ExecutionEvents,
+  type ExecutionEvents,
   type ExecutionRunner,
+  layerOver,
   WorkflowExecutionMigrations,
-  WorkflowExecutions
+  type WorkflowExecutions
 } from "@weft/workflowexecution"
-import { DefaultInstanceProvisionerLive, WorkflowInstanceMigrations, WorkflowInstances } from "@weft/workflowinstance"
+import { WorkflowInstanceMigrations, type WorkflowInstances } from "@weft/workflowinstance"
 import { Layer, type Scope } from "effect"
 import * as Engine from "./Engine.js"
 import type { EngineConfig } from "./EngineConfig.js"
@@ -58,13 +59,10 @@ export type Services =
 export const layer = <A, E, R>(
   runner: Layer.Layer<A | ExecutionRunner.ExecutionRunner, E, R>
 ): Layer.Layer<Services | A | ExecutionRunner.ExecutionRunner, E, R | SqlClient.SqlClient | SecretBox.SecretBox> =>
-  WorkflowExecutions.Default.pipe(
-    Layer.provideMerge(WorkflowInstances.Default),
+  // The execution package's composition, with the Environment kind the instances check
+  // their references against (the store is one layer: built once).
+  layerOver(runner).pipe(
     Layer.provideMerge(Environments.Default),
-    Layer.provideMerge(Workflows.Default),
-    Layer.provideMerge(DefaultInstanceProvisionerLive),
-    Layer.provideMerge(ExecutionEvents.layer),
-    Layer.provideMerge(runner),
     Layer.provideMerge(ResourceStore.layer),
     Layer.provideMerge(MigrationsLive)
   )

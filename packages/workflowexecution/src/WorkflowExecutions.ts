@@ -610,9 +610,10 @@ export const layerTest = <E = never>(
   )
 
 /**
- * Every kind's service as an app composes them, with the event hub for the database
+ * The services of the three kinds this package sees, with the event hub for the database
  * (shared through PostgreSQL, in-process on SQLite), over a migrated database the caller
- * provides: one replica of a server, for tests of several replicas on one database.
+ * provides: `@weft/engine`'s `Weft.layer` adds the Environment kind and the migrations;
+ * tests of several replicas on one database use it as it is.
  */
 export const layerOver = <A, E, R>(runner: Layer.Layer<A, E, R>) =>
   WorkflowExecutions.Default.pipe(
