@@ -91,6 +91,12 @@ const DeleteSignals = Pipeline.step(
   (ctx: { readonly existing: WorkflowExecution }) => Effect.as(Signals.forget(ctx.existing.metadata.id), {})
 )
 
+/** So do the idempotency keys that started it: the same key may start a new run. */
+const ForgetKeys = Pipeline.step(
+  "ForgetKeys",
+  (ctx: { readonly existing: WorkflowExecution }) => Effect.as(Idempotency.forget([ctx.existing.metadata.id]), {})
+)
+
 export const decodePipeline = Operations.decodePipeline("WorkflowExecutions", WorkflowExecutionInput)
 
 export const createPipeline = Pipeline.forRequest<Operations.Request<WorkflowExecutionInput>>(
@@ -128,6 +134,7 @@ export const getBySlugPipeline = Operations.getBySlugPipeline("WorkflowExecution
 export const deletePipeline = Pipeline.make<Steps.ByIdInput>("WorkflowExecutions.delete").pipe(
   Pipeline.andThen(Steps.LoadExistingForDelete(table)),
   Pipeline.andThen(DeleteSignals),
+  Pipeline.andThen(ForgetKeys),
   Pipeline.andThen(Steps.DeleteResource(table)),
   Pipeline.andThen(RecordDeletion)
 )
@@ -391,9 +398,8 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
       /**
        * Retention's batch: deletes up to `limit` executions that ended before `before`
        * (oldest first) in one short transaction, each through the delete pipeline (its
-       * labels, signals and change-log row go with it; watchers and feeds get `Deleted`
-       * after commit), with the idempotency keys that started them and what the runner
-       * keeps of their runs. Answers what it deleted. On PostgreSQL concurrent batches
+       * labels, signals, idempotency keys and change-log row go with it; watchers and
+       * feeds get `Deleted` after commit), with what the runner keeps of their runs. Answers what it deleted. On PostgreSQL concurrent batches
        * (several replicas) take different executions.
        */
       const deleteEnded = (before: string, limit: number) =>
@@ -402,10 +408,7 @@ export class WorkflowExecutions extends Effect.Service<WorkflowExecutions>()(
             const ids = yield* Retention.endedBefore(before, limit)
             // Locked by this transaction (or SQLite's one writer): each one is still there.
             const deleted = yield* Effect.forEach(ids, (id) => Effect.orDie(delete_(id)))
-            if (deleted.length > 0) {
-              yield* Idempotency.forget(ids)
-              if (runner.forget !== undefined) yield* runner.forget(deleted)
-            }
+            if (deleted.length > 0 && runner.forget !== undefined) yield* runner.forget(deleted)
             return deleted
           })
         ).pipe(
