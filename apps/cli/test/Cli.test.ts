@@ -7,7 +7,6 @@ import { assert, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as net from "node:net"
-import * as os from "node:os"
 import * as path from "node:path"
 import { ServerProcess } from "@weft/testing"
 import * as Weft from "./support/Weft.js"
@@ -39,15 +38,8 @@ const ensureExample = Effect.gen(function*() {
 
 const executionId = /\b(wex-[0-9a-z]{26})\b/
 
-/** A temporary directory, removed when the test's scope closes (whether it passed or not). */
-const tempDir = (prefix: string) =>
-  Effect.acquireRelease(
-    Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), prefix))),
-    (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-  )
-
 const withTempFile = (content: string) =>
-  Effect.map(tempDir("weft-cli-"), (dir) => {
+  Effect.map(ServerProcess.tempDir, (dir) => {
     const file = path.join(dir, "output.json")
     fs.writeFileSync(file, content)
     return file
@@ -56,7 +48,7 @@ const withTempFile = (content: string) =>
 layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true })("weft", (it) => {
   it.scoped("environments: a secret from stdin (@-) or a file (@path) is sent, never printed; get shows keys, not values", () =>
     Effect.gen(function*() {
-      const dir = yield* tempDir("weft-env-")
+      const dir = yield* ServerProcess.tempDir
       const file = path.join(dir, "env.yaml")
       fs.writeFileSync(path.join(dir, "api-key"), "key-from-file-7c1d\n")
       fs.writeFileSync(file, [
@@ -107,7 +99,7 @@ layer(ServerProcess.layer(), { timeout: "120 seconds", excludeTestServices: true
 
   it.scoped("a workflow's envSpec and a run's runtimeEnv take secrets from a file or stdin too; nothing prints them", () =>
     Effect.gen(function*() {
-      const dir = yield* tempDir("weft-secret-docs-")
+      const dir = yield* ServerProcess.tempDir
       const file = path.join(dir, "docs.yaml")
       fs.writeFileSync(path.join(dir, "api-key"), "wf-key-from-file-19b4\n")
       fs.writeFileSync(file, [

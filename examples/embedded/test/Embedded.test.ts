@@ -7,7 +7,6 @@ import { assert, describe, it } from "@effect/vitest"
 import { ServerProcess } from "@weft/testing"
 import { WorkflowExecutions } from "@weft/workflowexecution"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { appLayer, checkOut, PriceList, setUp } from "../src/app.js"
@@ -39,19 +38,17 @@ describe("embedded weft", () => {
 
   it.live("the program prints the completed run's output and exits", () =>
     Effect.gen(function*() {
-      const { code, stdout } = yield* Effect.async<{ readonly code: number; readonly stdout: string }>((resume) => {
-        const child = execFile(
-          process.execPath,
-          ["--import", ServerProcess.tsxLoader, "src/main.ts", "tea", "4"],
-          { cwd: exampleDir, timeout: 60_000 },
-          (error, stdout) => resume(Effect.succeed({ code: error === null ? 0 : (error.code as number) ?? 1, stdout }))
-        )
-        return Effect.sync(() => void child.kill("SIGKILL"))
+      const program = yield* ServerProcess.spawn({
+        command: process.execPath,
+        args: ["--import", ServerProcess.tsxLoader, "src/main.ts", "tea", "4"],
+        cwd: exampleDir
       })
-      assert.strictEqual(code, 0, stdout)
+      const { code } = yield* program.waitExit("60 seconds")
+      const stdout = program.stdout()
+      assert.strictEqual(code, 0, `${stdout}${program.stderr()}`)
       const [id, phase, output] = stdout.trim().split(" ")
       assert.match(id!, /^wex-[0-9a-z]{26}$/)
       assert.strictEqual(phase, "EXECUTION_COMPLETED")
       assert.deepStrictEqual(JSON.parse(output!), { sku: "tea", quantity: 4, total: 18, shipping: 5, due: 23 })
-    }), 90_000)
+    }).pipe(Effect.scoped), 90_000)
 })
